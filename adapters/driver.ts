@@ -1,0 +1,79 @@
+/**
+ * The seam between the pool and a database. The core depends on these types only and never
+ * imports a driver: better-sqlite3 inline, worker threads and PostgreSQL all implement them.
+ */
+
+/** Parameters of a statement: positional (`?`, `$1`) or named (`@name`, `:name`). */
+export type Params = readonly unknown[] | Readonly<Record<string, unknown>>;
+
+/** What a statement that writes reports. */
+export interface RunResult {
+  /** Rows changed by the statement. */
+  changes: number;
+  /** The rowid of the last inserted row (SQLite); `undefined` where the database has none. */
+  lastInsertRowid: number | bigint | undefined;
+}
+
+/**
+ * The role the pool opens a connection for. Single-writer databases get one `writer` and many
+ * `reader` connections; the driver opens readers read-only so that a write on a read lease fails
+ * loudly instead of contending for the lock. Multi-writer databases open every connection as `any`.
+ */
+export type ConnectionRole = 'writer' | 'reader' | 'any';
+
+/** One open database connection, as the pool drives it. */
+export interface DriverConnection {
+  /** Runs a statement that may write. */
+  run(sql: string, params?: Params): Promise<RunResult>;
+  /** Runs a query and returns its first row. */
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  /** Runs a query and returns all its rows. */
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  /** Runs one or more statements without parameters or results (DDL, BEGIN, COMMIT). */
+  exec(sql: string): Promise<void>;
+  /** True while a transaction is open on this connection. */
+  readonly inTransaction: boolean;
+  /** Whether `sql` only reads; used by the bot facade to pick a lane. */
+  isReadonly(sql: string): Promise<boolean>;
+  /** The driver's own handle for inline use, where the driver has one in this thread. */
+  readonly raw: unknown;
+  /** Closes the connection; never throws for an already broken one. */
+  close(): Promise<void>;
+  /**
+   * Called by the driver when the connection dies on its own (a worker thread crashed, the
+   * server closed the socket). The pool fails the connection actor and replaces it.
+   */
+  onLost?: (listener: (cause: Error) => void) => void;
+}
+
+/** The facts about a driver the pool needs to schedule it. */
+export interface DriverTraits {
+  /** `sqlite` or `postgres`: statements, transactions and stats SQL differ. */
+  readonly dialect: 'sqlite' | 'postgres';
+  /** SQLite: one writer at a time, so the pool keeps a write lane of one connection. */
+  readonly singleWriter: boolean;
+  /** The SQL that opens a write transaction (`BEGIN IMMEDIATE` on SQLite). */
+  readonly beginWrite: string;
+}
+
+/** How the pool treats an error a statement raised; see {@link Driver.classify}. */
+export type ErrorClass = 'busy' | 'read-only' | 'fatal' | 'statement';
+
+/** A factory of connections. */
+export interface Driver extends DriverTraits {
+  /** A short name for stats and errors, such as `better-sqlite3`. */
+  readonly name: string;
+  /** Opens one connection for the given role. Rejects with the driver's own error. */
+  open(role: ConnectionRole): Promise<DriverConnection>;
+  /**
+   * Sorts an error raised by a statement on this driver's connections:
+   * - `busy`: the other side holds the write lock and the statement had no effect, so the pool
+   *   may wait and retry it (SQLite's SQLITE_BUSY outside a transaction);
+   * - `read-only`: a write on a connection opened as a reader;
+   * - `fatal`: the connection itself is unusable and must be replaced;
+   * - `statement`: anything else, the caller's to handle.
+   */
+  classify(err: unknown): ErrorClass;
+  /** Releases what the driver holds beyond its connections (worker threads, temp files). */
+  dispose?(): Promise<void>;
+}

@@ -1,0 +1,177 @@
+import Database from 'better-sqlite3';
+import type { ConnectionRole, Driver, DriverConnection, ErrorClass, Params, RunResult } from './driver.js';
+
+/** Options of the inline better-sqlite3 driver. */
+export interface SqliteDriverOptions {
+  /** The database file; created if missing (unless `fileMustExist`). */
+  filename: string;
+  /** Fail instead of creating a missing file. Default `false`. */
+  fileMustExist?: boolean;
+  /** Extra `PRAGMA name = value` run on every new connection, after WAL is set. */
+  pragmas?: Readonly<Record<string, string | number>>;
+  /** Prepared statements kept per connection. Default 256. */
+  statementCacheSize?: number;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Codes whose connection is unusable afterwards: replace it. */
+const FATAL_PREFIXES = ['SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN'];
+const FATAL_CODES = new Set([
+  'SQLITE_READONLY_DBMOVED',
+  'SQLITE_READONLY_RECOVERY',
+  'SQLITE_READONLY_CANTINIT',
+]);
+
+/** SQLite's extended result code, as better-sqlite3 puts it in `err.code`. */
+export function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/** Sorts a better-sqlite3 error for the pool; see {@link Driver.classify}. */
+export function classifySqliteError(err: unknown): ErrorClass {
+  const code = sqliteCode(err);
+  if (code === undefined) return 'statement';
+  // BUSY_SNAPSHOT is left out on purpose: waiting cannot fix a stale read snapshot, only a
+  // restarted transaction can.
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY' || code === 'SQLITE_BUSY_TIMEOUT')
+    return 'busy';
+  if (code === 'SQLITE_READONLY') return 'read-only';
+  if (FATAL_CODES.has(code) || FATAL_PREFIXES.some((p) => code.startsWith(p))) return 'fatal';
+  return 'statement';
+}
+
+function bind(params: Params | undefined): unknown[] {
+  if (params === undefined) return [];
+  return Array.isArray(params) ? params : [params];
+}
+
+class SqliteConnection implements DriverConnection {
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(
+    readonly raw: Database.Database,
+    private readonly cacheSize: number,
+  ) {}
+
+  get inTransaction(): boolean {
+    return this.raw.inTransaction;
+  }
+
+  /** A cached prepared statement; the cache forgets its oldest entry when full. */
+  prepare(sql: string): Statement {
+    let stmt = this.cache.get(sql);
+    if (stmt === undefined) {
+      stmt = this.raw.prepare(sql);
+      if (this.cache.size >= this.cacheSize) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  run(sql: string, params?: Params): Promise<RunResult> {
+    try {
+      const r = this.prepare(sql).run(...bind(params));
+      return Promise.resolve({ changes: r.changes, lastInsertRowid: r.lastInsertRowid });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  get<T>(sql: string, params?: Params): Promise<T | undefined> {
+    try {
+      return Promise.resolve(this.prepare(sql).get(...bind(params)) as T | undefined);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  all<T>(sql: string, params?: Params): Promise<T[]> {
+    try {
+      return Promise.resolve(this.prepare(sql).all(...bind(params)) as T[]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  exec(sql: string): Promise<void> {
+    try {
+      this.raw.exec(sql);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  isReadonly(sql: string): Promise<boolean> {
+    try {
+      return Promise.resolve(this.prepare(sql).readonly);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  close(): Promise<void> {
+    this.cache.clear();
+    try {
+      if (this.raw.open) this.raw.close();
+    } catch {
+      // A connection to a vanished or corrupt file may refuse to close cleanly; it is gone anyway.
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Opens `filename` in WAL mode with `synchronous=NORMAL` and `busy_timeout=0`: the pool does all
+ * waiting in its own queue, so better-sqlite3's default 5 s busy wait (which blocks the event loop)
+ * is never used. Readers are opened with `query_only` so that a write on a read lease fails loudly.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ driver: sqliteDriver({ filename: 'bot.db' }) });
+ * ```
+ */
+export function sqliteDriver(options: SqliteDriverOptions): Driver {
+  const cacheSize = options.statementCacheSize ?? 256;
+  return {
+    name: 'better-sqlite3',
+    dialect: 'sqlite',
+    singleWriter: true,
+    beginWrite: 'BEGIN IMMEDIATE',
+    classify: classifySqliteError,
+    async open(role: ConnectionRole): Promise<DriverConnection> {
+      const db = new Database(options.filename, {
+        timeout: 0,
+        fileMustExist: options.fileMustExist ?? false,
+      });
+      try {
+        await withBusyRetry(() => db.pragma('journal_mode = WAL'));
+        db.pragma('synchronous = NORMAL');
+        db.pragma('busy_timeout = 0');
+        for (const [name, value] of Object.entries(options.pragmas ?? {})) db.pragma(`${name} = ${value}`);
+        if (role === 'reader') db.pragma('query_only = ON');
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      return new SqliteConnection(db, cacheSize);
+    },
+  };
+}
+
+/** Switching to WAL needs a brief exclusive lock; another process opening at once may hold it. */
+async function withBusyRetry<T>(fn: () => T, attempts = 50): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return fn();
+    } catch (err) {
+      if (i >= attempts || classifySqliteError(err) !== 'busy') throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** i) * (0.5 + Math.random())));
+    }
+  }
+}

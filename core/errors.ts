@@ -1,0 +1,124 @@
+/**
+ * The stable codes of every error the pool itself raises. Codes never change meaning; new ones
+ * may be added in a minor release.
+ */
+export type PoolErrorCode =
+  | 'ACQUIRE_TIMEOUT'
+  | 'POOL_CLOSED'
+  | 'POOL_EXHAUSTED'
+  | 'ABORTED'
+  | 'LEASE_RELEASED'
+  | 'DOUBLE_RELEASE'
+  | 'SQLITE_BUSY'
+  | 'READ_ONLY_LEASE'
+  | 'CONNECTION_FAILED'
+  | 'CONNECTION_LOST'
+  | 'INVALID_OPTION'
+  | 'NOT_SUPPORTED';
+
+/** What the pool knows about its connections at the moment an error was raised. */
+export interface PoolStateSummary {
+  total: number;
+  leased: number;
+  idle: number;
+  waiting: number;
+}
+
+interface ErrorInfo {
+  diagnosis: string;
+  remedy: string;
+}
+
+/** One line of diagnosis and one of remedy for each code; `explain()` and the README read this. */
+export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
+  ACQUIRE_TIMEOUT: {
+    diagnosis: 'no connection became free before the acquire deadline',
+    remedy: 'hold leases for less time, raise max, or raise acquireTimeoutMs',
+  },
+  POOL_CLOSED: {
+    diagnosis: 'the pool was closed before or while this request waited',
+    remedy: 'acquire before calling pool.close(), or create a new pool',
+  },
+  POOL_EXHAUSTED: {
+    diagnosis: 'the wait queue is full (maxWaiting requests already wait)',
+    remedy: 'shed load upstream, raise maxWaiting, or hold leases for less time',
+  },
+  ABORTED: {
+    diagnosis: 'the caller aborted the acquire through its AbortSignal',
+    remedy: 'nothing to fix if the abort was intended; no lease was left behind',
+  },
+  LEASE_RELEASED: {
+    diagnosis: 'the lease was used after release()',
+    remedy: 'finish every statement before release(), or use pool.read()/pool.write() which release for you',
+  },
+  DOUBLE_RELEASE: {
+    diagnosis: 'release() was called twice on the same lease',
+    remedy: 'release each lease exactly once; pool.read()/pool.write() release for you',
+  },
+  SQLITE_BUSY: {
+    diagnosis: 'another process held the database write lock until the deadline',
+    remedy: 'shorten write transactions in the other process, or raise acquireTimeoutMs',
+  },
+  READ_ONLY_LEASE: {
+    diagnosis: 'a statement that writes ran on a read lease',
+    remedy: "acquire with { mode: 'write' }, or use pool.write() / pool.transaction()",
+  },
+  CONNECTION_FAILED: {
+    diagnosis: 'the driver could not open a connection',
+    remedy: 'check the cause: the path, its permissions, the disk, or the server address',
+  },
+  CONNECTION_LOST: {
+    diagnosis: 'the connection failed while this request used it',
+    remedy: 'retry the work if it is idempotent; the pool has replaced the connection',
+  },
+  INVALID_OPTION: {
+    diagnosis: 'an option passed to the pool is unknown or out of range',
+    remedy: 'fix the option as the message says',
+  },
+  NOT_SUPPORTED: {
+    diagnosis: 'the driver in use does not offer this feature',
+    remedy: 'use the async lease methods, or a driver that offers it',
+  },
+};
+
+/**
+ * The one error class the pool raises. `code` is stable; the message ends with the remedy.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.read((db) => db.get('SELECT 1'));
+ * } catch (err) {
+ *   if (err instanceof PoolError && err.code === 'ACQUIRE_TIMEOUT') console.warn(err.state);
+ * }
+ * ```
+ */
+export class PoolError extends Error {
+  override readonly name = 'PoolError';
+  readonly code: PoolErrorCode;
+  readonly diagnosis: string;
+  readonly remedy: string;
+  /** The pool's counts when the error was raised, where they matter (timeouts, exhaustion). */
+  readonly state: PoolStateSummary | undefined;
+
+  constructor(
+    code: PoolErrorCode,
+    detail?: string,
+    options: { cause?: unknown; state?: PoolStateSummary } = {},
+  ) {
+    const info = ERROR_INFO[code];
+    const counts = options.state
+      ? ` (total ${options.state.total}, leased ${options.state.leased}, idle ${options.state.idle}, waiting ${options.state.waiting})`
+      : '';
+    super(`${code}: ${detail ?? info.diagnosis}${counts}. Fix: ${info.remedy}.`, { cause: options.cause });
+    this.code = code;
+    this.diagnosis = info.diagnosis;
+    this.remedy = info.remedy;
+    this.state = options.state;
+  }
+}
+
+/** True when `err` is a PoolError, optionally of the given code. */
+export function isPoolError(err: unknown, code?: PoolErrorCode): err is PoolError {
+  return err instanceof PoolError && (code === undefined || err.code === code);
+}

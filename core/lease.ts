@@ -1,0 +1,118 @@
+import type { DriverConnection, Params, RunResult } from '../adapters/driver.js';
+import { PoolError } from './errors.js';
+
+/** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
+export type LeaseMode = 'read' | 'write';
+
+type Kind = 'run' | 'get' | 'all' | 'exec';
+
+/** What a lease needs from the pool that granted it. Internal. */
+export interface LeaseHost {
+  /** Takes the connection back; called once per lease. */
+  checkin(lease: Lease): void;
+  /** Counts a second release() of a lease. */
+  doubleRelease(): void;
+  /** Turns a driver error into what the caller sees; may wait and retry a busy statement. */
+  onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown>;
+}
+
+/** The part of a pool entry a lease touches. Internal. */
+export interface LeasedConnection {
+  readonly conn: DriverConnection;
+}
+
+/**
+ * A connection lent to one holder until `release()`. Statements are async and take positional
+ * (`?`) or named (`@name`) parameters. Use after release, or a second release, throws a
+ * PoolError at once.
+ *
+ * @example
+ * ```ts
+ * const lease = await pool.acquire({ mode: 'write' });
+ * try {
+ *   await lease.run('INSERT INTO xp (user, points) VALUES (?, ?)', ['ann', 10]);
+ * } finally {
+ *   lease.release();
+ * }
+ * ```
+ */
+export class Lease {
+  #released = false;
+
+  /** @internal */
+  constructor(
+    private readonly host: LeaseHost,
+    /** @internal */ readonly entry: LeasedConnection,
+    readonly mode: LeaseMode,
+    /** When the lease was granted, on the pool's clock (ms). */
+    readonly grantedAt: number,
+  ) {}
+
+  /** True once `release()` has been called. */
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** True while a transaction is open on the leased connection. */
+  get inTransaction(): boolean {
+    this.assertLive();
+    return this.entry.conn.inTransaction;
+  }
+
+  /**
+   * The driver's own handle (a better-sqlite3 `Database`) for synchronous inline use. Valid only
+   * until `release()`. Throws NOT_SUPPORTED on drivers that have no handle in this thread.
+   */
+  get raw(): unknown {
+    this.assertLive();
+    const raw = this.entry.conn.raw;
+    if (raw === undefined)
+      throw new PoolError('NOT_SUPPORTED', 'this driver has no raw handle in this thread');
+    return raw;
+  }
+
+  /** Runs a statement that may write; resolves to `{ changes, lastInsertRowid }`. */
+  run(sql: string, params?: Params): Promise<RunResult> {
+    return this.call('run', sql, params) as Promise<RunResult>;
+  }
+
+  /** Runs a query and resolves to its first row, or `undefined`. */
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined> {
+    return this.call('get', sql, params) as Promise<T | undefined>;
+  }
+
+  /** Runs a query and resolves to all its rows. */
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
+    return this.call('all', sql, params) as Promise<T[]>;
+  }
+
+  /** Runs SQL without parameters or results: DDL, or several statements separated by `;`. */
+  exec(sql: string): Promise<void> {
+    return this.call('exec', sql, undefined) as Promise<void>;
+  }
+
+  /**
+   * Gives the connection back. A transaction left open is rolled back first. A second call throws
+   * DOUBLE_RELEASE and changes nothing.
+   */
+  release(): void {
+    if (this.#released) {
+      this.host.doubleRelease();
+      throw new PoolError('DOUBLE_RELEASE');
+    }
+    this.#released = true;
+    this.host.checkin(this);
+  }
+
+  private assertLive(): void {
+    if (this.#released) throw new PoolError('LEASE_RELEASED');
+  }
+
+  private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
+    this.assertLive();
+    const conn = this.entry.conn;
+    const attempt = (): Promise<unknown> =>
+      kind === 'exec' ? conn.exec(sql) : kind === 'run' ? conn.run(sql, params) : conn[kind](sql, params);
+    return attempt().catch((err: unknown) => this.host.onError(this, err, attempt));
+  }
+}

@@ -1,0 +1,135 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Driver } from '../adapters/driver.js';
+import { PoolError } from './errors.js';
+
+/**
+ * Options of {@link createPool}. Give `filename` for the built-in better-sqlite3 driver, or
+ * `driver` for another one (worker threads, PostgreSQL). All durations are milliseconds.
+ */
+export interface PoolOptions {
+  /** SQLite database file for the inline better-sqlite3 driver. */
+  filename?: string;
+  /** A driver other than the inline better-sqlite3 one. */
+  driver?: Driver;
+  /** Most connections, the writer included. Default 20. */
+  max?: number;
+  /** Connections kept open even when idle. Default 0. */
+  min?: number;
+  /** Most requests that may wait; past it, acquire rejects at once with POOL_EXHAUSTED. Default 1000. */
+  maxWaiting?: number;
+  /** How long acquire waits for a connection (and, on SQLite, for another process's write lock). Default 5000. */
+  acquireTimeoutMs?: number;
+  /** How long a write statement outside a transaction retries SQLITE_BUSY from another process. Default `acquireTimeoutMs`. */
+  busyTimeoutMs?: number;
+  /** Extra `PRAGMA name = value` for every SQLite connection (inline driver only). */
+  pragmas?: Readonly<Record<string, string | number>>;
+  /** Prepared statements cached per connection (inline driver only). Default 256. */
+  statementCacheSize?: number;
+  /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+/** The options after validation, with every default filled in. */
+export interface ResolvedOptions {
+  filename: string | undefined;
+  driver: Driver | undefined;
+  max: number;
+  min: number;
+  maxWaiting: number;
+  acquireTimeoutMs: number;
+  busyTimeoutMs: number;
+  pragmas: Readonly<Record<string, string | number>>;
+  statementCacheSize: number;
+  scheduler: SchedulerLike;
+}
+
+const KNOWN: readonly (keyof PoolOptions)[] = [
+  'filename',
+  'driver',
+  'max',
+  'min',
+  'maxWaiting',
+  'acquireTimeoutMs',
+  'busyTimeoutMs',
+  'pragmas',
+  'statementCacheSize',
+  'scheduler',
+];
+
+/** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= x.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= y.length; j++) {
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[y.length] as number;
+}
+
+/** The known name nearest to `key`, for "did you mean" messages. */
+export function nearest(key: string, known: readonly string[]): string {
+  let best = known[0] ?? '';
+  let bestScore = Infinity;
+  for (const name of known) {
+    const score = name.toLowerCase().startsWith(key.toLowerCase()) ? 0.5 : distance(key, name);
+    if (score < bestScore) [best, bestScore] = [name, score];
+  }
+  return best;
+}
+
+function invalid(detail: string): PoolError {
+  return new PoolError('INVALID_OPTION', detail);
+}
+
+function integer(options: PoolOptions, key: keyof PoolOptions, fallback: number, min: number): number {
+  const value = options[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw invalid(`option "${key}" must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
+export function resolveOptions(options: PoolOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw invalid('createPool() takes an options object');
+  for (const key of Object.keys(options)) {
+    if (!(KNOWN as readonly string[]).includes(key)) {
+      throw invalid(`unknown option "${key}"; did you mean "${nearest(key, KNOWN)}"?`);
+    }
+  }
+  if ((options.filename === undefined) === (options.driver === undefined)) {
+    throw invalid('give exactly one of "filename" (SQLite file) or "driver"');
+  }
+  if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
+    throw invalid('option "filename" must be a non-empty string');
+  }
+  const max = integer(options, 'max', 20, 1);
+  const min = integer(options, 'min', 0, 0);
+  if (min > max) throw invalid(`option "min" (${min}) must not exceed "max" (${max})`);
+  const singleWriter = options.driver ? options.driver.singleWriter : true;
+  if (singleWriter && max < 2) {
+    throw invalid('option "max" must be at least 2 on SQLite: one writer and at least one reader');
+  }
+  const acquireTimeoutMs = integer(options, 'acquireTimeoutMs', 5000, 0);
+  return {
+    filename: options.filename,
+    driver: options.driver,
+    max,
+    min,
+    maxWaiting: integer(options, 'maxWaiting', 1000, 0),
+    acquireTimeoutMs,
+    busyTimeoutMs: integer(options, 'busyTimeoutMs', acquireTimeoutMs, 0),
+    pragmas: options.pragmas ?? {},
+    statementCacheSize: integer(options, 'statementCacheSize', 256, 1),
+    scheduler: options.scheduler ?? asyncScheduler,
+  };
+}

@@ -1,0 +1,456 @@
+import { asapScheduler, auditTime, type Subscription } from 'rxjs';
+import { createActor, type Actor } from 'xstate';
+import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
+import { sqliteDriver } from '../adapters/sqlite.js';
+import { countRole, poolMachine, type ConnectionRef } from '../machines/pool.machine.js';
+import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
+import { PoolError, type PoolStateSummary } from './errors.js';
+import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
+import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
+import { xstateClock } from './clock.js';
+
+/** Options of one `acquire()`. */
+export interface AcquireOptions {
+  /** `read` (default) or `write`. On SQLite, write leases take the single write lane. */
+  mode?: LeaseMode;
+  /** Overrides the pool's `acquireTimeoutMs` for this request. */
+  timeoutMs?: number;
+  /** Aborts the wait; a lease granted before the abort is the caller's to release. */
+  signal?: AbortSignal;
+}
+
+/** Options of `read()`, `write()` and `transaction()`. */
+export type RunOptions = Omit<AcquireOptions, 'mode'>;
+
+/** One pooled connection, as the runtime tracks it between holders. */
+interface Entry {
+  readonly ref: ConnectionRef;
+  readonly conn: DriverConnection;
+  readonly lane: Lane;
+  inUse: boolean;
+  /** The connection's machine is `idle` (the settle pass told it); false while it is `leased`. */
+  settled: boolean;
+  /** A fatal error seen while leased: the connection is failed and replaced on release. */
+  broken: Error | undefined;
+}
+
+interface Lane {
+  readonly role: ConnectionRole;
+  readonly entries: Set<Entry>;
+  /** Free connections, most recently used last (LIFO keeps hot pages in the same connection). */
+  readonly free: Entry[];
+  readonly queue: AcquireQueue<Lease, LeaseMode>;
+}
+
+/**
+ * The pool: a supervisor actor that owns the connections' lives, and a runtime that lends them.
+ * Acquire and release never go through a machine event: a free connection is granted at once, and
+ * a released one is handed straight to the oldest waiter. Requests that must wait flow through the
+ * lane's bounded queue, whose arrivals reach the supervisor as one batched demand event.
+ *
+ * Create it with {@link createPool}.
+ */
+export class Pool implements LeaseHost {
+  readonly options: ResolvedOptions;
+  readonly driver: Driver;
+  private readonly supervisor: Actor<typeof poolMachine>;
+  private readonly readLane: Lane;
+  private readonly writeLane: Lane;
+  private readonly byRef = new Map<ConnectionRef, Entry>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly counters: PoolCounters = emptyCounters();
+  private lastFailure: Error | undefined;
+  private settleScheduled = false;
+  private closing: Promise<void> | undefined;
+  private drained: (() => void) | undefined;
+
+  constructor(options: PoolOptions) {
+    this.options = resolveOptions(options);
+    const o = this.options;
+    this.driver =
+      o.driver ??
+      sqliteDriver({
+        filename: o.filename as string,
+        pragmas: o.pragmas,
+        statementCacheSize: o.statementCacheSize,
+      });
+    if (this.driver.singleWriter) {
+      this.readLane = this.lane('reader');
+      this.writeLane = this.lane('writer');
+    } else {
+      this.readLane = this.writeLane = this.lane('any');
+    }
+    this.supervisor = createActor(poolMachine, {
+      input: {
+        driver: this.driver,
+        min: o.min,
+        max: o.max,
+        hooks: {
+          opened: (ref, conn) => this.opened(ref, conn),
+          failed: (ref, error, wasOpen) => this.failed(ref, error, wasOpen),
+          closed: (ref) => this.forget(ref),
+        },
+      },
+      clock: xstateClock(o.scheduler),
+    });
+    this.supervisor.start();
+    if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
+  }
+
+  private lane(role: ConnectionRole): Lane {
+    const queue = acquireQueue<Lease, LeaseMode>({
+      maxWaiting: this.options.maxWaiting,
+      scheduler: this.options.scheduler,
+      timeoutError: () => {
+        this.counters.timeouts++;
+        return new PoolError('ACQUIRE_TIMEOUT', undefined, {
+          state: this.summary(),
+          cause: this.lastFailure,
+        });
+      },
+      abortError: (signal) => {
+        this.counters.aborted++;
+        return new PoolError('ABORTED', undefined, { cause: signal.reason });
+      },
+    });
+    const lane: Lane = { role, entries: new Set(), free: [], queue };
+    // A burst of waiters becomes one supervisor event, sent after the burst's microtasks.
+    this.subscriptions.push(
+      queue.requests$.pipe(auditTime(0, asapScheduler)).subscribe(() => this.demand(lane)),
+    );
+    return lane;
+  }
+
+  /**
+   * Lends a connection. Resolves at once when one is free; otherwise waits in FIFO order until a
+   * holder releases, the deadline passes (ACQUIRE_TIMEOUT), the signal aborts (ABORTED) or the
+   * pool closes (POOL_CLOSED). Rejects at once with POOL_EXHAUSTED when `maxWaiting` wait already.
+   */
+  acquire(options?: AcquireOptions): Promise<Lease> {
+    const mode = options?.mode ?? 'read';
+    if (this.closing) return Promise.reject(new PoolError('POOL_CLOSED'));
+    const lane = mode === 'write' ? this.writeLane : this.readLane;
+    if (lane.queue.size === 0) {
+      const entry = lane.free.pop();
+      if (entry) return Promise.resolve(this.grant(entry, mode, this.options.scheduler.now()));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) {
+      this.counters.aborted++;
+      return Promise.reject(new PoolError('ABORTED', undefined, { cause: signal.reason }));
+    }
+    if (lane.queue.full()) {
+      this.counters.rejected++;
+      return Promise.reject(new PoolError('POOL_EXHAUSTED', undefined, { state: this.summary() }));
+    }
+    const timeoutMs = options?.timeoutMs ?? this.options.acquireTimeoutMs;
+    return lane.queue.enqueue(this.options.scheduler.now() + timeoutMs, mode, signal);
+  }
+
+  /** Runs `fn` on a read lease and always releases it. `fn` may await. */
+  read<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
+    return this.using('read', fn, options);
+  }
+
+  /** Runs `fn` on the write lane and always releases it. Statements autocommit one by one. */
+  write<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
+    return this.using('write', fn, options);
+  }
+
+  /**
+   * Runs `fn` in a write transaction (`BEGIN IMMEDIATE` on SQLite): COMMIT when it resolves,
+   * ROLLBACK and rethrow when it throws. `fn` may await anything between statements; other callers
+   * keep reading meanwhile.
+   *
+   * @example
+   * ```ts
+   * await pool.transaction(async (tx) => {
+   *   await tx.run('UPDATE xp SET points = points - 5 WHERE user = ?', ['ann']);
+   *   await tx.run('UPDATE xp SET points = points + 5 WHERE user = ?', ['bob']);
+   * });
+   * ```
+   */
+  transaction<T>(fn: (tx: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
+    return this.using(
+      'write',
+      async (tx) => {
+        await tx.exec(this.driver.beginWrite);
+        let result: T;
+        try {
+          result = await fn(tx);
+        } catch (err) {
+          if (!tx.released && tx.inTransaction) await tx.exec('ROLLBACK');
+          throw err;
+        }
+        await tx.exec('COMMIT');
+        return result;
+      },
+      options,
+    );
+  }
+
+  private async using<T>(
+    mode: LeaseMode,
+    fn: (lease: Lease) => T | Promise<T>,
+    options: RunOptions | undefined,
+  ): Promise<T> {
+    const lease = await this.acquire(options ? { ...options, mode } : mode === 'read' ? READ : WRITE);
+    try {
+      return await fn(lease);
+    } finally {
+      if (!lease.released) lease.release();
+    }
+  }
+
+  /** A snapshot of the pool's connections, waiters and counters. */
+  stats(): PoolStats {
+    const summary = this.summary();
+    let leasedWrite = 0;
+    for (const entry of this.writeLane.entries) if (entry.inUse) leasedWrite++;
+    const connections = this.supervisor.getSnapshot().context.connections;
+    const opening =
+      countRole(connections, this.readLane.role).opening +
+      (this.writeLane === this.readLane ? 0 : countRole(connections, this.writeLane.role).opening);
+    return {
+      ...summary,
+      opening,
+      leasedRead: summary.leased - (this.writeLane === this.readLane ? 0 : leasedWrite),
+      leasedWrite: this.writeLane === this.readLane ? 0 : leasedWrite,
+      waitingRead: this.readLane.queue.size,
+      waitingWrite: this.writeLane === this.readLane ? 0 : this.writeLane.queue.size,
+      max: this.supervisor.getSnapshot().context.max,
+      min: this.supervisor.getSnapshot().context.min,
+      state: this.closing ? 'closed' : 'open',
+      ...this.counters,
+    };
+  }
+
+  private summary(): PoolStateSummary {
+    let total = 0;
+    let leased = 0;
+    for (const lane of this.lanes()) {
+      total += lane.entries.size;
+      leased += lane.entries.size - lane.free.length;
+    }
+    const waiting =
+      this.readLane.queue.size + (this.writeLane === this.readLane ? 0 : this.writeLane.queue.size);
+    return { total, leased, idle: total - leased, waiting };
+  }
+
+  private lanes(): Lane[] {
+    return this.writeLane === this.readLane ? [this.readLane] : [this.readLane, this.writeLane];
+  }
+
+  /**
+   * Stops new acquires, rejects the waiters with POOL_CLOSED, waits for every lease to come back,
+   * then closes every connection. Safe to call more than once: every call gets the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const lane of this.lanes()) lane.queue.rejectAll(new PoolError('POOL_CLOSED'));
+    if (this.summary().leased > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    for (const s of this.subscriptions) s.unsubscribe();
+    await new Promise<void>((resolve) => {
+      const sub = this.supervisor.subscribe((snap) => {
+        if (snap.status === 'done') {
+          sub.unsubscribe();
+          resolve();
+        }
+      });
+      this.supervisor.send({ type: 'pool.close' });
+    });
+    await this.driver.dispose?.();
+  }
+
+  // ---- LeaseHost: the hot path -----------------------------------------------------------------
+
+  private grant(entry: Entry, mode: LeaseMode, now: number): Lease {
+    entry.inUse = true;
+    if (entry.settled) {
+      entry.settled = false;
+      entry.ref.send(LEASE_EVENT);
+    }
+    this.counters.acquired++;
+    return new Lease(this, entry, mode, now);
+  }
+
+  /** @internal */
+  checkin(lease: Lease): void {
+    this.counters.released++;
+    const entry = lease.entry as Entry;
+    if (entry.broken) return this.fail(entry, entry.broken);
+    if (entry.conn.inTransaction) {
+      // The holder left a transaction open: roll it back before anyone else sees the connection.
+      entry.conn.exec('ROLLBACK').then(
+        () => this.handOff(entry),
+        (err: unknown) => this.fail(entry, err instanceof Error ? err : new Error(String(err))),
+      );
+      return;
+    }
+    this.handOff(entry);
+  }
+
+  private handOff(entry: Entry): void {
+    const waiter = entry.lane.queue.shift();
+    if (waiter) {
+      waiter.resolve(this.grant(entry, waiter.data, this.options.scheduler.now()));
+      return;
+    }
+    entry.inUse = false;
+    entry.lane.free.push(entry);
+    if (this.drained && this.summary().leased === 0) this.drained();
+    if (!this.settleScheduled) {
+      this.settleScheduled = true;
+      this.options.scheduler.schedule(() => this.settle());
+    }
+  }
+
+  /** Tells the machines of connections that stayed free for a whole turn that they are idle. */
+  private settle(): void {
+    this.settleScheduled = false;
+    for (const lane of this.lanes()) {
+      for (const entry of lane.free) {
+        if (!entry.settled) {
+          entry.settled = true;
+          entry.ref.send(RELEASE_EVENT);
+        }
+      }
+    }
+  }
+
+  /** @internal */
+  doubleRelease(): void {
+    this.counters.doubleReleases++;
+  }
+
+  /** @internal */
+  async onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
+    const entry = lease.entry as Entry;
+    const kind = this.driver.classify(err);
+    this.counters.statementErrors++;
+    if (kind === 'busy' && !entry.conn.inTransaction) return this.retryBusy(err, retry);
+    if (kind === 'busy') throw new PoolError('SQLITE_BUSY', undefined, { cause: err });
+    if (kind === 'read-only' && lease.mode === 'read')
+      throw new PoolError('READ_ONLY_LEASE', undefined, { cause: err });
+    if (kind === 'fatal') {
+      entry.broken = err instanceof Error ? err : new Error(String(err));
+      this.lastFailure = entry.broken;
+      throw new PoolError('CONNECTION_LOST', `the connection failed: ${entry.broken.message}`, {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+
+  /**
+   * Another process holds the write lock. The statement had no effect, so wait (asynchronously,
+   * with jittered exponential backoff, never blocking the event loop) and try again until the
+   * busy deadline.
+   */
+  private async retryBusy(first: unknown, retry: () => Promise<unknown>): Promise<unknown> {
+    const { scheduler, busyTimeoutMs } = this.options;
+    const deadline = scheduler.now() + busyTimeoutMs;
+    let err = first;
+    for (let attempt = 0; ; attempt++) {
+      const left = deadline - scheduler.now();
+      if (left <= 0) {
+        this.counters.busyTimeouts++;
+        throw new PoolError('SQLITE_BUSY', undefined, { cause: err, state: this.summary() });
+      }
+      const backoff = Math.min(left, Math.min(100, 2 ** attempt) * (0.5 + Math.random()));
+      await new Promise((resolve) => scheduler.schedule(resolve, backoff));
+      try {
+        return await retry();
+      } catch (next) {
+        if (this.driver.classify(next) !== 'busy') throw next;
+        err = next;
+      }
+    }
+  }
+
+  // ---- Supervisor hooks: lifecycle ---------------------------------------------------------------
+
+  private demand(lane: Lane): void {
+    if (this.closing || lane.queue.size === 0) return;
+    this.supervisor.send({ type: 'pool.demand', role: lane.role, waiting: lane.queue.size });
+  }
+
+  private opened(ref: ConnectionRef, conn: DriverConnection): void {
+    const role = ref.getSnapshot().context.role;
+    const lane = role === this.writeLane.role ? this.writeLane : this.readLane;
+    const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined };
+    this.byRef.set(ref, entry);
+    lane.entries.add(entry);
+    this.counters.created++;
+    if (this.closing) {
+      ref.send(CLOSE_EVENT);
+      return;
+    }
+    this.handOff(entry);
+  }
+
+  private fail(entry: Entry, error: Error): void {
+    entry.ref.send({ type: 'connection.fail', error });
+  }
+
+  private failed(ref: ConnectionRef, error: Error, wasOpen: boolean): void {
+    this.lastFailure = error;
+    this.counters.failed++;
+    const lane = wasOpen ? this.forget(ref) : this.laneOf(ref);
+    if (this.closing || lane.queue.size === 0) return;
+    const { live, opening } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
+    // `live` still counts the actor that just failed. With nothing else open or opening, nobody
+    // can serve the waiters: reject them with the real cause instead of letting them hang or spin.
+    if (!wasOpen && live - 1 === 0 && lane.entries.size === 0) {
+      lane.queue.rejectAll(
+        new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
+      );
+      return;
+    }
+    if (wasOpen || opening <= 1) this.demand(lane);
+  }
+
+  private laneOf(ref: ConnectionRef): Lane {
+    return ref.getSnapshot().context.role === this.writeLane.role ? this.writeLane : this.readLane;
+  }
+
+  private forget(ref: ConnectionRef): Lane {
+    const entry = this.byRef.get(ref);
+    const lane = entry?.lane ?? this.laneOf(ref);
+    if (!entry) return lane;
+    this.byRef.delete(ref);
+    lane.entries.delete(entry);
+    const i = lane.free.indexOf(entry);
+    if (i >= 0) lane.free.splice(i, 1);
+    this.counters.destroyed++;
+    if (this.drained && this.summary().leased === 0) this.drained();
+    return lane;
+  }
+}
+
+const READ: AcquireOptions = { mode: 'read' };
+const WRITE: AcquireOptions = { mode: 'write' };
+const LEASE_EVENT = { type: 'connection.lease' } as const;
+const RELEASE_EVENT = { type: 'connection.release' } as const;
+const CLOSE_EVENT = { type: 'connection.close' } as const;
+
+/**
+ * Creates a pool. Options are checked synchronously: an unknown key throws INVALID_OPTION naming
+ * the nearest valid one. Connections open lazily, on first demand.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from 'roas-pool';
+ * const pool = createPool({ filename: 'bot.db', max: 20 });
+ * const row = await pool.read((db) => db.get('SELECT points FROM xp WHERE user = ?', ['ann']));
+ * await pool.close();
+ * ```
+ */
+export function createPool(options: PoolOptions): Pool {
+  return new Pool(options);
+}

@@ -1,0 +1,34 @@
+/**
+ * roas-pool: an actor-model connection pool for SQLite bots.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from 'roas-pool';
+ * const pool = createPool({ filename: 'bot.db' });
+ * await pool.transaction(async (tx) => tx.run('INSERT INTO xp (user, points) VALUES (?, ?)', ['ann', 1]));
+ * ```
+ * @packageDocumentation
+ */
+export { createPool, Pool, type AcquireOptions, type RunOptions } from './core/pool.js';
+export { Lease, type LeaseMode } from './core/lease.js';
+export {
+  PoolError,
+  isPoolError,
+  ERROR_INFO,
+  type PoolErrorCode,
+  type PoolStateSummary,
+} from './core/errors.js';
+export type { PoolOptions } from './core/options.js';
+export type { PoolStats, PoolCounters } from './core/stats.js';
+export { sqliteDriver, type SqliteDriverOptions } from './adapters/sqlite.js';
+export type {
+  Driver,
+  DriverConnection,
+  DriverTraits,
+  ConnectionRole,
+  ErrorClass,
+  Params,
+  RunResult,
+} from './adapters/driver.js';
+export { connectionMachine } from './machines/connection.machine.js';
+export { poolMachine } from './machines/pool.machine.js';

@@ -1,0 +1,154 @@
+import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate';
+import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
+import { connectionMachine, type ConnectionReport } from './connection.machine.js';
+
+/** A spawned connection actor. */
+export type ConnectionRef = ActorRefFrom<typeof connectionMachine>;
+
+/**
+ * What the supervisor tells the pool's runtime. The runtime keeps the free lists and the waiters;
+ * the supervisor owns the connections' lives. Hooks run synchronously inside the transition.
+ */
+export interface SupervisorHooks {
+  opened(ref: ConnectionRef, connection: DriverConnection): void;
+  failed(ref: ConnectionRef, error: Error, wasOpen: boolean): void;
+  closed(ref: ConnectionRef): void;
+}
+
+export interface PoolMachineInput {
+  driver: Driver;
+  hooks: SupervisorHooks;
+  min: number;
+  max: number;
+}
+
+export interface PoolMachineContext extends PoolMachineInput {
+  nextId: number;
+  connections: Record<string, ConnectionRef>;
+}
+
+/** Events the supervisor accepts from the pool's runtime. */
+export type PoolCommand =
+  | { type: 'pool.demand'; role: ConnectionRole; waiting: number }
+  | { type: 'pool.resize'; min: number; max: number }
+  | { type: 'pool.close' };
+
+export type PoolEvent = PoolCommand | ConnectionReport;
+
+/** The most connections a role may have: single-writer databases get one writer, the rest read. */
+export function roleLimit(role: ConnectionRole, max: number): number {
+  if (role === 'writer') return 1;
+  if (role === 'reader') return Math.max(1, max - 1);
+  return max;
+}
+
+/** Live (not final) connections of a role, and how many of them are still opening. */
+export function countRole(
+  connections: Record<string, ConnectionRef>,
+  role: ConnectionRole,
+): { live: number; opening: number } {
+  let live = 0;
+  let opening = 0;
+  for (const ref of Object.values(connections)) {
+    const snap = ref.getSnapshot();
+    if (snap.context.role !== role || snap.status !== 'active') continue;
+    live++;
+    if (snap.value === 'opening') opening++;
+  }
+  return { live, opening };
+}
+
+/**
+ * The pool supervisor: spawns connection actors on demand (one batched `pool.demand` event per
+ * burst of waiters, never one per acquire), hears their reports, and drains and closes them.
+ * Connection counts are read from the children's snapshots, never kept twice.
+ *
+ * @example
+ * ```ts
+ * const supervisor = createActor(poolMachine, { input: { driver, hooks, min: 0, max: 20 } }).start();
+ * supervisor.send({ type: 'pool.demand', role: 'reader', waiting: 3 }); // opens up to 3 readers
+ * ```
+ */
+export const poolMachine = setup({
+  types: {
+    input: {} as PoolMachineInput,
+    context: {} as PoolMachineContext,
+    events: {} as PoolEvent,
+  },
+  actors: { connection: connectionMachine },
+  actions: {
+    openConnections: assign(({ context, event, spawn }) => {
+      if (event.type !== 'pool.demand') return {};
+      const { live, opening } = countRole(context.connections, event.role);
+      const count = Math.min(event.waiting - opening, roleLimit(event.role, context.max) - live);
+      if (count <= 0) return {};
+      const connections = { ...context.connections };
+      let nextId = context.nextId;
+      for (let i = 0; i < count; i++) {
+        const id = `c${nextId++}`;
+        connections[id] = spawn('connection', {
+          id,
+          input: { id, role: event.role, driver: context.driver },
+        });
+      }
+      return { connections, nextId };
+    }),
+    hearOpened: ({ context, event }) => {
+      if (event.type !== 'connection.opened') return;
+      const ref = context.connections[event.id];
+      if (ref) context.hooks.opened(ref, event.connection);
+    },
+    hearFailed: ({ context, event }) => {
+      if (event.type !== 'connection.failed') return;
+      const ref = context.connections[event.id];
+      if (ref) context.hooks.failed(ref, event.error, ref.getSnapshot().context.connection !== undefined);
+    },
+    hearClosed: ({ context, event }) => {
+      if (event.type !== 'connection.closed') return;
+      const ref = context.connections[event.id];
+      if (ref) context.hooks.closed(ref);
+    },
+    forget: assign({
+      connections: ({ context, event }) => {
+        if (event.type !== 'connection.failed' && event.type !== 'connection.closed')
+          return context.connections;
+        const { [event.id]: _gone, ...rest } = context.connections;
+        return rest;
+      },
+    }),
+    resize: assign(({ event }) => (event.type === 'pool.resize' ? { min: event.min, max: event.max } : {})),
+    closeAll: enqueueActions(({ context, enqueue }) => {
+      for (const ref of Object.values(context.connections)) enqueue.sendTo(ref, { type: 'connection.close' });
+    }),
+  },
+  guards: {
+    noConnectionsLeft: ({ context }) => Object.keys(context.connections).length === 0,
+  },
+}).createMachine({
+  id: 'pool',
+  initial: 'running',
+  context: ({ input }) => ({ ...input, nextId: 1, connections: {} }),
+  on: {
+    'connection.opened': { actions: 'hearOpened' },
+    'connection.failed': { actions: ['hearFailed', 'forget'] },
+    'connection.closed': { actions: ['hearClosed', 'forget'] },
+  },
+  states: {
+    running: {
+      on: {
+        'pool.demand': { actions: 'openConnections' },
+        'pool.resize': { actions: 'resize' },
+        'pool.close': 'draining',
+      },
+    },
+    draining: {
+      entry: 'closeAll',
+      always: { guard: 'noConnectionsLeft', target: 'closed' },
+      on: {
+        // A connection that finishes opening during the drain is closed at once.
+        'connection.opened': { actions: 'closeAll' },
+      },
+    },
+    closed: { type: 'final' },
+  },
+});

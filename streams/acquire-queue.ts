@@ -1,0 +1,156 @@
+import { Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+
+/** One request waiting for a connection, with what the caller asked for (`data`). */
+export interface Waiter<T, D = unknown> {
+  /** Arrival order; waiters are served strictly in this order. */
+  readonly seq: number;
+  readonly enqueuedAt: number;
+  readonly deadline: number;
+  readonly data: D;
+  settled: boolean;
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+export interface AcquireQueueOptions {
+  /** Most requests that may wait; one more is rejected at once by `full()`. */
+  maxWaiting: number;
+  scheduler: SchedulerLike;
+  /** The error for a waiter whose deadline passed (built when it expires, with the pool's counts). */
+  timeoutError(waiter: Waiter<unknown, unknown>): Error;
+  /** The error for a waiter whose AbortSignal fired. */
+  abortError(signal: AbortSignal): Error;
+}
+
+/** The bounded FIFO wait queue of one lane, with deadlines and aborts; see {@link acquireQueue}. */
+export interface AcquireQueue<T, D = undefined> {
+  /** Live waiters. */
+  readonly size: number;
+  /** True when one more request would exceed `maxWaiting`. */
+  full(): boolean;
+  /** Every enqueued request, as the number waiting after it arrived: the supervisor's demand signal. */
+  readonly requests$: Observable<number>;
+  /** Queues a request; the promise settles exactly once: granted, timed out, aborted or rejected. */
+  enqueue(deadline: number, data: D, signal?: AbortSignal): Promise<T>;
+  /** Removes and returns the oldest live waiter, for a direct handoff. */
+  shift(): Waiter<T, D> | undefined;
+  /** Rejects every waiter (pool closed, database unreachable). */
+  rejectAll(error: Error): void;
+}
+
+interface Entry<T, D> extends Waiter<T, D> {
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/**
+ * Creates one lane's wait queue. Deadlines share one timer armed for the earliest deadline, so a
+ * burst of waiters costs one timer, not one each. Settled entries are skipped lazily and the
+ * array is compacted now and then, so every operation is amortised O(1) except the expiry sweep.
+ *
+ * @example
+ * ```ts
+ * const queue = acquireQueue<Lease>({ maxWaiting: 1000, scheduler: asyncScheduler, timeoutError, abortError });
+ * const lease = await queue.enqueue(asyncScheduler.now() + 5000, undefined, signal);
+ * ```
+ */
+export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): AcquireQueue<T, D> {
+  const { scheduler } = options;
+  const requests = new Subject<number>();
+  let items: Entry<T, D>[] = [];
+  let head = 0;
+  let live = 0;
+  let seq = 0;
+  let timer: Subscription | undefined;
+  let armedFor = Infinity;
+
+  function settle(entry: Entry<T, D>): void {
+    entry.settled = true;
+    live--;
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+  }
+
+  function arm(deadline: number): void {
+    timer?.unsubscribe();
+    armedFor = deadline;
+    timer = scheduler.schedule(sweep, Math.max(0, deadline - scheduler.now()));
+  }
+
+  function sweep(): void {
+    timer = undefined;
+    armedFor = Infinity;
+    const now = scheduler.now();
+    let next = Infinity;
+    for (let i = head; i < items.length; i++) {
+      const entry = items[i] as Entry<T, D>;
+      if (entry.settled) continue;
+      if (entry.deadline <= now) {
+        settle(entry);
+        entry.reject(options.timeoutError(entry));
+      } else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next !== Infinity) arm(next);
+  }
+
+  function compact(): void {
+    if (head > 1024 && head * 2 > items.length) {
+      items = items.slice(head);
+      head = 0;
+    }
+  }
+
+  return {
+    get size() {
+      return live;
+    },
+    requests$: requests.asObservable(),
+    full: () => live >= options.maxWaiting,
+    enqueue(deadline, data, signal) {
+      return new Promise<T>((resolve, reject) => {
+        const entry: Entry<T, D> = {
+          seq: seq++,
+          enqueuedAt: scheduler.now(),
+          deadline,
+          data,
+          settled: false,
+          resolve,
+          reject,
+          signal,
+          onAbort: undefined,
+        };
+        if (signal) {
+          entry.onAbort = () => {
+            if (entry.settled) return;
+            settle(entry);
+            reject(options.abortError(signal));
+          };
+          signal.addEventListener('abort', entry.onAbort, { once: true });
+        }
+        items.push(entry);
+        live++;
+        if (deadline < armedFor) arm(deadline);
+        requests.next(live);
+      });
+    },
+    shift() {
+      while (head < items.length) {
+        const entry = items[head++] as Entry<T, D>;
+        if (entry.settled) continue;
+        settle(entry);
+        if (live === 0) {
+          // Everything left behind the head is settled: drop it, and the deadline timer with it.
+          items = [];
+          head = 0;
+          timer?.unsubscribe();
+          timer = undefined;
+          armedFor = Infinity;
+        } else compact();
+        return entry;
+      }
+      return undefined;
+    },
+    rejectAll(error) {
+      for (let entry = this.shift(); entry; entry = this.shift()) entry.reject(error);
+    },
+  };
+}
