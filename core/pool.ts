@@ -403,16 +403,17 @@ export class Pool implements LeaseHost {
     this.counters.failed++;
     const lane = wasOpen ? this.forget(ref) : this.laneOf(ref);
     if (this.closing || lane.queue.size === 0) return;
-    const { live, opening } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
-    // `live` still counts the actor that just failed. With nothing else open or opening, nobody
-    // can serve the waiters: reject them with the real cause instead of letting them hang or spin.
-    if (!wasOpen && live - 1 === 0 && lane.entries.size === 0) {
+    const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
+    // The failed actor is final and no longer counted. With nothing else open or opening, nobody
+    // can serve the waiters: reject them with the real cause instead of letting them hang. A
+    // failed open is never retried here, so a broken database cannot make the pool spin.
+    if (live === 0 && lane.entries.size === 0) {
       lane.queue.rejectAll(
         new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
       );
       return;
     }
-    if (wasOpen || opening <= 1) this.demand(lane);
+    if (wasOpen) this.demand(lane);
   }
 
   private laneOf(ref: ConnectionRef): Lane {
