@@ -32,3 +32,4 @@ export type {
 } from './adapters/driver.js';
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
+export { ConnectionPoolManager } from './adapters/connection-pool-manager.js';

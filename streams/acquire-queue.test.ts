@@ -1,0 +1,102 @@
+import test from 'ava';
+import { VirtualTimeScheduler } from 'rxjs';
+import { acquireQueue } from './acquire-queue.js';
+
+function makeQueue(maxWaiting = 10) {
+  const scheduler = new VirtualTimeScheduler();
+  const queue = acquireQueue<string>({
+    maxWaiting,
+    scheduler,
+    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    abortError: () => new Error('aborted'),
+  });
+  return { scheduler, queue };
+}
+
+function outcome(p: Promise<string>): { value?: string; error?: string } {
+  const o: { value?: string; error?: string } = {};
+  p.then(
+    (v) => (o.value = v),
+    (e: Error) => (o.error = e.message),
+  );
+  return o;
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+test('hands waiters out in arrival order', async (t) => {
+  const { queue } = makeQueue();
+  const a = outcome(queue.enqueue(100, undefined));
+  const b = outcome(queue.enqueue(100, undefined));
+  queue.shift()?.resolve('first');
+  queue.shift()?.resolve('second');
+  await flush();
+  t.is(a.value, 'first');
+  t.is(b.value, 'second');
+  t.is(queue.size, 0);
+});
+
+test('expires each waiter at its own deadline on the injected clock, with one timer', async (t) => {
+  const { scheduler, queue } = makeQueue();
+  const early = outcome(queue.enqueue(10, undefined));
+  const late = outcome(queue.enqueue(30, undefined));
+  t.is(scheduler.actions.length, 1);
+  scheduler.maxFrames = 20;
+  scheduler.flush();
+  await flush();
+  t.is(early.error, 'timeout 0');
+  t.is(late.error, undefined);
+  t.is(queue.size, 1);
+  scheduler.maxFrames = Infinity;
+  scheduler.flush();
+  await flush();
+  t.is(late.error, 'timeout 1');
+  t.is(queue.size, 0);
+});
+
+test('an earlier deadline re-arms the timer; a served queue disarms it', (t) => {
+  const { scheduler, queue } = makeQueue();
+  void queue.enqueue(50, undefined);
+  void queue.enqueue(5, undefined);
+  t.is(scheduler.actions.filter((a) => !a.closed).length, 1);
+  queue.shift()?.resolve('x');
+  queue.shift()?.resolve('y');
+  t.is(scheduler.actions.filter((a) => !a.closed).length, 0);
+});
+
+test('an abort settles the waiter once and skips it on shift', async (t) => {
+  const { queue } = makeQueue();
+  const ac = new AbortController();
+  const aborted = outcome(queue.enqueue(100, undefined, ac.signal));
+  const next = outcome(queue.enqueue(100, undefined));
+  ac.abort();
+  t.is(queue.size, 1);
+  queue.shift()?.resolve('granted');
+  await flush();
+  t.is(aborted.error, 'aborted');
+  t.is(aborted.value, undefined);
+  t.is(next.value, 'granted');
+});
+
+test('reports full at maxWaiting and emits each arrival on requests$', (t) => {
+  const { queue } = makeQueue(2);
+  const seen: number[] = [];
+  queue.requests$.subscribe((n) => seen.push(n));
+  void queue.enqueue(100, undefined);
+  t.false(queue.full());
+  void queue.enqueue(100, undefined);
+  t.true(queue.full());
+  t.deepEqual(seen, [1, 2]);
+});
+
+test('rejectAll rejects every live waiter exactly once', async (t) => {
+  const { queue } = makeQueue();
+  const a = outcome(queue.enqueue(100, undefined));
+  const b = outcome(queue.enqueue(100, undefined));
+  queue.rejectAll(new Error('closed'));
+  await flush();
+  t.is(a.error, 'closed');
+  t.is(b.error, 'closed');
+  t.is(queue.size, 0);
+  t.is(queue.shift(), undefined);
+});
