@@ -33,3 +33,4 @@ export type {
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/connection-pool-manager.js';
+export type { PoolLifecycleEvent } from './core/events.js';

@@ -1,4 +1,4 @@
-import { asapScheduler, auditTime, type Subscription } from 'rxjs';
+import { asapScheduler, auditTime, Subject, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
@@ -9,6 +9,7 @@ import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
 import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
+import type { PoolLifecycleEvent } from './events.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -60,6 +61,9 @@ export class Pool implements LeaseHost {
   private readonly byRef = new Map<ConnectionRef, Entry>();
   private readonly subscriptions: Subscription[] = [];
   private readonly counters: PoolCounters = emptyCounters();
+  private readonly events = new Subject<PoolLifecycleEvent>();
+  /** Lifecycle events: connections opened, failed, closed, replaced; resizes; leaks; alerts. */
+  readonly events$: Observable<PoolLifecycleEvent> = this.events.asObservable();
   private lastFailure: Error | undefined;
   private settleScheduled = false;
   private closing: Promise<void> | undefined;
@@ -89,7 +93,15 @@ export class Pool implements LeaseHost {
         hooks: {
           opened: (ref, conn) => this.opened(ref, conn),
           failed: (ref, error, wasOpen) => this.failed(ref, error, wasOpen),
-          closed: (ref) => this.forget(ref),
+          closed: (ref) => {
+            const lane = this.forget(ref);
+            this.emit({
+              type: 'connection.closed',
+              id: ref.id,
+              role: lane.role,
+              at: this.options.scheduler.now(),
+            });
+          },
         },
       },
       clock: xstateClock(o.scheduler),
@@ -278,6 +290,13 @@ export class Pool implements LeaseHost {
       this.supervisor.send({ type: 'pool.close' });
     });
     await this.driver.dispose?.();
+    this.emit({ type: 'pool.closed', at: this.options.scheduler.now() });
+    this.events.complete();
+  }
+
+  /** Publishes a lifecycle event; costs nothing when nobody listens. */
+  private emit(event: PoolLifecycleEvent): void {
+    if (this.events.observed) this.events.next(event);
   }
 
   // ---- LeaseHost: the hot path -----------------------------------------------------------------
@@ -400,6 +419,7 @@ export class Pool implements LeaseHost {
     this.byRef.set(ref, entry);
     lane.entries.add(entry);
     this.counters.created++;
+    this.emit({ type: 'connection.opened', id: ref.id, role, at: this.options.scheduler.now() });
     if (this.closing) {
       ref.send(CLOSE_EVENT);
       return;
@@ -415,6 +435,14 @@ export class Pool implements LeaseHost {
     this.lastFailure = error;
     this.counters.failed++;
     const lane = wasOpen ? this.forget(ref) : this.laneOf(ref);
+    this.emit({
+      type: 'connection.failed',
+      id: ref.id,
+      role: lane.role,
+      error,
+      wasOpen,
+      at: this.options.scheduler.now(),
+    });
     if (this.closing || lane.queue.size === 0) return;
     const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
     // The failed actor is final and no longer counted. With nothing else open or opening, nobody
