@@ -110,9 +110,17 @@ export class Lease {
 
   private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     this.assertLive();
+    return this.invoke(kind, sql, params).catch((err: unknown) =>
+      this.host.onError(this, err, () => this.invoke(kind, sql, params)),
+    );
+  }
+
+  private invoke(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     const conn = this.entry.conn;
-    const attempt = (): Promise<unknown> =>
-      kind === 'exec' ? conn.exec(sql) : kind === 'run' ? conn.run(sql, params) : conn[kind](sql, params);
-    return attempt().catch((err: unknown) => this.host.onError(this, err, attempt));
+    return kind === 'exec'
+      ? conn.exec(sql)
+      : kind === 'run'
+        ? conn.run(sql, params)
+        : conn[kind](sql, params);
   }
 }

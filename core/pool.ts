@@ -1,8 +1,8 @@
-import { asapScheduler, auditTime, Subject, type Observable, type Subscription } from 'rxjs';
+import { asapScheduler, auditTime, filter, Subject, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
-import { countRole, poolMachine, type ConnectionRef } from '../machines/pool.machine.js';
+import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
 import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
@@ -129,7 +129,12 @@ export class Pool implements LeaseHost {
     const lane: Lane = { role, entries: new Set(), free: [], queue };
     // A burst of waiters becomes one supervisor event, sent after the burst's microtasks.
     this.subscriptions.push(
-      queue.requests$.pipe(auditTime(0, asapScheduler)).subscribe(() => this.demand(lane)),
+      queue.requests$
+        .pipe(
+          filter(() => this.canGrow(lane)),
+          auditTime(0, asapScheduler),
+        )
+        .subscribe(() => this.demand(lane)),
     );
     return lane;
   }
@@ -249,6 +254,10 @@ export class Pool implements LeaseHost {
       state: this.closing ? 'closed' : 'open',
       ...this.counters,
     };
+  }
+
+  private get max(): number {
+    return this.supervisor.getSnapshot().context.max;
   }
 
   private summary(): PoolStateSummary {
@@ -407,8 +416,13 @@ export class Pool implements LeaseHost {
 
   // ---- Supervisor hooks: lifecycle ---------------------------------------------------------------
 
+  /** False when every connection the lane may have is open: a saturated pool costs no machine events. */
+  private canGrow(lane: Lane): boolean {
+    return lane.entries.size < roleLimit(lane.role, this.max);
+  }
+
   private demand(lane: Lane): void {
-    if (this.closing || lane.queue.size === 0) return;
+    if (this.closing || lane.queue.size === 0 || !this.canGrow(lane)) return;
     this.supervisor.send({ type: 'pool.demand', role: lane.role, waiting: lane.queue.size });
   }
 
