@@ -286,3 +286,18 @@ test('a write lock held past the deadline ends in a typed SQLITE_BUSY', async (t
   t.is(pool.stats().leased, 0);
   await done();
 });
+
+test('maxWaiting bounds the waiters of both lanes together', async (t) => {
+  const { pool, done } = setup({ maxWaiting: 2, max: 2 });
+  const writer = await pool.acquire({ mode: 'write' });
+  const reader = await pool.acquire({ mode: 'read' });
+  const w = pool.acquire({ mode: 'write' });
+  const r = pool.acquire({ mode: 'read' });
+  t.is(((await t.throwsAsync(pool.acquire({ mode: 'read' }))) as PoolError).code, 'POOL_EXHAUSTED');
+  t.is(((await t.throwsAsync(pool.acquire({ mode: 'write' }))) as PoolError).code, 'POOL_EXHAUSTED');
+  writer.release();
+  reader.release();
+  (await w).release();
+  (await r).release();
+  await done();
+});

@@ -112,7 +112,6 @@ export class Pool implements LeaseHost {
 
   private lane(role: ConnectionRole): Lane {
     const queue = acquireQueue<Lease, LeaseMode>({
-      maxWaiting: this.options.maxWaiting,
       scheduler: this.options.scheduler,
       timeoutError: () => {
         this.counters.timeouts++;
@@ -157,7 +156,7 @@ export class Pool implements LeaseHost {
       this.counters.aborted++;
       return Promise.reject(new PoolError('ABORTED', undefined, { cause: signal.reason }));
     }
-    if (lane.queue.full()) {
+    if (this.waiting() >= this.options.maxWaiting) {
       this.counters.rejected++;
       return Promise.reject(new PoolError('POOL_EXHAUSTED', undefined, { state: this.summary() }));
     }

@@ -2,10 +2,9 @@ import test from 'ava';
 import { VirtualTimeScheduler } from 'rxjs';
 import { acquireQueue } from './acquire-queue.js';
 
-function makeQueue(maxWaiting = 10) {
+function makeQueue() {
   const scheduler = new VirtualTimeScheduler();
   const queue = acquireQueue<string>({
-    maxWaiting,
     scheduler,
     timeoutError: (w) => new Error(`timeout ${w.seq}`),
     abortError: () => new Error('aborted'),
@@ -78,15 +77,14 @@ test('an abort settles the waiter once and skips it on shift', async (t) => {
   t.is(next.value, 'granted');
 });
 
-test('reports full at maxWaiting and emits each arrival on requests$', (t) => {
-  const { queue } = makeQueue(2);
+test('emits each arrival on requests$ with the number now waiting', (t) => {
+  const { queue } = makeQueue();
   const seen: number[] = [];
   queue.requests$.subscribe((n) => seen.push(n));
   void queue.enqueue(100, undefined);
-  t.false(queue.full());
   void queue.enqueue(100, undefined);
-  t.true(queue.full());
   t.deepEqual(seen, [1, 2]);
+  t.is(queue.size, 2);
 });
 
 test('rejectAll rejects every live waiter exactly once', async (t) => {

@@ -13,8 +13,6 @@ export interface Waiter<T, D = unknown> {
 }
 
 export interface AcquireQueueOptions {
-  /** Most requests that may wait; one more is rejected at once by `full()`. */
-  maxWaiting: number;
   scheduler: SchedulerLike;
   /** The error for a waiter whose deadline passed (built when it expires, with the pool's counts). */
   timeoutError(waiter: Waiter<unknown, unknown>): Error;
@@ -26,8 +24,6 @@ export interface AcquireQueueOptions {
 export interface AcquireQueue<T, D = undefined> {
   /** Live waiters. */
   readonly size: number;
-  /** True when one more request would exceed `maxWaiting`. */
-  full(): boolean;
   /** Every enqueued request, as the number waiting after it arrived: the supervisor's demand signal. */
   readonly requests$: Observable<number>;
   /** Queues a request; the promise settles exactly once: granted, timed out, aborted or rejected. */
@@ -44,13 +40,13 @@ interface Entry<T, D> extends Waiter<T, D> {
 }
 
 /**
- * Creates one lane's wait queue. Deadlines share one timer armed for the earliest deadline, so a
+ * Creates one lane's wait queue (the pool bounds the total it lets in). Deadlines share one timer armed for the earliest deadline, so a
  * burst of waiters costs one timer, not one each. Settled entries are skipped lazily and the
  * array is compacted now and then, so every operation is amortised O(1) except the expiry sweep.
  *
  * @example
  * ```ts
- * const queue = acquireQueue<Lease>({ maxWaiting: 1000, scheduler: asyncScheduler, timeoutError, abortError });
+ * const queue = acquireQueue<Lease>({ scheduler: asyncScheduler, timeoutError, abortError });
  * const lease = await queue.enqueue(asyncScheduler.now() + 5000, undefined, signal);
  * ```
  */
@@ -104,7 +100,6 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
       return live;
     },
     requests$: requests.asObservable(),
-    full: () => live >= options.maxWaiting,
     enqueue(deadline, data, signal) {
       return new Promise<T>((resolve, reject) => {
         const entry: Entry<T, D> = {
