@@ -266,9 +266,12 @@ export class Pool implements LeaseHost {
       total += lane.entries.size;
       leased += lane.entries.size - lane.free.length;
     }
-    const waiting =
-      this.readLane.queue.size + (this.writeLane === this.readLane ? 0 : this.writeLane.queue.size);
-    return { total, leased, idle: total - leased, waiting };
+    return { total, leased, idle: total - leased, waiting: this.waiting() };
+  }
+
+  /** Requests waiting in both lanes: `maxWaiting` bounds this sum. */
+  private waiting(): number {
+    return this.readLane.queue.size + (this.writeLane === this.readLane ? 0 : this.writeLane.queue.size);
   }
 
   private lanes(): Lane[] {
