@@ -1,9 +1,10 @@
-import { asapScheduler, auditTime, filter, Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
+import { demandSignal } from '../streams/demand-signal.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
 import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
@@ -128,12 +129,7 @@ export class Pool implements LeaseHost {
     const lane: Lane = { role, entries: new Set(), free: [], queue };
     // A burst of waiters becomes one supervisor event, sent after the burst's microtasks.
     this.subscriptions.push(
-      queue.requests$
-        .pipe(
-          filter(() => this.canGrow(lane)),
-          auditTime(0, asapScheduler),
-        )
-        .subscribe(() => this.demand(lane)),
+      queue.requests$.pipe(demandSignal(() => this.canGrow(lane))).subscribe(() => this.demand(lane)),
     );
     return lane;
   }
