@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, URL */
 // The `roas-pool` command. Runs the built CLI (dist/cli/main.js, after `npm run build`); in a
 // checkout that has not been built, runs the TypeScript source through tsx (a devDependency).
 import { existsSync } from 'node:fs';

@@ -6,6 +6,9 @@ import { runMatrix } from '../suite/run-matrix.js';
 import { SCENARIOS } from '../suite/scenarios/index.js';
 import { duration, intList, parse, UsageError, withUsage } from './args.js';
 
+/** How long a run may overrun before its process is killed (a frozen event loop). */
+export const DEFAULT_GRACE_MS = 1000;
+
 /** Per-run length of the default comparison: 15 runs come to about a minute. */
 export const DEFAULT_BENCH_DURATION_MS = 2000;
 
@@ -23,6 +26,8 @@ Options:
                          (default ${DEFAULT_CONTENDERS.join(',')})
   --out <dir>            where to write the reports (default ./roas-pool-report)
   --seed <n>             seed of the operation mix (default 1)
+  --grace <time>         each run has its own process, killed this long after --duration if it
+                         has not finished (an event loop frozen in a busy wait) (default ${DEFAULT_GRACE_MS}ms)
   -h, --help             this text
 `;
 
@@ -34,6 +39,7 @@ export interface BenchArgs {
   contenders: string[];
   out: string;
   seed: number;
+  graceMs: number;
   help: boolean;
 }
 
@@ -68,6 +74,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       contenders: { type: 'string', default: DEFAULT_CONTENDERS.join(',') },
       out: { type: 'string', default: 'roas-pool-report' },
       seed: { type: 'string', default: '1' },
+      grace: { type: 'string', default: String(DEFAULT_GRACE_MS) },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -78,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     contenders: names('contenders', values.contenders, Object.keys(CONTENDERS)),
     out: values.out,
     seed: intList('seed', values.seed)[0] as number,
+    graceMs: duration('grace', values.grace),
     help: values.help,
   };
 }
@@ -110,6 +118,7 @@ export async function runBench(argv: string[]): Promise<number> {
       contenders: args.contenders,
       durationMs: args.durationMs,
       seed: args.seed,
+      isolate: { graceMs: args.graceMs },
       onRunStart: (run) => {
         index = run.index;
         bar?.update(index * 100, {

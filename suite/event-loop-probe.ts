@@ -3,6 +3,12 @@ import type { EventLoopReport } from './types.js';
 
 const NS_PER_MS = 1e6;
 
+/** A running probe: read it any time, stop it once. */
+export interface EventLoopProbe {
+  peek(): EventLoopReport;
+  stop(): EventLoopReport;
+}
+
 /**
  * Starts measuring event-loop delay two ways: `monitorEventLoopDelay` (which records nothing
  * before its second tick, so a stall in the first few milliseconds escapes it) and a heartbeat
@@ -10,12 +16,12 @@ const NS_PER_MS = 1e6;
  *
  * @example
  * ```ts
- * const stop = startEventLoopProbe();
+ * const probe = startEventLoopProbe();
  * await work();
- * const { p99Ms, maxMs } = stop();
+ * const { p99Ms, maxMs } = probe.stop();
  * ```
  */
-export function startEventLoopProbe(resolutionMs = 10): () => EventLoopReport {
+export function startEventLoopProbe(resolutionMs = 10): EventLoopProbe {
   const monitor = monitorEventLoopDelay({ resolution: resolutionMs });
   monitor.enable();
   let last = performance.now();
@@ -26,10 +32,7 @@ export function startEventLoopProbe(resolutionMs = 10): () => EventLoopReport {
     last = now;
   };
   const timer = setInterval(beat, resolutionMs);
-  return () => {
-    beat();
-    clearInterval(timer);
-    monitor.disable();
+  const read = (): EventLoopReport => {
     const heartbeatMaxMs = Math.max(0, worst);
     const monitorMaxMs = monitor.count > 0 ? monitor.max / NS_PER_MS : 0;
     return {
@@ -37,5 +40,14 @@ export function startEventLoopProbe(resolutionMs = 10): () => EventLoopReport {
       maxMs: Math.max(monitorMaxMs, heartbeatMaxMs),
       heartbeatMaxMs,
     };
+  };
+  return {
+    peek: read,
+    stop() {
+      beat();
+      clearInterval(timer);
+      monitor.disable();
+      return read();
+    },
   };
 }

@@ -10,6 +10,8 @@ export interface MatrixOptions {
   /** Per run, ms; default each scenario's own. */
   durationMs?: number;
   seed?: number;
+  /** Run each in its own process, bounded in time; see `ConcurrentTestOptions.isolate`. */
+  isolate?: { graceMs: number };
   /** Before each run. */
   onRunStart?: (run: {
     scenario: string;
@@ -56,6 +58,7 @@ export async function runMatrix(options: MatrixOptions): Promise<TestResult[]> {
           contender,
           durationMs: options.durationMs ?? scenarioByName(scenario).defaultDurationMs,
           seed: options.seed ?? 1,
+          ...(options.isolate ? { isolate: options.isolate } : {}),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         });
         results.push(result);

@@ -1,36 +1,7 @@
-import { fork } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { latencyHistogram, recordNs, summarize } from './latency.js';
 import type { ConcurrentTestOptions } from './run-concurrent-test.js';
-import type { ShardOrder, ShardReply } from './shard-protocol.js';
+import { runInChild, type ChildOutcome } from './run-in-child.js';
 import type { Contender, Scenario, TestResult, TimelinePoint } from './types.js';
-
-/** Runs from TypeScript source (tsx) or from the built `dist`; the child must run the same way. */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const CHILD = fileURLToPath(new URL(`./shard-child.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
-
-function execArgv(): string[] {
-  if (!FROM_SOURCE || process.execArgv.some((a) => a.includes('tsx'))) return process.execArgv;
-  return [...process.execArgv, '--import', import.meta.resolve('tsx')];
-}
-
-function runShard(order: ShardOrder): Promise<ShardReply & { ok: true }> {
-  return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [], { execArgv: execArgv(), serialization: 'advanced', stdio: 'inherit' });
-    let reply: ShardReply | undefined;
-    child.on('message', (msg: ShardReply) => (reply = msg));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (reply?.ok) resolve(reply);
-      else reject(new Error(`shard ${order.prefix} failed (exit ${code}): ${reply?.error ?? 'no reply'}`));
-    });
-    child.send(order);
-  });
-}
 
 /** Point-wise sum of the shards' timelines, over the shortest one. */
 function mergeTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {
@@ -53,31 +24,24 @@ function mergeTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {
 }
 
 /**
- * The `processes` scenario: `scenario.processes` child processes share one SQLite file, each
- * running the scenario with its share of the workers. Latencies are merged from raw samples into
- * one histogram; the integrity check runs once, over every shard's acknowledged writes.
- * Called by `runConcurrentTest`; the contender must be a registered name.
+ * The `processes` scenario: `shards` child processes share one SQLite file (already prepared),
+ * each running `bot-mix` with its share of the workers, each bounded in time. Latencies are
+ * merged from raw samples into one histogram; the caller checks integrity once, over every
+ * shard's acknowledged writes. The contender must be a registered name.
  */
 export async function runSharded(
   scenario: Scenario,
   contender: Contender,
+  filename: string,
+  shards: number,
   options: ConcurrentTestOptions,
-): Promise<TestResult> {
-  const shards = Math.min(scenario.processes ?? 1, options.workers);
-  const dir = options.filename ? undefined : await mkdtemp(join(tmpdir(), 'roas-suite-'));
-  const filename = options.filename ?? join(dir as string, 'bot.db');
-  try {
-    if (options.prepare !== false) scenario.prepare(filename);
-    const t0 = performance.now();
-    const ticker = options.onProgress
-      ? setInterval(
-          () => options.onProgress?.(Math.min(1, (performance.now() - t0) / options.durationMs)),
-          250,
-        )
-      : undefined;
-    const replies = await Promise.all(
-      Array.from({ length: shards }, (_, i) =>
-        runShard({
+  graceMs: number,
+): Promise<{ result: TestResult; acks: ReadonlySet<string> }> {
+  const fractions = new Array<number>(shards).fill(0);
+  const outcomes = await Promise.all(
+    Array.from({ length: shards }, (_, i) =>
+      runInChild(
+        {
           filename,
           workers: Math.floor(options.workers / shards) + (i < options.workers % shards ? 1 : 0),
           durationMs: options.durationMs,
@@ -85,41 +49,44 @@ export async function runSharded(
           contender: contender.name,
           seed: (options.seed ?? 1) * 1000 + i,
           prefix: `p${i}-`,
-        }),
+          collectSamples: true,
+        },
+        graceMs,
+        (f) => {
+          fractions[i] = f;
+          options.onProgress?.(Math.min(...fractions));
+        },
       ),
-    ).finally(() => ticker && clearInterval(ticker));
-    options.onProgress?.(1);
-    return merge(scenario, contender, options, filename, replies, shards);
-  } finally {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }
+    ),
+  );
+  return merge(scenario, contender, options, outcomes, shards);
 }
 
 function merge(
   scenario: Scenario,
   contender: Contender,
   options: ConcurrentTestOptions,
-  filename: string,
-  replies: (ShardReply & { ok: true })[],
+  outcomes: ChildOutcome[],
   shards: number,
-): TestResult {
+): { result: TestResult; acks: ReadonlySet<string> } {
   const waits = latencyHistogram();
   const ops = latencyHistogram();
   const acks = new Set<string>();
   const byCode: Record<string, number> = {};
-  for (const r of replies) {
-    for (const ns of r.wait) recordNs(waits, ns);
-    for (const ns of r.op) recordNs(ops, ns);
-    for (const id of r.acks) acks.add(id);
-    for (const [code, n] of Object.entries(r.result.errorsByCode)) byCode[code] = (byCode[code] ?? 0) + n;
+  for (const o of outcomes) {
+    for (const ns of o.wait) recordNs(waits, ns);
+    for (const ns of o.op) recordNs(ops, ns);
+    for (const id of o.acks) acks.add(id);
+    for (const [code, n] of Object.entries(o.result.errorsByCode)) byCode[code] = (byCode[code] ?? 0) + n;
   }
-  const results = replies.map((r) => r.result);
+  const results = outcomes.map((o) => o.result);
   const sum = (f: (r: TestResult) => number): number => results.reduce((s, r) => s + f(r), 0);
   const max = (f: (r: TestResult) => number): number => Math.max(...results.map(f));
   const elapsedMs = max((r) => r.elapsedMs);
   const total = sum((r) => r.ops);
   const errors = sum((r) => r.errors);
-  return {
+  const stopped = results.filter((r) => r.stopped);
+  const result: TestResult = {
     scenario: scenario.name,
     contender: contender.name,
     workers: options.workers,
@@ -133,7 +100,14 @@ function merge(
     errorRate: total === 0 ? 0 : errors / total,
     errorsByCode: byCode,
     acquireWait: summarize(waits),
-    opLatency: summarize(ops),
+    // A killed shard's last operation ran through its silence: keep that in the max.
+    opLatency: {
+      ...summarize(ops),
+      maxMs: Math.max(
+        summarize(ops).maxMs,
+        max((r) => r.opLatency.maxMs),
+      ),
+    },
     // Each shard has its own event loop: report the worst shard.
     eventLoop: {
       p99Ms: max((r) => r.eventLoop.p99Ms),
@@ -147,10 +121,16 @@ function merge(
     },
     timeline: mergeTimelines(results.map((r) => r.timeline)),
     retainedLeases: sum((r) => r.retainedLeases),
-    integrity:
-      options.verify === false
-        ? { ok: true, acknowledged: acks.size, missing: 0, problems: ['not checked'] }
-        : scenario.verify(filename, acks),
+    integrity: { ok: true, acknowledged: acks.size, missing: 0, problems: [] },
     startedAt: results[0]?.startedAt ?? new Date().toISOString(),
+    ...(stopped.length > 0
+      ? {
+          stopped: {
+            afterMs: Math.max(...stopped.map((r) => r.stopped?.afterMs ?? 0)),
+            silentMs: Math.max(...stopped.map((r) => r.stopped?.silentMs ?? 0)),
+          },
+        }
+      : {}),
   };
+  return { result, acks };
 }

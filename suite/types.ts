@@ -138,4 +138,10 @@ export interface TestResult {
   retainedLeases: number;
   integrity: IntegrityReport;
   startedAt: string;
+  /**
+   * Set when the run did not finish in time and was stopped (its process killed): after
+   * `afterMs`, having sent nothing for `silentMs` (its event loop was frozen). The figures are
+   * those of the last snapshot; operations in flight at the end are not counted.
+   */
+  stopped?: { afterMs: number; silentMs: number };
 }

@@ -28,7 +28,10 @@ export function resultCells(r: TestResult): string[] {
     r.processes > 1 ? `${r.workers} (${r.processes} procs)` : String(r.workers),
     r.contender,
     r.opsPerSec.toFixed(0),
-    r.errors === 0 ? '0' : `${r.errors} (${codes})`,
+    (r.errors === 0 ? '0' : `${r.errors} (${codes})`) +
+      (r.stopped
+        ? `; stopped at ${(r.stopped.afterMs / 1000).toFixed(1)} s, loop frozen ${(r.stopped.silentMs / 1000).toFixed(1)} s`
+        : ''),
     pct(r.errorRate),
     `${ms(r.acquireWait.p50Ms)} / ${ms(r.acquireWait.p95Ms)} / ${ms(r.acquireWait.p99Ms)}`,
     `${ms(r.opLatency.p50Ms)} / ${ms(r.opLatency.p95Ms)} / ${ms(r.opLatency.p99Ms)} / ${ms(r.opLatency.maxMs)}`,
