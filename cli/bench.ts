@@ -7,10 +7,10 @@ import { SCENARIOS } from '../suite/scenarios/index.js';
 import { duration, intList, parse, UsageError, withUsage } from './args.js';
 
 /** How long a run may overrun before its process is killed (a frozen event loop). */
-export const DEFAULT_GRACE_MS = 1000;
+export const DEFAULT_GRACE_MS = 500;
 
 /** Per-run length of the default comparison: 15 runs come to about a minute. */
-export const DEFAULT_BENCH_DURATION_MS = 2000;
+export const DEFAULT_BENCH_DURATION_MS = 1500;
 
 const USAGE = `Usage: roas-pool bench [options]
 

@@ -3,7 +3,8 @@ import { resultCells } from './markdown.js';
 import { barChart, esc, lineChart } from './svg.js';
 
 const label = (r: TestResult): string =>
-  `${r.contender} @${r.workers}${r.processes > 1 ? `x${r.processes}p` : ''}${r.scenario === 'bot-mix' ? '' : ` ${r.scenario}`}`;
+  `${r.contender} @${r.workers}${r.processes > 1 ? `x${r.processes}p` : ''}` +
+  `${r.scenario === 'bot-mix' ? '' : ` ${r.scenario}`}${r.stopped ? ' (stopped)' : ''}`;
 
 const HEAD = [
   'scenario',
@@ -23,13 +24,13 @@ const HEAD = [
 export function reportCharts(results: readonly TestResult[]): { title: string; svg: string }[] {
   const cats = results.map(label);
   const latency = (pick: (r: TestResult) => TestResult['opLatency']): { name: string; values: number[] }[] =>
-    (['p50Ms', 'p95Ms', 'p99Ms'] as const).map((k) => ({
-      name: k.slice(0, 3),
+    (['p50Ms', 'p95Ms', 'p99Ms', 'maxMs'] as const).map((k) => ({
+      name: k.slice(0, -2),
       values: results.map((r) => pick(r)[k]),
     }));
   const charts = [
-    { title: 'Operation latency p50 / p95 / p99 (ms, log scale)', svg: '' },
-    { title: 'Acquire wait p50 / p95 / p99 (ms, log scale)', svg: '' },
+    { title: 'Operation latency p50 / p95 / p99 / max (ms, log scale)', svg: '' },
+    { title: 'Acquire wait p50 / p95 / p99 / max (ms, log scale)', svg: '' },
     { title: 'Throughput (successful ops/s)', svg: '' },
     { title: 'Error rate (%)', svg: '' },
   ];
@@ -81,7 +82,7 @@ export function htmlReport(results: readonly TestResult[], title: string, comman
   const rows = results
     .map(
       (r) =>
-        `<tr class="${r.errors > 0 || !r.integrity.ok ? 'bad' : ''}">${resultCells(r)
+        `<tr class="${r.errors > 0 || r.stopped || !r.integrity.ok ? 'bad' : ''}">${resultCells(r)
           .map((c) => `<td>${esc(c)}</td>`)
           .join('')}</tr>`,
     )
