@@ -23,7 +23,7 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
   }
 }
 
-test('parses the default comparison', (t) => {
+test.serial('parses the default comparison', (t) => {
   const args = parseBenchArgs([]);
   t.deepEqual(args.scenarios, ['bot-mix']);
   t.deepEqual(args.workers, [10, 20, 50]);
@@ -31,7 +31,7 @@ test('parses the default comparison', (t) => {
   t.true(args.contenders.includes('naive') && args.contenders.includes('roas-pool'));
 });
 
-test('parses scenarios, worker counts, durations with units and contenders', (t) => {
+test.serial('parses scenarios, worker counts, durations with units and contenders', (t) => {
   const args = parseBenchArgs([
     '--scenario',
     'read-heavy,processes',
@@ -51,7 +51,7 @@ test('parses scenarios, worker counts, durations with units and contenders', (t)
   t.is(args.out, 'x');
 });
 
-test('rejects unknown flags, unknown names and malformed numbers', (t) => {
+test.serial('rejects unknown flags, unknown names and malformed numbers', (t) => {
   t.throws(() => parseBenchArgs(['--wrokers', '10']), { instanceOf: UsageError, message: /--wrokers/ });
   t.throws(() => parseBenchArgs(['--contenders', 'naive,hikari']), {
     instanceOf: UsageError,
@@ -61,7 +61,7 @@ test('rejects unknown flags, unknown names and malformed numbers', (t) => {
   t.throws(() => parseBenchArgs(['--duration', 'soon']), { instanceOf: UsageError });
 });
 
-test('exits with 2 and the usage on an unknown flag or command', async (t) => {
+test.serial('exits with 2 and the usage on an unknown flag or command', async (t) => {
   const flag = await capture(() => main(['bench', '--bogus']));
   t.is(flag.code, 2);
   t.regex(flag.err, /Unknown option '--bogus'/);
@@ -71,7 +71,7 @@ test('exits with 2 and the usage on an unknown flag or command', async (t) => {
   t.regex(command.err, /unknown command "benchmark"/);
 });
 
-test('runs a short comparison, prints the table and writes the three reports', async (t) => {
+test.serial('runs a short comparison, prints the table and writes the three reports', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'roas-cli-'));
   try {
     const run = await capture(() =>

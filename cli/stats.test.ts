@@ -16,7 +16,7 @@ async function capture(fn: () => Promise<number>): Promise<{ code: number; out: 
   }
 }
 
-test('says so when the file has no connection_pool_stats table', async (t) => {
+test.serial('says so when the file has no connection_pool_stats table', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'roas-stats-'));
   const file = join(dir, 'bot.db');
   new Database(file).close();
@@ -29,7 +29,7 @@ test('says so when the file has no connection_pool_stats table', async (t) => {
   }
 });
 
-test('prints the newest connection_pool_stats rows in order', async (t) => {
+test.serial('prints the newest connection_pool_stats rows in order', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'roas-stats-'));
   const file = join(dir, 'bot.db');
   const db = new Database(file);
@@ -58,7 +58,7 @@ test('prints the newest connection_pool_stats rows in order', async (t) => {
   }
 });
 
-test('rejects a missing --db with the usage', async (t) => {
+test.serial('rejects a missing --db with the usage', async (t) => {
   const err: string[] = [];
   const write = process.stderr.write;
   process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;

@@ -20,7 +20,7 @@ export interface RunSnapshot {
   /** Write ids acknowledged since the last snapshot. */
   acks: string[];
   /** Raw acquire waits and operation latencies (ns) since the last snapshot, when collected. */
-  wait: number[];
+  wait: { read: number[]; write: number[] };
   op: number[];
 }
 
@@ -63,19 +63,21 @@ export async function measureRun(
   options: MeasureOptions,
 ): Promise<{ result: TestResult; acks: ReadonlySet<string> }> {
   const { workers, durationMs, collectSamples = false } = options;
-  const waits = latencyHistogram();
+  const waits = { all: latencyHistogram(), read: latencyHistogram(), write: latencyHistogram() };
   const latencies = latencyHistogram();
   const errors = monitorErrorRates();
   const acks = new Set<string>();
-  const fresh = { acks: [] as string[], wait: [] as number[], op: [] as number[] };
+  const noWaits = (): RunSnapshot['wait'] => ({ read: [], write: [] });
+  const fresh = { acks: [] as string[], wait: noWaits(), op: [] as number[] };
   const startedAt = new Date().toISOString();
   const memStart = memory();
   const session = await contender.open({
     filename,
     workers,
-    recordWait: (ns) => {
-      recordNs(waits, ns);
-      if (collectSamples) fresh.wait.push(ns);
+    recordWait: (ns, mode) => {
+      recordNs(waits.all, ns);
+      recordNs(waits[mode], ns);
+      if (collectSamples) fresh.wait[mode].push(ns);
     },
   });
   const probe = startEventLoopProbe();
@@ -110,7 +112,9 @@ export async function measureRun(
       errors: tally.errors,
       errorRate: tally.rate,
       errorsByCode: tally.byCode,
-      acquireWait: summarize(waits),
+      acquireWait: summarize(waits.all),
+      acquireWaitRead: summarize(waits.read),
+      acquireWaitWrite: summarize(waits.write),
       opLatency: summarize(latencies),
       eventLoop: final ? probe.stop() : probe.peek(),
       memory: { start: memStart, end: memEnd, heapGrowthBytes: memEnd.heapUsed - memStart.heapUsed },
@@ -124,7 +128,7 @@ export async function measureRun(
     if (!options.onSnapshot) return;
     options.onSnapshot({ result, acks: fresh.acks, wait: fresh.wait, op: fresh.op });
     fresh.acks = [];
-    fresh.wait = [];
+    fresh.wait = noWaits();
     fresh.op = [];
   };
 

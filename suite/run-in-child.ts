@@ -19,7 +19,7 @@ function execArgv(): string[] {
 export interface ChildOutcome {
   result: TestResult;
   acks: string[];
-  wait: number[];
+  wait: { read: number[]; write: number[] };
   op: number[];
 }
 
@@ -37,7 +37,11 @@ export function runInChild(
 ): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [], { execArgv: execArgv(), serialization: 'advanced', stdio: 'inherit' });
-    const outcome = { acks: [] as string[], wait: [] as number[], op: [] as number[] };
+    const outcome = {
+      acks: [] as string[],
+      wait: { read: [] as number[], write: [] as number[] },
+      op: [] as number[],
+    };
     let last: TestResult | undefined;
     let lastAt = performance.now();
     let startedAt: number | undefined;
@@ -61,8 +65,9 @@ export function runInChild(
       onProgress?.(Math.min(1, (lastAt - startedAt) / order.durationMs));
       last = message.result;
       outcome.acks.push(...message.acks);
-      outcome.wait.push(...message.wait);
-      outcome.op.push(...message.op);
+      for (const ns of message.wait.read) outcome.wait.read.push(ns);
+      for (const ns of message.wait.write) outcome.wait.write.push(ns);
+      for (const ns of message.op) outcome.op.push(ns);
     });
     child.on('error', (err) => {
       clearInterval(watchdog);

@@ -69,12 +69,17 @@ function merge(
   outcomes: ChildOutcome[],
   shards: number,
 ): { result: TestResult; acks: ReadonlySet<string> } {
-  const waits = latencyHistogram();
+  const waits = { all: latencyHistogram(), read: latencyHistogram(), write: latencyHistogram() };
   const ops = latencyHistogram();
   const acks = new Set<string>();
   const byCode: Record<string, number> = {};
   for (const o of outcomes) {
-    for (const ns of o.wait) recordNs(waits, ns);
+    for (const mode of ['read', 'write'] as const) {
+      for (const ns of o.wait[mode]) {
+        recordNs(waits.all, ns);
+        recordNs(waits[mode], ns);
+      }
+    }
     for (const ns of o.op) recordNs(ops, ns);
     for (const id of o.acks) acks.add(id);
     for (const [code, n] of Object.entries(o.result.errorsByCode)) byCode[code] = (byCode[code] ?? 0) + n;
@@ -99,7 +104,9 @@ function merge(
     errors,
     errorRate: total === 0 ? 0 : errors / total,
     errorsByCode: byCode,
-    acquireWait: summarize(waits),
+    acquireWait: summarize(waits.all),
+    acquireWaitRead: summarize(waits.read),
+    acquireWaitWrite: summarize(waits.write),
     // A killed shard's last operation ran through its silence: keep that in the max.
     opLatency: {
       ...summarize(ops),

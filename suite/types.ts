@@ -25,8 +25,11 @@ export interface TimelinePoint extends PoolSample {
 export interface OpenContext {
   filename: string;
   workers: number;
-  /** Records one acquire wait, in nanoseconds. Contenders call it for every connection they lend. */
-  recordWait(ns: number): void;
+  /**
+   * Records one acquire wait, in nanoseconds, for a connection to read with or to write with.
+   * Contenders call it for every connection they lend.
+   */
+  recordWait(ns: number, mode: Mode): void;
 }
 
 /** An opened contender: the data-access facade each worker uses, and its pool's state. */
@@ -129,7 +132,10 @@ export interface TestResult {
   /** `errors / ops` (0 when no operation ran). */
   errorRate: number;
   errorsByCode: Record<string, number>;
+  /** Every acquire wait; then split into waits for reading and waits for writing. */
   acquireWait: LatencySummary;
+  acquireWaitRead: LatencySummary;
+  acquireWaitWrite: LatencySummary;
   opLatency: LatencySummary;
   eventLoop: EventLoopReport;
   memory: { start: MemoryPoint; end: MemoryPoint; heapGrowthBytes: number };

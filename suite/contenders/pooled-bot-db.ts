@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { BotDb, BotStatements } from '../../adapters/bot-db.js';
 import type { DriverConnection } from '../../adapters/driver.js';
+import type { Mode } from '../types.js';
 
 /** A connection lent by a peer pool, with the way to give it back. */
 export interface Borrowed {
@@ -23,14 +24,17 @@ function statements(conn: DriverConnection): BotStatements {
  *
  * @example
  * ```ts
- * const db = pooledBotDb(async () => ({ conn, release: () => {} }), (ns) => waits.record(ns));
+ * const db = pooledBotDb(async () => ({ conn, release: () => {} }), (ns, mode) => waits[mode].record(ns));
  * ```
  */
-export function pooledBotDb(borrow: () => Promise<Borrowed>, recordWait: (ns: number) => void): BotDb {
-  async function using<T>(fn: (conn: DriverConnection) => Promise<T>): Promise<T> {
+export function pooledBotDb(
+  borrow: () => Promise<Borrowed>,
+  recordWait: (ns: number, mode: Mode) => void,
+): BotDb {
+  async function using<T>(mode: Mode, fn: (conn: DriverConnection) => Promise<T>): Promise<T> {
     const start = performance.now();
     const lent = await borrow();
-    recordWait((performance.now() - start) * 1e6);
+    recordWait((performance.now() - start) * 1e6, mode);
     try {
       return await fn(lent.conn);
     } finally {
@@ -38,11 +42,12 @@ export function pooledBotDb(borrow: () => Promise<Borrowed>, recordWait: (ns: nu
     }
   }
   return {
-    get: (sql, params) => using((c) => c.get(sql, params)),
-    all: (sql, params) => using((c) => c.all(sql, params)),
-    run: (sql, params) => using((c) => c.run(sql, params)),
+    // Peers have no lanes; a call is counted as a read or a write by what the bot asked for.
+    get: (sql, params) => using('read', (c) => c.get(sql, params)),
+    all: (sql, params) => using('read', (c) => c.all(sql, params)),
+    run: (sql, params) => using('write', (c) => c.run(sql, params)),
     transaction: (fn) =>
-      using(async (conn) => {
+      using('write', async (conn) => {
         await conn.exec('BEGIN IMMEDIATE');
         try {
           const result = await fn(statements(conn));

@@ -9,7 +9,7 @@ import type { Contender } from '../types.js';
 class TimedPool extends Pool {
   constructor(
     options: PoolOptions,
-    private readonly recordWait: (ns: number) => void,
+    private readonly recordWait: (ns: number, mode: 'read' | 'write') => void,
   ) {
     super(options);
   }
@@ -17,7 +17,7 @@ class TimedPool extends Pool {
   override acquire(options?: AcquireOptions): Promise<Lease> {
     const start = performance.now();
     return super.acquire(options).then((lease) => {
-      this.recordWait((performance.now() - start) * 1e6);
+      this.recordWait((performance.now() - start) * 1e6, lease.mode);
       return lease;
     });
   }

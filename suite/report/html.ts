@@ -1,24 +1,10 @@
 import type { TestResult } from '../types.js';
-import { resultCells } from './markdown.js';
+import { RESULT_COLUMNS, resultCells } from './markdown.js';
 import { barChart, esc, lineChart } from './svg.js';
 
 const label = (r: TestResult): string =>
   `${r.contender} @${r.workers}${r.processes > 1 ? `x${r.processes}p` : ''}` +
   `${r.scenario === 'bot-mix' ? '' : ` ${r.scenario}`}${r.stopped ? ' (stopped)' : ''}`;
-
-const HEAD = [
-  'scenario',
-  'workers',
-  'contender',
-  'ops/s',
-  'errors',
-  'error rate',
-  'wait p50/p95/p99 ms',
-  'op p50/p95/p99/max ms',
-  'loop p99/max ms',
-  'heap Δ MB',
-  'integrity',
-];
 
 /** The charts of a report, each one inline SVG string. */
 export function reportCharts(results: readonly TestResult[]): { title: string; svg: string }[] {
@@ -101,7 +87,7 @@ code{background:#f4f4f4;padding:1px 4px}
 <h1>${esc(title)}</h1>
 <p>Command: <code>${esc(command)}</code> &middot; Node ${esc(process.version)} &middot; generated ${esc(new Date().toISOString())}</p>
 <p>wait = time to get a connection; op = one bot operation end to end; loop = event-loop delay. Rows with errors or a failed integrity check are shaded.</p>
-<table><thead><tr>${HEAD.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
+<table><thead><tr>${RESULT_COLUMNS.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>
 ${rows}
 </tbody></table>
 ${charts}

@@ -4,7 +4,8 @@ const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(
 const pct = (v: number): string => `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 1)}%`;
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)}`;
 
-const HEAD = [
+/** The columns of {@link resultCells}. */
+export const RESULT_COLUMNS = [
   'scenario',
   'workers',
   'contender',
@@ -12,6 +13,7 @@ const HEAD = [
   'errors',
   'error rate',
   'wait p50/p95/p99 ms',
+  'wait p95 read / write ms',
   'op p50/p95/p99/max ms',
   'loop p99/max ms',
   'heap Δ MB',
@@ -34,6 +36,7 @@ export function resultCells(r: TestResult): string[] {
         : ''),
     pct(r.errorRate),
     `${ms(r.acquireWait.p50Ms)} / ${ms(r.acquireWait.p95Ms)} / ${ms(r.acquireWait.p99Ms)}`,
+    `${ms(r.acquireWaitRead.p95Ms)} / ${ms(r.acquireWaitWrite.p95Ms)}`,
     `${ms(r.opLatency.p50Ms)} / ${ms(r.opLatency.p95Ms)} / ${ms(r.opLatency.p99Ms)} / ${ms(r.opLatency.maxMs)}`,
     `${ms(r.eventLoop.p99Ms)} / ${ms(r.eventLoop.maxMs)}`,
     mb(r.memory.heapGrowthBytes),
@@ -50,7 +53,7 @@ export function resultCells(r: TestResult): string[] {
  * ```
  */
 export function markdownTable(results: readonly TestResult[]): string {
-  const rows = [HEAD, HEAD.map(() => '---'), ...results.map(resultCells)];
+  const rows = [RESULT_COLUMNS, RESULT_COLUMNS.map(() => '---'), ...results.map(resultCells)];
   return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
