@@ -11,8 +11,8 @@ export interface LineSeries {
 }
 
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1'];
-const W = 760;
-const PAD = { left: 64, right: 16, top: 36, bottom: 96 };
+const W = 1000;
+const PAD = { left: 64, right: 16, top: 36, bottom: 130 };
 
 /** Escapes text for SVG and HTML. */
 export const esc = (s: string): string =>
@@ -50,7 +50,7 @@ export function barChart(
   log = false,
   unit = '',
 ): string {
-  const h = 320;
+  const h = 360;
   const plotH = h - PAD.top - PAD.bottom;
   const plotW = W - PAD.left - PAD.right;
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
@@ -82,7 +82,8 @@ export function barChart(
       body += `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${bar.toFixed(1)}" height="${(PAD.top + plotH - top).toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"><title>${esc(`${cat} ${s.name}: ${fmt(v)}${unit}`)}</title></rect>`;
     });
     const cx = PAD.left + c * group + group / 2;
-    body += `<text transform="translate(${cx.toFixed(1)},${PAD.top + plotH + 10}) rotate(35)" font-size="10">${esc(cat)}</text>`;
+    // Anchored at their end and tilted down-left, long labels never run off the right edge.
+    body += `<text transform="translate(${(cx + 4).toFixed(1)},${PAD.top + plotH + 12}) rotate(-35)" text-anchor="end" font-size="10">${esc(cat)}</text>`;
   });
   return frame(
     title,
