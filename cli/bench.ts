@@ -1,4 +1,3 @@
-import cliProgress from 'cli-progress';
 import { CONTENDERS, DEFAULT_CONTENDERS } from '../suite/contenders/index.js';
 import { generatePerformanceReport } from '../suite/report/generate-performance-report.js';
 import { markdownTable } from '../suite/report/markdown.js';
@@ -98,8 +97,10 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
+    // cli-progress is a devDependency: without it (roas-pool installed as a dependency), no bar.
+    const cliProgress = await import('cli-progress').then((m) => m.default).catch(() => undefined);
     const bar =
-      args.durationMs > 1000
+      args.durationMs > 1000 && cliProgress
         ? new cliProgress.SingleBar(
             {
               format: ' {bar} {percentage}% | run {run}/{runs} {label}',

@@ -117,3 +117,17 @@ test('stops a run whose event loop freezes and reports it from its last snapshot
   t.true(result.eventLoop.maxMs >= (result.stopped?.silentMs ?? Infinity));
   t.true(result.integrity.ok);
 });
+
+test('tracks heap over a soak run and ends it with no retained leases', async (t) => {
+  const result = await runConcurrentTest({
+    workers: 4,
+    durationMs: 300,
+    scenario: 'soak',
+    contender: 'roas-pool',
+  });
+  t.is(result.scenario, 'soak');
+  t.is(result.retainedLeases, 0);
+  t.true(result.timeline.every((p) => p.heapUsed > 0));
+  t.is(result.memory.heapGrowthBytes, result.memory.end.heapUsed - result.memory.start.heapUsed);
+  t.true(result.integrity.ok);
+});

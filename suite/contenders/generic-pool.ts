@@ -1,7 +1,7 @@
-import genericPool from 'generic-pool';
 import type { DriverConnection } from '../../adapters/driver.js';
 import type { Contender } from '../types.js';
 import { BETTER_SQLITE3_DEFAULT_BUSY_MS, openPeerConnection } from './peer-connection.js';
+import { optionalImport } from './optional-import.js';
 import { pooledBotDb } from './pooled-bot-db.js';
 
 /**
@@ -18,6 +18,7 @@ export function genericPoolContender(max = 20, busyTimeoutMs = BETTER_SQLITE3_DE
     name: 'generic-pool',
     description: `generic-pool of up to ${max} better-sqlite3 connections, busy_timeout=${busyTimeoutMs}`,
     async open({ filename, recordWait }) {
+      const { default: genericPool } = await optionalImport('generic-pool', () => import('generic-pool'));
       const pool = genericPool.createPool<DriverConnection>(
         { create: () => openPeerConnection(filename, busyTimeoutMs), destroy: (conn) => conn.close() },
         { min: 0, max, acquireTimeoutMillis: 5000 },

@@ -1,7 +1,7 @@
-import { Pool as TarnPool } from 'tarn';
 import type { DriverConnection } from '../../adapters/driver.js';
 import type { Contender } from '../types.js';
 import { BETTER_SQLITE3_DEFAULT_BUSY_MS, openPeerConnection } from './peer-connection.js';
+import { optionalImport } from './optional-import.js';
 import { pooledBotDb } from './pooled-bot-db.js';
 
 /**
@@ -18,6 +18,7 @@ export function tarn(max = 20, busyTimeoutMs = BETTER_SQLITE3_DEFAULT_BUSY_MS): 
     name: 'tarn',
     description: `tarn pool of up to ${max} better-sqlite3 connections, busy_timeout=${busyTimeoutMs}`,
     async open({ filename, recordWait }) {
+      const { Pool: TarnPool } = await optionalImport('tarn', () => import('tarn'));
       const pool = new TarnPool<DriverConnection>({
         create: () => openPeerConnection(filename, busyTimeoutMs),
         destroy: (conn) => conn.close(),
