@@ -1,0 +1,80 @@
+import type { Pool } from '../core/pool.js';
+import type { Lease } from '../core/lease.js';
+import type { Params, RunResult } from './driver.js';
+
+/** The statements a bot's data-access code runs, on the database or inside a transaction. */
+export interface BotStatements {
+  /** First row of a query, or `undefined`. */
+  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  /** Every row of a query. */
+  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  /** A statement that may write. */
+  run(sql: string, params?: Params): Promise<RunResult>;
+}
+
+/** The bot-facing data-access facade: statements that pick their own lane, and transactions. */
+export interface BotDb extends BotStatements {
+  /** Runs `fn` in one write transaction; it may await anything between statements. */
+  transaction<T>(fn: (tx: BotStatements) => Promise<T>): Promise<T>;
+}
+
+/** What the facade needs from a pool; a `Pool` has it. */
+export type BotDbPool = Pick<Pool, 'acquire' | 'transaction'>;
+
+/** Statements classified so far; bots run a small fixed set, so this stays small. */
+const ROUTE_CACHE_LIMIT = 1024;
+
+/**
+ * Wraps a pool in the interface a bot's existing data-access code expects (`get`, `all`, `run`,
+ * `transaction`), so the pool comes in behind it without a rewrite. Each statement goes to the
+ * lane it needs: SQLite itself says whether a statement only reads (better-sqlite3's
+ * `statement.readonly`, asked once per SQL text on a read lease through
+ * `DriverConnection.isReadonly`), so reads share the reader connections and writes take the
+ * single write lane. Nothing is parsed by hand.
+ *
+ * @example
+ * ```ts
+ * const db = createBotDb(createPool({ filename: 'bot.db' }));
+ * await db.run('UPDATE users SET xp = xp + ? WHERE id = ?', [5, 'ann']); // write lane
+ * const top = await db.all('SELECT id, xp FROM users ORDER BY xp DESC LIMIT 10'); // a reader
+ * await db.transaction(async (tx) => tx.run('DELETE FROM users WHERE id = ?', ['bob']));
+ * ```
+ */
+export function createBotDb(pool: BotDbPool): BotDb {
+  const readonly = new Map<string, boolean>();
+
+  async function onLane<T>(sql: string, use: (lease: Lease) => Promise<T>): Promise<T> {
+    const known = readonly.get(sql);
+    const lease = await pool.acquire({ mode: known === false ? 'write' : 'read' });
+    try {
+      if (known !== undefined) return await use(lease);
+      const isReadonly = await lease.entry.conn.isReadonly(sql);
+      if (readonly.size >= ROUTE_CACHE_LIMIT) readonly.clear();
+      readonly.set(sql, isReadonly);
+      if (isReadonly) return await use(lease);
+    } finally {
+      if (!lease.released) lease.release();
+    }
+    // A first write: the read lease is back in the pool; take the write lane now.
+    const writer = await pool.acquire({ mode: 'write' });
+    try {
+      return await use(writer);
+    } finally {
+      writer.release();
+    }
+  }
+
+  return {
+    get: (sql, params) => onLane(sql, (l) => l.get(sql, params)),
+    all: (sql, params) => onLane(sql, (l) => l.all(sql, params)),
+    run: (sql, params) => onLane(sql, (l) => l.run(sql, params)),
+    transaction: (fn) =>
+      pool.transaction((tx) =>
+        fn({
+          get: (sql, params) => tx.get(sql, params),
+          all: (sql, params) => tx.all(sql, params),
+          run: (sql, params) => tx.run(sql, params),
+        }),
+      ),
+  };
+}

@@ -1,0 +1,70 @@
+import { runConcurrentTest } from './run-concurrent-test.js';
+import { scenarioByName } from './scenarios/index.js';
+import type { TestResult } from './types.js';
+
+/** A grid of runs: every scenario at every worker count against every contender. */
+export interface MatrixOptions {
+  scenarios: readonly string[];
+  workers: readonly number[];
+  contenders: readonly string[];
+  /** Per run, ms; default each scenario's own. */
+  durationMs?: number;
+  seed?: number;
+  /** Run each in its own process, bounded in time; see `ConcurrentTestOptions.isolate`. */
+  isolate?: { graceMs: number };
+  /** Before each run. */
+  onRunStart?: (run: {
+    scenario: string;
+    workers: number;
+    contender: string;
+    index: number;
+    total: number;
+    durationMs: number | undefined;
+  }) => void;
+  /** During each run, with the fraction done. */
+  onProgress?: (fraction: number) => void;
+  /** After each run. */
+  onRunEnd?: (result: TestResult) => void;
+}
+
+/**
+ * Runs the grid one run at a time (runs never overlap, so they do not disturb each other) and
+ * returns every result in order. All contenders of one scenario and worker count see the same
+ * seeded operation mix.
+ *
+ * @example
+ * ```ts
+ * const results = await runMatrix({ scenarios: ['bot-mix'], workers: [10, 20], contenders: ['naive', 'roas-pool'] });
+ * ```
+ */
+export async function runMatrix(options: MatrixOptions): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  const total = options.scenarios.length * options.workers.length * options.contenders.length;
+  let index = 0;
+  for (const scenario of options.scenarios) {
+    for (const workers of options.workers) {
+      for (const contender of options.contenders) {
+        options.onRunStart?.({
+          scenario,
+          workers,
+          contender,
+          index: index++,
+          total,
+          durationMs: options.durationMs,
+        });
+        const result = await runConcurrentTest({
+          scenario,
+          workers,
+          contender,
+          durationMs: options.durationMs ?? scenarioByName(scenario).defaultDurationMs,
+          seed: options.seed ?? 1,
+          ...(options.isolate ? { isolate: options.isolate } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        });
+        results.push(result);
+        options.onRunEnd?.(result);
+      }
+    }
+  }
+  return results;
+}
