@@ -1,5 +1,8 @@
 import test from 'ava';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
+import { createPool } from '../core/pool.js';
+import type { Driver } from './driver.js';
+import { sqliteDriver } from './sqlite.js';
 import { botDb, type BotDb } from '../test/bot-db.js';
 import { RoasPoolDialect } from './kysely.js';
 
@@ -76,5 +79,37 @@ test('a stream inside a transaction reads its writes and keeps the transaction l
   const rows = await db.selectFrom('xp').select('user_id').execute();
   t.is(rows.length, 11);
   t.is(pool.stats().leased, 0);
+  await cleanup();
+});
+
+test('without an inline handle, a stream reads the rows, releases its lease, then yields chunks', async (t) => {
+  // Stand-in for drivers whose connection lives in another thread: the real better-sqlite3
+  // driver with its `raw` handle hidden, which is all that the fallback path looks at.
+  const { pool: seedPool, filename, cleanup } = await seeded(25);
+  await seedPool.close();
+  const inline = sqliteDriver({ filename });
+  const driver: Driver = {
+    ...inline,
+    open: async (role) => {
+      const conn = await inline.open(role);
+      return new Proxy(conn, {
+        get(target, key) {
+          if (key === 'raw') return undefined;
+          const value: unknown = Reflect.get(target, key);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    },
+  };
+  const pool = createPool({ driver });
+  const db = new Kysely<BotTables>({ dialect: new RoasPoolDialect({ pool }) });
+  const chunks: number[] = [];
+  for await (const _row of db.selectFrom('xp').selectAll().stream(10)) chunks.push(pool.stats().leasedRead);
+  t.is(chunks.length, 25);
+  t.true(chunks.every((leased) => leased === 0));
+  t.is(pool.stats().leased, 0);
+  const raw = await sql<{ n: number }>`SELECT count(*) AS n FROM xp`.execute(db);
+  t.deepEqual(raw.rows, [{ n: 25 }]);
+  await pool.close();
   await cleanup();
 });

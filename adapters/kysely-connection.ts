@@ -123,6 +123,8 @@ export class RoasPoolConnection implements DatabaseConnection {
       const db = rawDatabase(lease);
       if (db === undefined) {
         const rows = await lease.all<R>(compiled.sql, compiled.parameters);
+        // The rows are in memory now: a slow consumer need not hold a connection.
+        if (own) lease.release();
         for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
         return;
       }
