@@ -113,3 +113,17 @@ test('without an inline handle, a stream reads the rows, releases its lease, the
   await pool.close();
   await cleanup();
 });
+
+test('stream() of a write with RETURNING runs it once on the write lane', async (t) => {
+  const { db, pool, cleanup } = await seeded(0);
+  const ids: string[] = [];
+  const insert = db.insertInto('xp').values([
+    { user_id: 'a', points: 1, level: 1 },
+    { user_id: 'b', points: 2, level: 1 },
+  ]);
+  for await (const row of insert.returning('user_id').stream()) ids.push(row.user_id);
+  t.deepEqual(ids, ['a', 'b']);
+  t.is(pool.stats().acquired - pool.stats().released, 0);
+  t.is((await db.selectFrom('xp').selectAll().execute()).length, 2);
+  await cleanup();
+});

@@ -220,3 +220,11 @@ test('the schema builder and introspection work through the dialect', async (t) 
   t.deepEqual(tables.map((table) => table.name).sort(), ['badges', 'profiles', 'xp', 'xp_log']);
   await cleanup();
 });
+
+test('raw SQL that does not prepare raises its SQLite error and returns the lease', async (t) => {
+  const { db, pool, cleanup } = await kysely();
+  const err = await t.throwsAsync(sql`SELEC points FROM xp`.execute(db), { any: true });
+  t.is((err as { code?: string }).code, 'SQLITE_ERROR');
+  t.is(pool.stats().leased, 0);
+  await cleanup();
+});
