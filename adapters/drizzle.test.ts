@@ -2,7 +2,7 @@ import test from 'ava';
 import { desc, eq, relations, sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { isPoolError } from '../core/errors.js';
-import { botDb, settlesWithin } from '../test/bot-db.js';
+import { botFixture, settlesWithin } from '../test/bot-fixture.js';
 import { drizzle } from './drizzle.js';
 
 const xp = sqliteTable('xp', {
@@ -26,7 +26,7 @@ const profileRelations = relations(profiles, ({ one }) => ({
 const schema = { xp, profiles, xpLog, profileRelations };
 
 async function fixture() {
-  const bot = await botDb();
+  const bot = await botFixture();
   return { ...bot, db: drizzle(bot.pool, { schema }) };
 }
 

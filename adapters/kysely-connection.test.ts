@@ -3,15 +3,15 @@ import { Kysely, sql } from 'kysely';
 import { createPool } from '../core/pool.js';
 import type { Driver } from './driver.js';
 import { sqliteDriver } from './sqlite.js';
-import { botDb, type BotDb } from '../test/bot-db.js';
+import { botFixture, type BotFixture } from '../test/bot-fixture.js';
 import { RoasPoolDialect } from './kysely.js';
 
 interface BotTables {
   xp: { user_id: string; points: number; level: number };
 }
 
-async function seeded(rows: number): Promise<BotDb & { db: Kysely<BotTables> }> {
-  const fixture = await botDb();
+async function seeded(rows: number): Promise<BotFixture & { db: Kysely<BotTables> }> {
+  const fixture = await botFixture();
   await fixture.pool.transaction(async (tx) => {
     for (let i = 0; i < rows; i++)
       await tx.run('INSERT INTO xp (user_id, points) VALUES (?, ?)', [`u${i}`, i]);

@@ -2,7 +2,7 @@ import test from 'ava';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Generated } from 'kysely';
 import { isPoolError } from '../core/errors.js';
-import { botDb, settlesWithin, type BotDb } from '../test/bot-db.js';
+import { botFixture, settlesWithin, type BotFixture } from '../test/bot-fixture.js';
 import { RoasPoolDialect } from './kysely.js';
 
 interface BotTables {
@@ -11,8 +11,8 @@ interface BotTables {
   xp_log: { id: Generated<number>; user_id: string; delta: number };
 }
 
-async function kysely(): Promise<BotDb & { db: Kysely<BotTables> }> {
-  const fixture = await botDb();
+async function kysely(): Promise<BotFixture & { db: Kysely<BotTables> }> {
+  const fixture = await botFixture();
   return { ...fixture, db: new Kysely<BotTables>({ dialect: new RoasPoolDialect({ pool: fixture.pool }) }) };
 }
 
@@ -170,7 +170,7 @@ test('reads go on while a transaction is open, and see the last committed state'
 
 test("with Kysely's own SqliteDialect the same read waits for the transaction", async (t) => {
   // The contrast that makes the test above meaningful: one connection behind a mutex.
-  const { filename, cleanup } = await botDb();
+  const { filename, cleanup } = await botFixture();
   const db = new Kysely<BotTables>({ dialect: new SqliteDialect({ database: new Database(filename) }) });
   await awardXp(db, 'ann', 7);
   const tx = await openTransaction(db);
@@ -198,7 +198,7 @@ test('controlled transactions roll back to a savepoint', async (t) => {
 });
 
 test('destroy() leaves the pool open unless closePoolOnDestroy is set', async (t) => {
-  const { pool, cleanup } = await botDb();
+  const { pool, cleanup } = await botFixture();
   const kept = new Kysely<BotTables>({ dialect: new RoasPoolDialect({ pool }) });
   await kept.selectFrom('xp').selectAll().execute();
   await kept.destroy();

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createPool, type Pool } from '../core/pool.js';
 import { RoasPoolDialect } from '../adapters/kysely.js';
-import { BOT_SCHEMA } from '../test/bot-db.js';
+import { BOT_SCHEMA } from '../test/bot-fixture.js';
 
 interface BotTables {
   xp: { user_id: string; points: number; level: number };

@@ -12,7 +12,7 @@ export const BOT_SCHEMA = `
 `;
 
 /** A fresh SQLite file with the bot's tables in a temp dir, and a pool over it. */
-export interface BotDb {
+export interface BotFixture {
   pool: Pool;
   filename: string;
   /** Closes the pool (if still open) and deletes the temp dir. */
@@ -20,7 +20,9 @@ export interface BotDb {
 }
 
 /** Creates a temp bot database and a pool over it. */
-export async function botDb(options: Omit<PoolOptions, 'filename' | 'driver'> = {}): Promise<BotDb> {
+export async function botFixture(
+  options: Omit<PoolOptions, 'filename' | 'driver'> = {},
+): Promise<BotFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'roas-bot-'));
   const filename = join(dir, 'bot.db');
   const pool = createPool({ ...options, filename });
