@@ -29,7 +29,15 @@ async function execute(lease: Lease, sql: string, params: unknown[], method: Met
   return { rows: method === 'get' ? (rows[0] as unknown[]) : rows };
 }
 
-/** The sqlite-proxy callback for statements outside a transaction: one short lease each. */
+/**
+ * The sqlite-proxy callback for statements outside a transaction: one short lease each. It does
+ * not pin transactions; prefer {@link drizzle}, which does.
+ *
+ * @example
+ * ```ts
+ * const db = drizzleProxy(poolCallback(pool), poolBatchCallback(pool));
+ * ```
+ */
 export function poolCallback(pool: Pool): AsyncRemoteCallback {
   return async (sql, params, method) => {
     rejectTransactionControl(sql);
@@ -42,7 +50,14 @@ export function poolCallback(pool: Pool): AsyncRemoteCallback {
   };
 }
 
-/** The sqlite-proxy batch callback: the whole batch in one write transaction, all or nothing. */
+/**
+ * The sqlite-proxy batch callback: the whole batch in one write transaction, all or nothing.
+ *
+ * @example
+ * ```ts
+ * const db = drizzleProxy(poolCallback(pool), poolBatchCallback(pool));
+ * ```
+ */
 export function poolBatchCallback(pool: Pool): AsyncBatchRemoteCallback {
   return async (batch) => {
     for (const query of batch) rejectTransactionControl(query.sql);

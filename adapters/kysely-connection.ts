@@ -57,6 +57,12 @@ function shapeOf(query: CompiledQuery['query']): Shape {
  * One Kysely connection over the pool. It holds no connection of its own: outside a transaction
  * every query takes a short lease in its lane and gives it back; `begin()` pins one lease until
  * `end()`. Kysely creates one of these per `acquireConnection()`.
+ *
+ * @example
+ * ```ts
+ * const conn = new RoasPoolConnection(pool);
+ * const { rows } = await conn.executeQuery(CompiledQuery.raw('SELECT 1 AS one'));
+ * ```
  */
 export class RoasPoolConnection implements DatabaseConnection {
   #tx: Lease | undefined;

@@ -37,6 +37,16 @@ export interface RoasPoolDialectConfig {
  * (SELECT: read lane, anything that writes: the write lane). `db.transaction()` pins one write
  * lease with `BEGIN IMMEDIATE` for its whole life, so it may await between statements while other
  * callers keep reading. `setAccessMode('read only')` pins a read lease with a deferred `BEGIN`.
+ * {@link RoasPoolDialect} creates it; you need it only to wrap it.
+ *
+ * @example
+ * ```ts
+ * const driver = new RoasPoolDriver({ pool });
+ * const conn = await driver.acquireConnection();
+ * await driver.beginTransaction(conn, {});
+ * await driver.commitTransaction(conn);
+ * await driver.releaseConnection(conn);
+ * ```
  */
 export class RoasPoolDriver implements Driver {
   constructor(private readonly config: RoasPoolDialectConfig) {}

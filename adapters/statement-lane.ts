@@ -13,6 +13,11 @@ const TRANSACTION_CONTROL = /^\s*(begin|commit|end|rollback|savepoint|release)\b
 /**
  * Throws UNPINNED_TRANSACTION for transaction statements: run one statement on a short lease and
  * the transaction would be rolled back at release, or span connections.
+ *
+ * @example
+ * ```ts
+ * rejectTransactionControl('BEGIN IMMEDIATE'); // throws PoolError UNPINNED_TRANSACTION
+ * ```
  */
 export function rejectTransactionControl(sql: string): void {
   if (TRANSACTION_CONTROL.test(sql)) throw new PoolError('UNPINNED_TRANSACTION');
