@@ -48,7 +48,7 @@ export function createBotDb(pool: BotDbPool): BotDb {
     const lease = await pool.acquire({ mode: known === false ? 'write' : 'read' });
     try {
       if (known !== undefined) return await use(lease);
-      const isReadonly = await lease.entry.conn.isReadonly(sql);
+      const isReadonly = await lease.isReadonly(sql);
       if (readonly.size >= ROUTE_CACHE_LIMIT) readonly.clear();
       readonly.set(sql, isReadonly);
       if (isReadonly) return await use(lease);

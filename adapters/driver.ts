@@ -29,6 +29,11 @@ export interface DriverConnection {
   get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
   /** Runs a query and returns all its rows. */
   all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  /**
+   * Runs a query and returns its rows as arrays of values in column order (better-sqlite3's
+   * `raw` mode). Optional: `Lease.values()` throws NOT_SUPPORTED on drivers without it.
+   */
+  values?(sql: string, params?: Params): Promise<unknown[][]>;
   /** Runs one or more statements without parameters or results (DDL, BEGIN, COMMIT). */
   exec(sql: string): Promise<void>;
   /** True while a transaction is open on this connection. */

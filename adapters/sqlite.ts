@@ -98,6 +98,20 @@ class SqliteConnection implements DriverConnection {
     }
   }
 
+  values(sql: string, params?: Params): Promise<unknown[][]> {
+    try {
+      // raw mode is a flag on the shared cached statement: set it only for this call.
+      const stmt = this.prepare(sql).raw(true);
+      try {
+        return Promise.resolve(stmt.all(...bind(params)) as unknown[][]);
+      } finally {
+        stmt.raw(false);
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   exec(sql: string): Promise<void> {
     try {
       this.raw.exec(sql);

@@ -14,7 +14,8 @@ export type PoolErrorCode =
   | 'CONNECTION_FAILED'
   | 'CONNECTION_LOST'
   | 'INVALID_OPTION'
-  | 'NOT_SUPPORTED';
+  | 'NOT_SUPPORTED'
+  | 'UNPINNED_TRANSACTION';
 
 /** What the pool knows about its connections at the moment an error was raised. */
 export interface PoolStateSummary {
@@ -78,6 +79,11 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
   NOT_SUPPORTED: {
     diagnosis: 'the driver in use does not offer this feature',
     remedy: 'use the async lease methods, or a driver that offers it',
+  },
+  UNPINNED_TRANSACTION: {
+    diagnosis:
+      'a transaction statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) came through an adapter that takes a new lease for every statement, so the transaction would span connections',
+    remedy: "use the adapter's db.transaction(), or pool.transaction() for raw SQL",
   },
 };
 

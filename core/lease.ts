@@ -4,7 +4,7 @@ import { PoolError } from './errors.js';
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
 export type LeaseMode = 'read' | 'write';
 
-type Kind = 'run' | 'get' | 'all' | 'exec';
+type Kind = 'run' | 'get' | 'all' | 'values' | 'exec';
 
 /** What a lease needs from the pool that granted it. Internal. */
 export interface LeaseHost {
@@ -86,6 +86,27 @@ export class Lease {
     return this.call('all', sql, params) as Promise<T[]>;
   }
 
+  /**
+   * Runs a query and resolves to its rows as arrays of column values, in column order. Unlike
+   * `all()`, columns that share a name (a join's two `id`s) are all kept. Query builders that map
+   * columns by position (Drizzle) need this. Throws NOT_SUPPORTED on drivers without array rows.
+   */
+  values(sql: string, params?: Params): Promise<unknown[][]> {
+    this.assertLive();
+    if (this.entry.conn.values === undefined)
+      return Promise.reject(new PoolError('NOT_SUPPORTED', 'this driver cannot return rows as arrays'));
+    return this.call('values', sql, params) as Promise<unknown[][]>;
+  }
+
+  /**
+   * Whether `sql` only reads, as the driver judges it (SQLite: `sqlite3_stmt_readonly`). Adapters
+   * use it to pick a lane for SQL they cannot classify otherwise. Rejects if `sql` does not prepare.
+   */
+  isReadonly(sql: string): Promise<boolean> {
+    this.assertLive();
+    return this.entry.conn.isReadonly(sql);
+  }
+
   /** Runs SQL without parameters or results: DDL, or several statements separated by `;`. */
   exec(sql: string): Promise<void> {
     return this.call('exec', sql, undefined) as Promise<void>;
@@ -117,10 +138,22 @@ export class Lease {
 
   private invoke(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     const conn = this.entry.conn;
+<<<<<<< HEAD
     return kind === 'exec'
       ? conn.exec(sql)
       : kind === 'run'
         ? conn.run(sql, params)
         : conn[kind](sql, params);
+=======
+    const attempt = (): Promise<unknown> =>
+      kind === 'exec'
+        ? conn.exec(sql)
+        : kind === 'run'
+          ? conn.run(sql, params)
+          : kind === 'values'
+            ? (conn.values as NonNullable<DriverConnection['values']>)(sql, params)
+            : conn[kind](sql, params);
+    return attempt().catch((err: unknown) => this.host.onError(this, err, attempt));
+>>>>>>> ecosystem
   }
 }
