@@ -138,22 +138,12 @@ export class Lease {
 
   private invoke(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     const conn = this.entry.conn;
-<<<<<<< HEAD
     return kind === 'exec'
       ? conn.exec(sql)
       : kind === 'run'
         ? conn.run(sql, params)
-        : conn[kind](sql, params);
-=======
-    const attempt = (): Promise<unknown> =>
-      kind === 'exec'
-        ? conn.exec(sql)
-        : kind === 'run'
-          ? conn.run(sql, params)
-          : kind === 'values'
-            ? (conn.values as NonNullable<DriverConnection['values']>)(sql, params)
-            : conn[kind](sql, params);
-    return attempt().catch((err: unknown) => this.host.onError(this, err, attempt));
->>>>>>> ecosystem
+        : kind === 'values'
+          ? (conn.values as NonNullable<DriverConnection['values']>)(sql, params)
+          : conn[kind](sql, params);
   }
 }
