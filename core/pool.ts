@@ -387,11 +387,23 @@ export class Pool implements LeaseHost {
     this.byRef.set(ref, entry);
     lane.entries.add(entry);
     this.counters.created++;
+    conn.onLost?.((cause) => this.lost(entry, cause));
     if (this.closing) {
       ref.send(CLOSE_EVENT);
       return;
     }
     this.handOff(entry);
+  }
+
+  /**
+   * The driver saw the connection die on its own. A free one is failed (and so replaced) now; a
+   * leased one is marked broken and failed when its holder releases it, as after a fatal error.
+   */
+  private lost(entry: Entry, cause: Error): void {
+    if (this.byRef.get(entry.ref) !== entry) return;
+    entry.broken ??= cause;
+    this.lastFailure = cause;
+    if (!entry.inUse) this.fail(entry, cause);
   }
 
   private fail(entry: Entry, error: Error): void {
