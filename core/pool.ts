@@ -2,6 +2,7 @@ import { asapScheduler, auditTime, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
+import { threadDriver } from '../adapters/thread-driver.js';
 import { countRole, poolMachine, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
@@ -68,13 +69,12 @@ export class Pool implements LeaseHost {
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.driver =
-      o.driver ??
-      sqliteDriver({
-        filename: o.filename as string,
-        pragmas: o.pragmas,
-        statementCacheSize: o.statementCacheSize,
-      });
+    const sqlite = {
+      filename: o.filename as string,
+      pragmas: o.pragmas,
+      statementCacheSize: o.statementCacheSize,
+    };
+    this.driver = o.driver ?? (o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite));
     if (this.driver.singleWriter) {
       this.readLane = this.lane('reader');
       this.writeLane = this.lane('writer');
