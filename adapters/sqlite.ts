@@ -100,6 +100,15 @@ class SqliteConnection implements DriverConnection {
     }
   }
 
+  getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
+    try {
+      const stmt = this.prepare(sql);
+      return Promise.resolve(paramsList.map((params) => stmt.get(...bind(params)) as T | undefined));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   exec(sql: string): Promise<void> {
     try {
       this.raw.exec(sql);
