@@ -25,27 +25,44 @@ function post(message: FromWorker): void {
   port?.postMessage(message);
 }
 
-function call(conn: DriverConnection, op: Op, sql: string, params: Params | undefined): Promise<unknown> {
+function call(conn: DriverConnection, op: Op, sql: string, params: unknown): Promise<unknown> {
   if (op === 'exec') return conn.exec(sql);
   if (op === 'readonly') return conn.isReadonly(sql);
-  return conn[op](sql, params);
+  if (op === 'getMany') {
+    const list = params as readonly Params[];
+    return conn.getMany ? conn.getMany(sql, list) : Promise.all(list.map((p) => conn.get(sql, p)));
+  }
+  return conn[op](sql, params as Params | undefined);
 }
 
-async function serve(conn: DriverConnection, batch: Batch): Promise<Replies> {
+/**
+ * Replies leave in chunks of this many, not once per batch: the main thread starts on the first
+ * answers (and sends the next requests) while this thread still runs the rest of the batch.
+ */
+const CHUNK = 32;
+
+async function serve(conn: DriverConnection, batch: Batch): Promise<void> {
   for (const [n, text] of batch.learn) texts.set(n, text);
-  const values: unknown[] = new Array(batch.ops.length);
-  const errors: [number, ReturnType<typeof toWire>][] = [];
+  let replies = open(batch.first);
   for (let i = 0; i < batch.ops.length; i++) {
     const ref = batch.sql[i] as string | number;
     const sql = typeof ref === 'number' ? (texts.get(ref) as string) : ref;
     try {
-      values[i] = await call(conn, batch.ops[i] as Op, sql, batch.params[i]);
+      replies.values.push(await call(conn, batch.ops[i] as Op, sql, batch.params[i]));
     } catch (err) {
-      values[i] = undefined;
-      errors.push([i, toWire(err)]);
+      replies.errors.push([replies.values.length, toWire(err)]);
+      replies.values.push(undefined);
+    }
+    if (replies.values.length === CHUNK || i === batch.ops.length - 1) {
+      replies.inTx = conn.inTransaction;
+      post(replies);
+      replies = open(batch.first + i + 1);
     }
   }
-  return { type: 'replies', first: batch.first, values, errors, inTx: conn.inTransaction };
+}
+
+function open(first: number): Replies {
+  return { type: 'replies', first, values: [], errors: [], inTx: false };
 }
 
 async function main(): Promise<void> {
@@ -66,7 +83,7 @@ async function main(): Promise<void> {
         port.close();
         return;
       }
-      post(await serve(conn, message));
+      await serve(conn, message);
     });
   });
   post({ type: 'opened' });

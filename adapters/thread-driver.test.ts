@@ -9,12 +9,18 @@ import type { Lease } from '../core/lease.js';
 import { sqliteDriver } from './sqlite.js';
 import { threadDriver, type ThreadConnection } from './thread-driver.js';
 
+/**
+ * A worker thread compiles the TypeScript sources on start (tsx), which takes seconds on a busy
+ * machine: the acquire deadline is generous so that only a real hang fails a test.
+ */
+const SLOW_START_MS = 120_000;
+
 function tempFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'roas-threads-')), 'bot.db');
 }
 
 async function threadPool(max = 4): Promise<Pool> {
-  const pool = createPool({ filename: tempFile(), threads: true, max });
+  const pool = createPool({ filename: tempFile(), threads: true, max, acquireTimeoutMs: SLOW_START_MS });
   await pool.write((db) => db.exec('CREATE TABLE xp (id INTEGER PRIMARY KEY, user TEXT, points INTEGER)'));
   return pool;
 }
@@ -86,7 +92,11 @@ test('twenty concurrent workers commit every transaction with zero errors', asyn
 test('BigInt, Buffer and null cross the thread boundary intact', async (t) => {
   const big = 2n ** 62n + 7n;
   const blob = Buffer.from([0, 1, 2, 250, 255]);
-  const pool = createPool({ driver: threadDriver({ filename: tempFile(), safeIntegers: true }), max: 3 });
+  const pool = createPool({
+    driver: threadDriver({ filename: tempFile(), safeIntegers: true }),
+    max: 3,
+    acquireTimeoutMs: SLOW_START_MS,
+  });
   await pool.write(async (db) => {
     await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, big INTEGER, b BLOB, n TEXT)');
     await db.run('INSERT INTO t (big, b, n) VALUES (?, ?, ?)', [big, blob, null]);
@@ -111,7 +121,7 @@ test('a SQLite error keeps its class, code and message across the boundary', asy
   const expected = await inline.run('INSERT INTO t (id) VALUES (1)').catch((err: unknown) => err);
   await inline.close();
 
-  const pool = createPool({ filename: file, threads: true, max: 3 });
+  const pool = createPool({ filename: file, threads: true, max: 3, acquireTimeoutMs: SLOW_START_MS });
   const err = await pool.write((db) => db.run('INSERT INTO t (id) VALUES (1)')).catch((e: unknown) => e);
   t.true(err instanceof Database.SqliteError);
   t.is((err as { code: string }).code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
@@ -202,4 +212,25 @@ test('the threads option is checked like every other option', (t) => {
   t.throws(() => createPool({ filename: 'x.db', thread: true } as never), {
     message: /did you mean "threads"/,
   });
+});
+
+test('getMany answers every parameter set in order, in both modes', async (t) => {
+  for (const threads of [false, true]) {
+    const pool = createPool({ filename: tempFile(), threads, max: 3, acquireTimeoutMs: SLOW_START_MS });
+    await pool.write(async (db) => {
+      await db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)');
+      await db.run('INSERT INTO t (id, b) VALUES (1, ?), (2, ?)', [Buffer.from('one'), Buffer.from('two')]);
+    });
+    const rows = await pool.read((db) =>
+      db.getMany<{ b: Buffer }>('SELECT b FROM t WHERE id = ?', [[2], [3], [1]]),
+    );
+    t.deepEqual(
+      rows,
+      [{ b: Buffer.from('two') }, undefined, { b: Buffer.from('one') }],
+      `threads: ${threads}`,
+    );
+    const err = await pool.read((db) => db.getMany('SELECT nope FROM t', [[]])).catch((e: unknown) => e);
+    t.is((err as { code?: string }).code, 'SQLITE_ERROR');
+    await pool.close();
+  }
 });

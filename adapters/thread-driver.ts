@@ -102,6 +102,10 @@ export class ThreadConnection implements DriverConnection {
     return this.request('all', sql, params) as Promise<T[]>;
   }
 
+  getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
+    return this.request('getMany', sql, paramsList.map(packParams)) as Promise<(T | undefined)[]>;
+  }
+
   exec(sql: string): Promise<void> {
     return this.request('exec', sql, undefined) as Promise<void>;
   }
@@ -130,7 +134,7 @@ export class ThreadConnection implements DriverConnection {
     await this.worker.terminate();
   }
 
-  private request(op: Op, sql: string, params: Params | undefined): Promise<unknown> {
+  private request(op: Op, sql: string, params: Params | readonly Params[] | undefined): Promise<unknown> {
     if (this.lost) return Promise.reject(lostError(this.lost));
     if (this.closing) return Promise.reject(new PoolError('CONNECTION_LOST', 'the connection is closing'));
     const id = this.nextId++;
@@ -140,7 +144,7 @@ export class ThreadConnection implements DriverConnection {
       const box = this.outbox;
       box.ops.push(op);
       box.sql.push(this.number(sql, box));
-      box.params.push(params === undefined ? undefined : packParams(params));
+      box.params.push(params === undefined || op === 'getMany' ? params : packParams(params as Params));
       if (!this.flushing) {
         this.flushing = true;
         queueMicrotask(this.flush);

@@ -8,7 +8,7 @@ import type { SqliteDriverOptions } from './sqlite.js';
  */
 
 /** What one request asks of the worker's connection. */
-export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly';
+export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly' | 'getMany';
 
 /**
  * A batch of requests, column by column (one array a field clones faster than one object a
@@ -20,7 +20,8 @@ export interface Batch {
   first: number;
   ops: Op[];
   sql: (string | number)[];
-  params: (Params | undefined)[];
+  /** The parameters; for `getMany`, the list of parameter sets. */
+  params: (Params | readonly Params[] | undefined)[];
   /** New statement numbers in this batch: `[number, text]`, to learn before running it. */
   learn: [number, string][];
 }
@@ -95,7 +96,7 @@ function restoreRow(row: unknown): void {
 /** Restores the Buffers of a `get` or `all` result in place and returns it. */
 export function restoreRows(op: Op, value: unknown): unknown {
   if (op === 'get') restoreRow(value);
-  else if (op === 'all') for (const row of value as unknown[]) restoreRow(row);
+  else if (op === 'all' || op === 'getMany') for (const row of value as unknown[]) restoreRow(row);
   return value;
 }
 
