@@ -45,16 +45,36 @@ async function seed(filename: string): Promise<void> {
   await pool.close();
 }
 
+/** Wall time, and CPU time of the whole process (every thread), since the call. */
+function clock(): () => { seconds: number; cpuSeconds: number } {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { seconds: (performance.now() - wall) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+  };
+}
+
+interface Rate {
+  qps: number;
+  /** Process CPU (all threads) per query, µs: the load-independent cost. */
+  cpuUs: number;
+}
+
+function rate(n: number, t: { seconds: number; cpuSeconds: number }): Rate {
+  return { qps: n / t.seconds, cpuUs: (t.cpuSeconds / n) * 1e6 };
+}
+
 /** Opens both readers up front so worker start-up is not measured. */
 async function warm(pool: Pool): Promise<void> {
   await Promise.all(Array.from({ length: CALLERS }, () => pool.read((db) => db.get(HEAVY_SQL))));
 }
 
-async function heavy(pool: Pool): Promise<{ qps: number; p99Ms: number; maxMs: number }> {
+async function heavy(pool: Pool): Promise<Rate & { p99Ms: number; maxMs: number }> {
   await warm(pool);
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   let next = 0;
-  const start = performance.now();
+  const stop = clock();
   histogram.enable();
   await Promise.all(
     Array.from({ length: CALLERS }, async () => {
@@ -66,14 +86,13 @@ async function heavy(pool: Pool): Promise<{ qps: number; p99Ms: number; maxMs: n
     }),
   );
   histogram.disable();
-  const seconds = (performance.now() - start) / 1000;
-  return { qps: HEAVY / seconds, p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
+  return { ...rate(HEAVY, stop()), p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
 }
 
-async function points(pool: Pool): Promise<number> {
+async function points(pool: Pool): Promise<Rate> {
   await warm(pool);
   let next = 0;
-  const start = performance.now();
+  const stop = clock();
   await Promise.all(
     Array.from({ length: CALLERS }, () =>
       pool.read(async (db) => {
@@ -84,13 +103,13 @@ async function points(pool: Pool): Promise<number> {
       }),
     ),
   );
-  return POINTS / ((performance.now() - start) / 1000);
+  return rate(POINTS, stop());
 }
 
 /** The same point queries, `MANY` to a `getMany` call, `WINDOW / MANY` calls in flight per lease. */
-async function pointsMany(pool: Pool): Promise<number> {
+async function pointsMany(pool: Pool): Promise<Rate> {
   let next = 0;
-  const start = performance.now();
+  const stop = clock();
   await Promise.all(
     Array.from({ length: CALLERS }, () =>
       pool.read(async (db) => {
@@ -104,7 +123,7 @@ async function pointsMany(pool: Pool): Promise<number> {
       }),
     ),
   );
-  return POINTS / ((performance.now() - start) / 1000);
+  return rate(POINTS, stop());
 }
 
 /** One point query at a time: the cost of a round trip. */
@@ -131,44 +150,45 @@ async function measure(filename: string, threads: boolean) {
   const many = await pointsMany(pool);
   const rtUs = await roundTrip(pool);
   await pool.close();
-  return { ...h, pointQps: p, manyQps: many, roundTripP50Us: rtUs };
+  return { heavy: h, point: p, many, roundTripP50Us: rtUs };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'roas-bench-threads-'));
 const filename = join(dir, 'bench.db');
 await seed(filename);
-console.log(
-  `load average ${loadavg()
+const load = (): string =>
+  loadavg()
     .map((l) => l.toFixed(2))
-    .join(' ')} (the machine may be shared)`,
-);
+    .join(' ');
+console.log(`load average ${load()} (the machine may be shared)`);
 console.log(
   `node ${process.version}, ${cpus().length} cpus, ${ROWS} rows, ${HEAVY} heavy reads, ${POINTS} points`,
 );
 const inline = await measure(filename, false);
 const threads = await measure(filename, true);
-const fmt = (n: number, d = 1): string => n.toFixed(d);
-console.table({
-  'heavy reads/s': { inline: fmt(inline.qps), threads: fmt(threads.qps) },
-  'event-loop delay p99 (ms)': { inline: fmt(inline.p99Ms), threads: fmt(threads.p99Ms) },
-  'event-loop delay max (ms)': { inline: fmt(inline.maxMs), threads: fmt(threads.maxMs) },
-  [`point queries/s (window ${WINDOW} x ${CALLERS} leases)`]: {
-    inline: fmt(inline.pointQps, 0),
-    threads: fmt(threads.pointQps, 0),
-  },
-  [`point queries/s (getMany of ${MANY}, ${WINDOW} in flight x ${CALLERS})`]: {
-    inline: fmt(inline.manyQps, 0),
-    threads: fmt(threads.manyQps, 0),
-  },
-  'point query round trip p50 (µs)': {
-    inline: fmt(inline.roundTripP50Us),
-    threads: fmt(threads.roundTripP50Us),
-  },
+const row = (a: number, b: number, d = 1): { inline: string; threads: string } => ({
+  inline: a.toFixed(d),
+  threads: b.toFixed(d),
 });
-console.log(`heavy-read throughput, threads / inline: ${fmt(threads.qps / inline.qps, 2)}x`);
-console.log(
-  `load average at the end ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')}`,
-);
+console.table({
+  'heavy reads/s': row(inline.heavy.qps, threads.heavy.qps),
+  'heavy read, process CPU ms each': row(inline.heavy.cpuUs / 1000, threads.heavy.cpuUs / 1000),
+  'event-loop delay p99 (ms)': row(inline.heavy.p99Ms, threads.heavy.p99Ms),
+  'event-loop delay max (ms)': row(inline.heavy.maxMs, threads.heavy.maxMs),
+  [`point queries/s (get, ${WINDOW} in flight x ${CALLERS} leases)`]: row(
+    inline.point.qps,
+    threads.point.qps,
+    0,
+  ),
+  'point query (get), process CPU µs each': row(inline.point.cpuUs, threads.point.cpuUs),
+  [`point queries/s (getMany of ${MANY}, ${WINDOW} in flight x ${CALLERS})`]: row(
+    inline.many.qps,
+    threads.many.qps,
+    0,
+  ),
+  'point query (getMany), process CPU µs each': row(inline.many.cpuUs, threads.many.cpuUs),
+  'point query round trip p50 (µs)': row(inline.roundTripP50Us, threads.roundTripP50Us),
+});
+console.log(`heavy-read throughput, threads / inline: ${(threads.heavy.qps / inline.heavy.qps).toFixed(2)}x`);
+console.log(`load average at the end ${load()}`);
 rmSync(dir, { recursive: true, force: true });
