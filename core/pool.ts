@@ -416,9 +416,11 @@ export class Pool implements LeaseHost {
     const lane = wasOpen ? this.forget(ref) : this.laneOf(ref);
     if (this.closing || lane.queue.size === 0) return;
     const { live, opening } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
-    // `live` still counts the actor that just failed. With nothing else open or opening, nobody
-    // can serve the waiters: reject them with the real cause instead of letting them hang or spin.
-    if (!wasOpen && live - 1 === 0 && lane.entries.size === 0) {
+    // `live` counts the actor that just failed only while it is still active (its final state
+    // usually lands first). With nothing else open or opening, nobody can serve the waiters:
+    // reject them with the real cause instead of letting them hang or spin.
+    const others = live - (ref.getSnapshot().status === 'active' ? 1 : 0);
+    if (!wasOpen && others === 0 && lane.entries.size === 0) {
       lane.queue.rejectAll(
         new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
       );
