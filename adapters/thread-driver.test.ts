@@ -234,3 +234,35 @@ test('getMany answers every parameter set in order, in both modes', async (t) =>
     await pool.close();
   }
 });
+
+test('statements pipelined without awaits run in call order on the one connection', async (t) => {
+  const pool = await threadPool();
+  const results = await pool.transaction((tx) =>
+    Promise.all(
+      Array.from({ length: 300 }, (_, i) => tx.run('INSERT INTO xp (user, points) VALUES (?, ?)', ['p', i])),
+    ),
+  );
+  t.deepEqual(
+    results.map((r) => r.lastInsertRowid),
+    Array.from({ length: 300 }, (_, i) => i + 1),
+  );
+  const points = await pool.read((db) => db.all<{ points: number }>('SELECT points FROM xp ORDER BY id'));
+  t.deepEqual(
+    points.map((p) => p.points),
+    Array.from({ length: 300 }, (_, i) => i),
+  );
+  await pool.close();
+});
+
+test('a worker that cannot open its database fails acquire with CONNECTION_FAILED and the SQLite code', async (t) => {
+  const missing = join(mkdtempSync(join(tmpdir(), 'roas-threads-')), 'missing.db');
+  const pool = createPool({
+    driver: threadDriver({ filename: missing, fileMustExist: true }),
+    max: 3,
+    acquireTimeoutMs: SLOW_START_MS,
+  });
+  const err = await pool.read((db) => db.get('SELECT 1')).catch((e: unknown) => e);
+  t.true(isPoolError(err, 'CONNECTION_FAILED'));
+  t.is(((err as Error).cause as { code?: string }).code, 'SQLITE_CANTOPEN');
+  await pool.close();
+});
