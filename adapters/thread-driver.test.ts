@@ -266,3 +266,14 @@ test('a worker that cannot open its database fails acquire with CONNECTION_FAILE
   t.is(((err as Error).cause as { code?: string }).code, 'SQLITE_CANTOPEN');
   await pool.close();
 });
+
+test('a loss listener that subscribes after the worker died still hears of it', async (t) => {
+  const driver = threadDriver({ filename: tempFile() });
+  const conn = (await driver.open('reader')) as ThreadConnection;
+  await conn.terminate();
+  const cause = await new Promise<Error>((resolve) => conn.onLost(resolve));
+  t.regex(cause.message, /worker thread lost: .*nothing was lost/);
+  t.false(conn.inTransaction);
+  await conn.close();
+  await driver.dispose?.();
+});

@@ -115,7 +115,10 @@ export class ThreadConnection implements DriverConnection {
   }
 
   onLost(listener: (cause: Error) => void): void {
-    this.lostListeners.push(listener);
+    // A worker may die between opening and the pool subscribing: tell a late listener too.
+    const lost = this.lost;
+    if (lost && !this.closing) queueMicrotask(() => listener(lostCause(lost)));
+    else this.lostListeners.push(listener);
   }
 
   /** Closes the connection in the worker and lets the worker end; never throws. */
@@ -202,9 +205,12 @@ export class ThreadConnection implements DriverConnection {
     this.pending.clear();
     for (const waiter of waiters) waiter.reject(lostError(this.lost));
     if (this.closing) return;
-    for (const listener of this.lostListeners)
-      listener(new Error(`worker thread lost: ${detail}`, { cause }));
+    for (const listener of this.lostListeners) listener(lostCause(this.lost));
   }
+}
+
+function lostCause(lost: { detail: string; cause: Error }): Error {
+  return new Error(`worker thread lost: ${lost.detail}`, { cause: lost.cause });
 }
 
 function lostError(lost: { detail: string; cause: Error }): PoolError {
