@@ -179,13 +179,13 @@ export class ThreadConnection implements DriverConnection {
 
   private receive(replies: Replies): void {
     this.inTx = replies.inTx;
-    const failed = new Map(replies.errors);
+    const failed = replies.errors.length > 0 ? new Map(replies.errors) : undefined;
     const { first, values } = replies;
     for (let i = 0; i < values.length; i++) {
       const waiter = this.pending.get(first + i);
       if (waiter === undefined) continue;
       this.pending.delete(first + i);
-      const error = failed.size > 0 ? failed.get(i) : undefined;
+      const error = failed?.get(i);
       if (error === undefined) waiter.resolve(restoreRows(waiter.op, values[i]));
       else waiter.reject(fromWire(error));
     }
