@@ -21,6 +21,7 @@ export {
 export type { PoolOptions } from './core/options.js';
 export type { PoolStats, PoolCounters } from './core/stats.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/sqlite.js';
+export { threadDriver, type ThreadDriverOptions } from './adapters/thread-driver.js';
 export type {
   Driver,
   DriverConnection,

@@ -34,6 +34,14 @@ export interface DriverConnection {
    * `raw` mode). Optional: `Lease.values()` throws NOT_SUPPORTED on drivers without it.
    */
   values?(sql: string, params?: Params): Promise<unknown[][]>;
+  /**
+   * Runs one query once per parameter set and returns each first row, in order. Optional: the
+   * lease falls back to one `get` per set. The worker-thread driver sends the sets in one message.
+   */
+  getMany?<T = Record<string, unknown>>(
+    sql: string,
+    paramsList: readonly Params[],
+  ): Promise<(T | undefined)[]>;
   /** Runs one or more statements without parameters or results (DDL, BEGIN, COMMIT). */
   exec(sql: string): Promise<void>;
   /** True while a transaction is open on this connection. */

@@ -11,6 +11,8 @@ export interface SqliteDriverOptions {
   pragmas?: Readonly<Record<string, string | number>>;
   /** Prepared statements kept per connection. Default 256. */
   statementCacheSize?: number;
+  /** Read INTEGER columns as `bigint` (exact past 2^53, such as chat snowflake ids). Default `false`. */
+  safeIntegers?: boolean;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -112,6 +114,15 @@ class SqliteConnection implements DriverConnection {
     }
   }
 
+  getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
+    try {
+      const stmt = this.prepare(sql);
+      return Promise.resolve(paramsList.map((params) => stmt.get(...bind(params)) as T | undefined));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
   exec(sql: string): Promise<void> {
     try {
       this.raw.exec(sql);
@@ -169,6 +180,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
         db.pragma('busy_timeout = 0');
         for (const [name, value] of Object.entries(options.pragmas ?? {})) db.pragma(`${name} = ${value}`);
         if (role === 'reader') db.pragma('query_only = ON');
+        if (options.safeIntegers) db.defaultSafeIntegers(true);
       } catch (err) {
         db.close();
         throw err;

@@ -21,9 +21,15 @@ export interface PoolOptions {
   acquireTimeoutMs?: number;
   /** How long a write statement outside a transaction retries SQLITE_BUSY from another process. Default `acquireTimeoutMs`. */
   busyTimeoutMs?: number;
-  /** Extra `PRAGMA name = value` for every SQLite connection (inline driver only). */
+  /**
+   * Host each connection of the built-in SQLite driver in its own worker thread: heavy queries run
+   * in parallel and never block the event loop, at about 0.1 ms a round trip. Needs `filename`;
+   * with `driver`, pass `threadDriver({ filename })` instead. Default `false` (inline).
+   */
+  threads?: boolean;
+  /** Extra `PRAGMA name = value` for every SQLite connection (built-in driver, both modes). */
   pragmas?: Readonly<Record<string, string | number>>;
-  /** Prepared statements cached per connection (inline driver only). Default 256. */
+  /** Prepared statements cached per connection (built-in driver, both modes). Default 256. */
   statementCacheSize?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
@@ -33,6 +39,7 @@ export interface PoolOptions {
 export interface ResolvedOptions {
   filename: string | undefined;
   driver: Driver | undefined;
+  threads: boolean;
   max: number;
   min: number;
   maxWaiting: number;
@@ -46,6 +53,7 @@ export interface ResolvedOptions {
 const KNOWN: readonly (keyof PoolOptions)[] = [
   'filename',
   'driver',
+  'threads',
   'max',
   'min',
   'maxWaiting',
@@ -112,6 +120,12 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
     throw invalid('option "filename" must be a non-empty string');
   }
+  if (options.threads !== undefined && typeof options.threads !== 'boolean') {
+    throw invalid(`option "threads" must be true or false, got ${String(options.threads)}`);
+  }
+  if (options.threads && options.driver !== undefined) {
+    throw invalid('option "threads" applies to "filename"; with "driver", pass threadDriver({ filename })');
+  }
   const max = integer(options, 'max', 20, 1);
   const min = integer(options, 'min', 0, 0);
   if (min > max) throw invalid(`option "min" (${min}) must not exceed "max" (${max})`);
@@ -123,6 +137,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
   return {
     filename: options.filename,
     driver: options.driver,
+    threads: options.threads ?? false,
     max,
     min,
     maxWaiting: integer(options, 'maxWaiting', 1000, 0),

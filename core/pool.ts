@@ -2,6 +2,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
+import { threadDriver } from '../adapters/thread-driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
 import { demandSignal } from '../streams/demand-signal.js';
@@ -73,13 +74,12 @@ export class Pool implements LeaseHost {
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
-    this.driver =
-      o.driver ??
-      sqliteDriver({
-        filename: o.filename as string,
-        pragmas: o.pragmas,
-        statementCacheSize: o.statementCacheSize,
-      });
+    const sqlite = {
+      filename: o.filename as string,
+      pragmas: o.pragmas,
+      statementCacheSize: o.statementCacheSize,
+    };
+    this.driver = o.driver ?? (o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite));
     if (this.driver.singleWriter) {
       this.readLane = this.lane('reader');
       this.writeLane = this.lane('writer');
@@ -432,11 +432,23 @@ export class Pool implements LeaseHost {
     lane.entries.add(entry);
     this.counters.created++;
     this.emit({ type: 'connection.opened', id: ref.id, role, at: this.options.scheduler.now() });
+    conn.onLost?.((cause) => this.lost(entry, cause));
     if (this.closing) {
       ref.send(CLOSE_EVENT);
       return;
     }
     this.handOff(entry);
+  }
+
+  /**
+   * The driver saw the connection die on its own. A free one is failed (and so replaced) now; a
+   * leased one is marked broken and failed when its holder releases it, as after a fatal error.
+   */
+  private lost(entry: Entry, cause: Error): void {
+    if (this.byRef.get(entry.ref) !== entry) return;
+    entry.broken ??= cause;
+    this.lastFailure = cause;
+    if (!entry.inUse) this.fail(entry, cause);
   }
 
   private fail(entry: Entry, error: Error): void {
@@ -457,10 +469,11 @@ export class Pool implements LeaseHost {
     });
     if (this.closing || lane.queue.size === 0) return;
     const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
-    // The failed actor is final and no longer counted. With nothing else open or opening, nobody
-    // can serve the waiters: reject them with the real cause instead of letting them hang. A
-    // failed open is never retried here, so a broken database cannot make the pool spin.
-    if (live === 0 && lane.entries.size === 0) {
+    // `live` counts the actor that just failed only while it is still active (its final state
+    // usually lands first). With nothing else open or opening, nobody can serve the waiters:
+    // reject them with the real cause instead of letting them hang or spin.
+    const others = live - (ref.getSnapshot().status === 'active' ? 1 : 0);
+    if (!wasOpen && others === 0 && lane.entries.size === 0) {
       lane.queue.rejectAll(
         new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
       );
