@@ -24,8 +24,8 @@ export interface AcquireOptions {
 /** Options of `read()`, `write()` and `transaction()`. */
 export type RunOptions = Omit<AcquireOptions, 'mode'>;
 
-/** One pooled connection, as the runtime tracks it between holders. */
-interface Entry {
+/** One pooled connection, as the runtime tracks it between holders. Internal. */
+export interface Entry {
   readonly ref: ConnectionRef;
   readonly conn: DriverConnection;
   readonly lane: Lane;
@@ -36,7 +36,8 @@ interface Entry {
   broken: Error | undefined;
 }
 
-interface Lane {
+/** One lane (readers, or the single writer) of the runtime. Internal. */
+export interface Lane {
   readonly role: ConnectionRole;
   readonly entries: Set<Entry>;
   /** Free connections, most recently used last (LIFO keeps hot pages in the same connection). */
@@ -56,8 +57,8 @@ export class Pool implements LeaseHost {
   readonly options: ResolvedOptions;
   readonly driver: Driver;
   private readonly supervisor: Actor<typeof poolMachine>;
-  private readonly readLane: Lane;
-  private readonly writeLane: Lane;
+  protected readonly readLane: Lane;
+  protected readonly writeLane: Lane;
   private readonly byRef = new Map<ConnectionRef, Entry>();
   private readonly subscriptions: Subscription[] = [];
   private readonly counters: PoolCounters = emptyCounters();
@@ -110,7 +111,7 @@ export class Pool implements LeaseHost {
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
-  private lane(role: ConnectionRole): Lane {
+  protected lane(role: ConnectionRole): Lane {
     const queue = acquireQueue<Lease, LeaseMode>({
       maxWaiting: this.options.maxWaiting,
       scheduler: this.options.scheduler,
@@ -301,7 +302,7 @@ export class Pool implements LeaseHost {
 
   // ---- LeaseHost: the hot path -----------------------------------------------------------------
 
-  private grant(entry: Entry, mode: LeaseMode, now: number): Lease {
+  protected grant(entry: Entry, mode: LeaseMode, now: number): Lease {
     entry.inUse = true;
     if (entry.settled) {
       entry.settled = false;
@@ -327,7 +328,7 @@ export class Pool implements LeaseHost {
     this.handOff(entry);
   }
 
-  private handOff(entry: Entry): void {
+  protected handOff(entry: Entry): void {
     const waiter = entry.lane.queue.shift();
     if (waiter) {
       waiter.resolve(this.grant(entry, waiter.data, this.options.scheduler.now()));
