@@ -422,6 +422,8 @@ export class Pool implements LeaseHost {
     this.counters.created++;
     this.emit({ type: 'connection.opened', id: ref.id, role, at: this.options.scheduler.now() });
     if (this.closing) {
+      // Free, not leased, while it closes: stats and the drain count only real leases.
+      lane.free.push(entry);
       ref.send(CLOSE_EVENT);
       return;
     }
