@@ -448,10 +448,11 @@ export class Pool implements LeaseHost {
     });
     if (this.closing || lane.queue.size === 0) return;
     const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
-    // The failed actor is final and no longer counted. With nothing else open or opening, nobody
-    // can serve the waiters: reject them with the real cause instead of letting them hang. A
-    // failed open is never retried here, so a broken database cannot make the pool spin.
-    if (live === 0 && lane.entries.size === 0) {
+    // The failed actor is final and no longer counted. When an open failed and nothing else is
+    // open or opening, nobody can serve the waiters: reject them with the real cause instead of
+    // letting them hang. A failed open is never retried here, so a broken database cannot make the
+    // pool spin; a connection that died after opening is replaced (demand below) instead.
+    if (!wasOpen && live === 0 && lane.entries.size === 0) {
       lane.queue.rejectAll(
         new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
       );
