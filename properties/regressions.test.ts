@@ -6,6 +6,7 @@ import { AcquireWriteCommand } from './commands/acquire-write.js';
 import { CloseCommand } from './commands/close.js';
 import { StepCommand } from './commands/step.js';
 import { poolModelProperty, scenarioProperty } from './pool-model.js';
+import { failureRacingHandoff } from './races.js';
 
 // Every counterexample the properties found, pinned twice: as the seed and path that found it
 // (replayable while the command mix is unchanged) and as the shrunk command sequence itself
@@ -35,5 +36,11 @@ test('a connection that finishes opening during close is not counted as leased (
     ]),
     { seed: 1, numRuns: 50 },
   );
+  t.pass();
+});
+
+test('the only reader dying while a caller waits is replaced, not reported as CONNECTION_FAILED (found: failureRacingHandoff, seed 20261125, path 7)', async (t) => {
+  await fc.assert(failureRacingHandoff(), { seed: 20261125, path: '7', endOnFailure: true });
+  await fc.assert(failureRacingHandoff(), { seed: 20261125, numRuns: 50 });
   t.pass();
 });
