@@ -80,6 +80,28 @@ export class TwoWritersPool extends InspectablePool {
   }
 }
 
+/** A close that forgets its waiters: they are never rejected, and hang (pg #2282). */
+export class CloseForgetsWaitersPool extends InspectablePool {
+  protected override lane(role: ConnectionRole): Lane {
+    const lane = super.lane(role);
+    return {
+      ...lane,
+      queue: Object.assign(Object.create(lane.queue) as typeof lane.queue, { rejectAll: () => {} }),
+    };
+  }
+}
+
+/** An abort that is ignored: the waiter stays in line after its caller gave up. */
+export class DeafAbortPool extends InspectablePool {
+  protected override lane(role: ConnectionRole): Lane {
+    const lane = super.lane(role);
+    const queue = lane.queue;
+    const deaf: typeof queue = Object.create(queue) as typeof queue;
+    deaf.enqueue = (deadline, data) => queue.enqueue(deadline, data, undefined);
+    return { ...lane, queue: deaf };
+  }
+}
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {

@@ -3,7 +3,7 @@ import { sqliteDriver } from '../adapters/sqlite.js';
 import { PoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
 import { tempDir } from '../test/helpers.js';
-import { InspectablePool } from './inspectable-pool.js';
+import { InspectablePool, type PoolClass } from './inspectable-pool.js';
 import { InvariantError } from './invariants.js';
 import { memoryDriver, type MemoryDriver, type MemoryDriverLog } from './memory-driver.js';
 import { flush } from './model.js';
@@ -44,13 +44,18 @@ export interface Race {
  * race.later('release', () => lease.release());
  * ```
  */
-export function raceOn(kind: DriverKind, s: Scheduler, options: { max: number }): Race {
+export function raceOn(
+  kind: DriverKind,
+  s: Scheduler,
+  options: { max: number; poolClass?: PoolClass },
+): Race {
   const schedule = <T>(task: Promise<T>, label: string) => s.schedule(task, label);
   const tmp = kind === 'sqlite' ? tempDir('roas-pool-race-') : undefined;
   const memory = tmp ? undefined : memoryDriver(schedule);
   const driver = memory ?? scheduledDriver(sqliteDriver({ filename: tmp?.file() ?? '' }), schedule);
   const clock = new VirtualClock();
-  const pool = new InspectablePool({ driver, max: options.max, scheduler: clock.scheduler });
+  const PoolCtor = options.poolClass ?? InspectablePool;
+  const pool = new PoolCtor({ driver, max: options.max, scheduler: clock.scheduler });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 50; i++) {
       await s.waitIdle();

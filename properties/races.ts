@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { LeaseMode } from '../core/lease.js';
 import { FATAL_SQL } from './memory-driver.js';
+import type { PoolClass } from './inspectable-pool.js';
 import type { DriverKind } from './pool-model.js';
 import { expect, raceOn, type Outcome, type Race } from './race-harness.js';
 
@@ -16,9 +17,9 @@ async function holdOne(race: Race, mode: LeaseMode = 'read') {
  * Release racing timeout (knex #1694): a waiter's deadline passes in the same turn as the holder
  * releases. Whichever wins, the connection is either the waiter's or free: never lost.
  */
-export function releaseRacingTimeout(driver: DriverKind) {
+export function releaseRacingTimeout(driver: DriverKind, poolClass?: PoolClass) {
   return fc.asyncProperty(fc.scheduler(), fc.integer({ min: 0, max: 20 }), async (s, timeoutMs) => {
-    const race = raceOn(driver, s, { max: 2 });
+    const race = raceOn(driver, s, { max: 2, poolClass });
     const first = await holdOne(race);
     const waiter = race.track(race.pool.acquire({ timeoutMs }));
     race.later('release', () => first.release());
@@ -41,16 +42,25 @@ export function releaseRacingTimeout(driver: DriverKind) {
 }
 
 /** Abort racing grant: an aborted waiter either got the lease first or leaves no lease behind. */
-export function abortRacingGrant(driver: DriverKind) {
+export function abortRacingGrant(driver: DriverKind, poolClass?: PoolClass) {
   return fc.asyncProperty(fc.scheduler(), async (s) => {
-    const race = raceOn(driver, s, { max: 2 });
+    const race = raceOn(driver, s, { max: 2, poolClass });
     const first = await holdOne(race, 'write');
     const controller = new AbortController();
     const waiter = race.track(race.pool.acquire({ mode: 'write', signal: controller.signal }));
+    let abortedFirst = false;
     race.later('release', () => first.release());
-    race.later('abort', () => controller.abort());
+    race.later('abort', () => {
+      abortedFirst = !first.released;
+      controller.abort();
+    });
     await race.settle();
     const st = race.pool.stats();
+    expect(
+      !abortedFirst || waiter.code === 'ABORTED',
+      'settles-once',
+      () => `aborted waiter ${waiter.status}`,
+    );
     if (waiter.status === 'granted') {
       expect(st.leased === 1, 'lease-lost', () => `granted, but ${st.leased} leased`);
       waiter.lease?.release();
@@ -63,10 +73,10 @@ export function abortRacingGrant(driver: DriverKind) {
 }
 
 /** Close racing acquire (pg #2282, generic-pool #175): every acquire settles, close resolves. */
-export function closeRacingAcquire(driver: DriverKind) {
+export function closeRacingAcquire(driver: DriverKind, poolClass?: PoolClass) {
   const modes = fc.array(fc.constantFrom<LeaseMode>('read', 'write'), { minLength: 1, maxLength: 6 });
   return fc.asyncProperty(fc.scheduler(), modes, async (s, wanted) => {
-    const race = raceOn(driver, s, { max: 3 });
+    const race = raceOn(driver, s, { max: 3, poolClass });
     const outcomes: Outcome[] = [];
     wanted.forEach((mode, i) =>
       race.later(`acquire#${i}`, () => {
@@ -93,9 +103,9 @@ export function closeRacingAcquire(driver: DriverKind) {
  * releases, in either order, while another caller waits. The waiter is served, never with a
  * connection already known broken, and the broken one is closed.
  */
-export function failureRacingHandoff() {
+export function failureRacingHandoff(poolClass?: PoolClass) {
   return fc.asyncProperty(fc.scheduler(), async (s) => {
-    const race = raceOn('memory', s, { max: 2 });
+    const race = raceOn('memory', s, { max: 2, poolClass });
     const first = await holdOne(race);
     const waiter = race.track(race.pool.acquire());
     let brokenBeforeRelease = false;
@@ -115,10 +125,10 @@ export function failureRacingHandoff() {
 }
 
 /** A factory that always fails: every acquire rejects CONNECTION_FAILED, and opens do not spin. */
-export function factoryAlwaysFails() {
+export function factoryAlwaysFails(poolClass?: PoolClass) {
   const modes = fc.array(fc.constantFrom<LeaseMode>('read', 'write'), { minLength: 1, maxLength: 6 });
   return fc.asyncProperty(fc.scheduler(), modes, async (s, wanted) => {
-    const race = raceOn('memory', s, { max: 3 });
+    const race = raceOn('memory', s, { max: 3, poolClass });
     if (race.memory) race.memory.faults.alwaysFail = true;
     const outcomes = wanted.map((mode) => race.track(race.pool.acquire({ mode })));
     // Bounded: a pool that retries a dead factory forever would keep scheduling opens.
