@@ -102,6 +102,24 @@ export class DeafAbortPool extends InspectablePool {
   }
 }
 
+/** A handoff that serves the newest waiter first (LIFO): older waiters starve. */
+export class LifoPool extends InspectablePool {
+  protected override lane(role: ConnectionRole): Lane {
+    const lane = super.lane(role);
+    const queue = lane.queue;
+    const lifo: typeof queue = Object.create(queue) as typeof queue;
+    lifo.shift = () => {
+      const all: Waiter<Lease, LeaseMode>[] = [];
+      for (let w = queue.shift(); w; w = queue.shift()) all.push(w);
+      const newest = all.pop();
+      // The others go back in line, in their order, still wired to their callers.
+      for (const w of all) queue.enqueue(w.deadline, w.data).then(w.resolve, w.reject);
+      return newest;
+    };
+    return { ...lane, queue: lifo };
+  }
+}
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {
@@ -116,4 +134,11 @@ export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caught
     caughtBy: ['double-release'],
   },
   { name: 'a writer lane that admits two', poolClass: TwoWritersPool, caughtBy: ['one-writer'] },
+  {
+    name: 'a close that forgets its waiters',
+    poolClass: CloseForgetsWaitersPool,
+    caughtBy: ['settles-once'],
+  },
+  { name: 'an abort that is ignored', poolClass: DeafAbortPool, caughtBy: ['settles-once'] },
+  { name: 'a handoff that serves the newest waiter first', poolClass: LifoPool, caughtBy: ['fifo'] },
 ];
