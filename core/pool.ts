@@ -26,8 +26,8 @@ export interface AcquireOptions {
 /** Options of `read()`, `write()` and `transaction()`. */
 export type RunOptions = Omit<AcquireOptions, 'mode'>;
 
-/** One pooled connection, as the runtime tracks it between holders. */
-interface Entry {
+/** One pooled connection, as the runtime tracks it between holders. Internal. */
+export interface Entry {
   readonly ref: ConnectionRef;
   readonly conn: DriverConnection;
   readonly lane: Lane;
@@ -38,7 +38,8 @@ interface Entry {
   broken: Error | undefined;
 }
 
-interface Lane {
+/** One lane (readers, or the single writer) of the runtime. Internal. */
+export interface Lane {
   readonly role: ConnectionRole;
   readonly entries: Set<Entry>;
   /** Free connections, most recently used last (LIFO keeps hot pages in the same connection). */
@@ -58,8 +59,8 @@ export class Pool implements LeaseHost {
   readonly options: ResolvedOptions;
   readonly driver: Driver;
   private readonly supervisor: Actor<typeof poolMachine>;
-  private readonly readLane: Lane;
-  private readonly writeLane: Lane;
+  protected readonly readLane: Lane;
+  protected readonly writeLane: Lane;
   private readonly byRef = new Map<ConnectionRef, Entry>();
   private readonly subscriptions: Subscription[] = [];
   private readonly counters: PoolCounters = emptyCounters();
@@ -111,7 +112,7 @@ export class Pool implements LeaseHost {
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
-  private lane(role: ConnectionRole): Lane {
+  protected lane(role: ConnectionRole): Lane {
     const queue = acquireQueue<Lease, LeaseMode>({
       scheduler: this.options.scheduler,
       timeoutError: () => {
@@ -308,7 +309,7 @@ export class Pool implements LeaseHost {
 
   // ---- LeaseHost: the hot path -----------------------------------------------------------------
 
-  private grant(entry: Entry, mode: LeaseMode, now: number): Lease {
+  protected grant(entry: Entry, mode: LeaseMode, now: number): Lease {
     entry.inUse = true;
     if (entry.settled) {
       entry.settled = false;
@@ -334,7 +335,7 @@ export class Pool implements LeaseHost {
     this.handOff(entry);
   }
 
-  private handOff(entry: Entry): void {
+  protected handOff(entry: Entry): void {
     const waiter = entry.lane.queue.shift();
     if (waiter) {
       waiter.resolve(this.grant(entry, waiter.data, this.options.scheduler.now()));
@@ -434,6 +435,8 @@ export class Pool implements LeaseHost {
     this.emit({ type: 'connection.opened', id: ref.id, role, at: this.options.scheduler.now() });
     conn.onLost?.((cause) => this.lost(entry, cause));
     if (this.closing) {
+      // Free, not leased, while it closes: stats and the drain count only real leases.
+      lane.free.push(entry);
       ref.send(CLOSE_EVENT);
       return;
     }
@@ -470,8 +473,10 @@ export class Pool implements LeaseHost {
     if (this.closing || lane.queue.size === 0) return;
     const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
     // `live` counts the actor that just failed only while it is still active (its final state
-    // usually lands first). With nothing else open or opening, nobody can serve the waiters:
-    // reject them with the real cause instead of letting them hang or spin.
+    // usually lands first). When an open failed and nothing else is open or opening, nobody can
+    // serve the waiters: reject them with the real cause instead of letting them hang. A failed
+    // open is never retried here, so a broken database cannot make the pool spin; a connection
+    // that died after opening is replaced (demand below) instead.
     const others = live - (ref.getSnapshot().status === 'active' ? 1 : 0);
     if (!wasOpen && others === 0 && lane.entries.size === 0) {
       lane.queue.rejectAll(

@@ -64,6 +64,13 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     entry.settled = true;
     live--;
     if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    // The last waiter left (aborted or timed out): a deadline timer left armed for nobody would keep
+    // the process alive after close until that deadline.
+    if (live === 0 && timer) {
+      timer.unsubscribe();
+      timer = undefined;
+      armedFor = Infinity;
+    }
   }
 
   function arm(deadline: number): void {

@@ -1,0 +1,17 @@
+import type { AsyncCommand } from 'fast-check';
+import { issueAcquire, type Model, type Real } from '../model.js';
+import { settleAndCheck } from './step.js';
+
+/** Acquires a read lease with a long deadline. */
+export class AcquireReadCommand implements AsyncCommand<Model, Real> {
+  check(): boolean {
+    return true;
+  }
+  async run(m: Model, r: Real): Promise<void> {
+    issueAcquire(m, r, 'read', 60_000);
+    await settleAndCheck(m, r);
+  }
+  toString(): string {
+    return 'acquire(read)';
+  }
+}

@@ -1,0 +1,137 @@
+import type { ConnectionRole, Driver, DriverConnection, ErrorClass, RunResult } from '../adapters/driver.js';
+
+/**
+ * A FAKE driver, for property tests only. The properties must decide when every open, statement
+ * and close settles (so that fast-check's scheduler can interleave them and replay the order from
+ * a seed) and must inject open failures and fatal statement errors at chosen moments. A real
+ * database can do neither deterministically, so this in-memory stand-in implements the Driver
+ * seam (adapters/driver.ts) and nothing else; the same properties also run on better-sqlite3.
+ */
+
+/** The SQL that makes a memory connection fail fatally, as a dying disk would (SQLITE_IOERR). */
+export const FATAL_SQL = 'FAIL FATALLY';
+
+/** Wraps a driver promise so that its settlement can be delayed; fast-check's `s.schedule`. */
+export type Schedule = <T>(task: Promise<T>, label: string) => Promise<T>;
+
+/** Faults to inject; the driver reads them at the moment of each call. */
+export interface MemoryFaults {
+  /** Opens still to fail (decremented by each failed open). */
+  failOpens: number;
+  /** Every open fails: a database that cannot be reached. */
+  alwaysFail: boolean;
+}
+
+/** What the fake has done, for the properties' invariants. */
+export interface MemoryDriverLog {
+  openAttempts: number;
+  opened: number;
+  closed: number;
+  /** Statements run on a connection after it was closed: a pool bug. */
+  useAfterClose: number;
+}
+
+/** A memory driver with its fault switches and its log. */
+export interface MemoryDriver extends Driver {
+  readonly faults: MemoryFaults;
+  readonly log: MemoryDriverLog;
+}
+
+/** A rejection the scheduler releases; created only then, so it is never unhandled meanwhile. */
+function failLater<T>(schedule: Schedule, error: Error, label: string): Promise<T> {
+  return schedule(Promise.resolve(), label).then(() => Promise.reject(error));
+}
+
+class FatalError extends Error {
+  readonly code = 'MEMORY_FATAL';
+}
+
+class MemoryConnection implements DriverConnection {
+  readonly raw = undefined;
+  inTransaction = false;
+  closed = false;
+  constructor(
+    readonly id: number,
+    private readonly driver: MemoryDriver,
+    private readonly schedule: Schedule,
+  ) {}
+
+  private statement<T>(sql: string, value: T): Promise<T> {
+    if (this.closed) {
+      this.driver.log.useAfterClose++;
+      return Promise.reject(new Error(`memory connection ${this.id} used after close`));
+    }
+    if (sql === FATAL_SQL)
+      return failLater(this.schedule, new FatalError('disk I/O error'), `fatal#${this.id}`);
+    const upper = sql.trim().toUpperCase();
+    if (upper.startsWith('BEGIN')) this.inTransaction = true;
+    if (upper === 'COMMIT' || upper === 'ROLLBACK') this.inTransaction = false;
+    return this.schedule(Promise.resolve(value), `sql#${this.id}`);
+  }
+
+  run(sql: string): Promise<RunResult> {
+    return this.statement(sql, { changes: 0, lastInsertRowid: undefined });
+  }
+  get<T>(sql: string): Promise<T | undefined> {
+    return this.statement<T | undefined>(sql, undefined);
+  }
+  all<T>(sql: string): Promise<T[]> {
+    return this.statement<T[]>(sql, []);
+  }
+  exec(sql: string): Promise<void> {
+    return this.statement(sql, undefined);
+  }
+  isReadonly(sql: string): Promise<boolean> {
+    return Promise.resolve(/^\s*select/i.test(sql));
+  }
+  /** Keeps fast-check's counterexample reports short. */
+  toJSON(): string {
+    return `memory connection #${this.id}`;
+  }
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.driver.log.closed++;
+    }
+    return this.schedule(Promise.resolve(), `close#${this.id}`);
+  }
+}
+
+/**
+ * Creates the fake. `schedule` defaults to settling at once.
+ *
+ * @example
+ * ```ts
+ * const driver = memoryDriver((task, label) => s.schedule(task, label));
+ * driver.faults.failOpens = 1; // the next open rejects
+ * ```
+ */
+export function memoryDriver(schedule: Schedule = (task) => task): MemoryDriver {
+  let ids = 0;
+  const driver: MemoryDriver = {
+    name: 'memory (fake)',
+    dialect: 'sqlite',
+    singleWriter: true,
+    beginWrite: 'BEGIN IMMEDIATE',
+    faults: { failOpens: 0, alwaysFail: false },
+    log: { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0 },
+    classify(err: unknown): ErrorClass {
+      return err instanceof FatalError ? 'fatal' : 'statement';
+    },
+    open(role: ConnectionRole): Promise<DriverConnection> {
+      driver.log.openAttempts++;
+      const id = ++ids;
+      if (driver.faults.alwaysFail || driver.faults.failOpens > 0) {
+        if (driver.faults.failOpens > 0) driver.faults.failOpens--;
+        return failLater(schedule, new Error(`memory: cannot open ${role} #${id}`), `open#${id}`);
+      }
+      const conn = new MemoryConnection(id, driver, schedule);
+      // Counted when the open settles, so a connection still opening is not "open".
+      return schedule(Promise.resolve(conn), `open#${id}`).then((c) => {
+        driver.log.opened++;
+        return c;
+      });
+    },
+  };
+  return driver;
+}

@@ -1,0 +1,41 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { SEED } from './seed.js';
+import {
+  abortRacingGrant,
+  closeRacingAcquire,
+  factoryAlwaysFails,
+  failureRacingHandoff,
+  releaseRacingTimeout,
+} from './races.js';
+
+const memory = { seed: SEED, numRuns: 300 };
+const sqlite = { seed: SEED, numRuns: 40 };
+
+test('a release racing a timeout never loses the lease (knex #1694)', async (t) => {
+  await fc.assert(releaseRacingTimeout('memory'), memory);
+  await fc.assert(releaseRacingTimeout('sqlite'), sqlite);
+  t.pass();
+});
+
+test('an abort racing a grant leaves no lease behind', async (t) => {
+  await fc.assert(abortRacingGrant('memory'), memory);
+  await fc.assert(abortRacingGrant('sqlite'), sqlite);
+  t.pass();
+});
+
+test('an acquire racing close settles and close resolves (pg #2282, generic-pool #175)', async (t) => {
+  await fc.assert(closeRacingAcquire('memory'), memory);
+  await fc.assert(closeRacingAcquire('sqlite'), sqlite);
+  t.pass();
+});
+
+test('a connection failure racing the handoff still serves the waiter', async (t) => {
+  await fc.assert(failureRacingHandoff(), memory);
+  t.pass();
+});
+
+test('a factory that always fails rejects every acquire and does not spin', async (t) => {
+  await fc.assert(factoryAlwaysFails(), memory);
+  t.pass();
+});

@@ -1,0 +1,143 @@
+import fc from 'fast-check';
+import type { LeaseMode } from '../core/lease.js';
+import { FATAL_SQL } from './memory-driver.js';
+import type { PoolClass } from './inspectable-pool.js';
+import type { DriverKind } from './pool-model.js';
+import { expect, raceOn, type Outcome, type Race } from './race-harness.js';
+
+/** Acquires one lease and waits until it is granted. */
+async function holdOne(race: Race, mode: LeaseMode = 'read') {
+  const held = race.track(race.pool.acquire({ mode }));
+  await race.settle();
+  expect(held.status === 'granted', 'settles-once', () => `first acquire is ${held.status} ${held.code}`);
+  return held.lease as NonNullable<Outcome['lease']>;
+}
+
+/**
+ * Release racing timeout (knex #1694): a waiter's deadline passes in the same turn as the holder
+ * releases. Whichever wins, the connection is either the waiter's or free: never lost.
+ */
+export function releaseRacingTimeout(driver: DriverKind, poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), fc.integer({ min: 0, max: 20 }), async (s, timeoutMs) => {
+    const race = raceOn(driver, s, { max: 2, poolClass });
+    const first = await holdOne(race);
+    const waiter = race.track(race.pool.acquire({ timeoutMs }));
+    race.later('release', () => first.release());
+    race.later('deadline', () => race.clock.advance(timeoutMs));
+    await race.settle();
+    const st = race.pool.stats();
+    if (waiter.status === 'granted') {
+      expect(st.leased === 1, 'lease-lost', () => `granted, but ${st.leased} leased`);
+      waiter.lease?.release();
+    } else {
+      expect(
+        waiter.code === 'ACQUIRE_TIMEOUT',
+        'settles-once',
+        () => `waiter ${waiter.status} ${waiter.code}`,
+      );
+      expect(st.leased === 0 && st.idle === 1, 'lease-lost', () => `timed out, stats ${JSON.stringify(st)}`);
+    }
+    await race.finish();
+  });
+}
+
+/** Abort racing grant: an aborted waiter either got the lease first or leaves no lease behind. */
+export function abortRacingGrant(driver: DriverKind, poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), async (s) => {
+    const race = raceOn(driver, s, { max: 2, poolClass });
+    const first = await holdOne(race, 'write');
+    const controller = new AbortController();
+    const waiter = race.track(race.pool.acquire({ mode: 'write', signal: controller.signal }));
+    let abortedFirst = false;
+    race.later('release', () => first.release());
+    race.later('abort', () => {
+      abortedFirst = !first.released;
+      controller.abort();
+    });
+    await race.settle();
+    const st = race.pool.stats();
+    expect(
+      !abortedFirst || waiter.code === 'ABORTED',
+      'settles-once',
+      () => `aborted waiter ${waiter.status}`,
+    );
+    if (waiter.status === 'granted') {
+      expect(st.leased === 1, 'lease-lost', () => `granted, but ${st.leased} leased`);
+      waiter.lease?.release();
+    } else {
+      expect(waiter.code === 'ABORTED', 'settles-once', () => `waiter ${waiter.status} ${waiter.code}`);
+      expect(st.leased === 0, 'lease-lost', () => `aborted, stats ${JSON.stringify(st)}`);
+    }
+    await race.finish();
+  });
+}
+
+/** Close racing acquire (pg #2282, generic-pool #175): every acquire settles, close resolves. */
+export function closeRacingAcquire(driver: DriverKind, poolClass?: PoolClass) {
+  const modes = fc.array(fc.constantFrom<LeaseMode>('read', 'write'), { minLength: 1, maxLength: 6 });
+  return fc.asyncProperty(fc.scheduler(), modes, async (s, wanted) => {
+    const race = raceOn(driver, s, { max: 3, poolClass });
+    const outcomes: Outcome[] = [];
+    wanted.forEach((mode, i) =>
+      race.later(`acquire#${i}`, () => {
+        const outcome = race.track(race.pool.acquire({ mode }));
+        outcomes.push(outcome);
+      }),
+    );
+    let closing: Promise<void> | undefined;
+    race.later('close', () => (closing = race.pool.close()));
+    await race.settle();
+    for (const o of outcomes) {
+      expect(o.status !== 'waiting', 'settles-once', () => 'an acquire racing close never settled');
+      if (o.status === 'rejected')
+        expect(o.code === 'POOL_CLOSED', 'settles-once', () => `acquire racing close gave ${o.code}`);
+      else o.lease?.release();
+    }
+    expect(closing !== undefined, 'close', () => 'close never ran');
+    await race.finish();
+  });
+}
+
+/**
+ * A connection failure racing the handoff: the holder's statement dies (fatal) and the holder
+ * releases, in either order, while another caller waits. The waiter is served, never with a
+ * connection already known broken, and the broken one is closed.
+ */
+export function failureRacingHandoff(poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), async (s) => {
+    const race = raceOn('memory', s, { max: 2, poolClass });
+    const first = await holdOne(race);
+    const waiter = race.track(race.pool.acquire());
+    let brokenBeforeRelease = false;
+    first.run(FATAL_SQL).catch(() => (brokenBeforeRelease = !first.released));
+    race.later('release', () => first.release());
+    await race.settle();
+    expect(waiter.status === 'granted', 'lease-lost', () => `waiter ${waiter.status} ${waiter.code}`);
+    if (brokenBeforeRelease)
+      expect(
+        waiter.lease?.entry !== first.entry,
+        'exclusive',
+        () => 'a known broken connection was handed on',
+      );
+    waiter.lease?.release();
+    await race.finish();
+  });
+}
+
+/** A factory that always fails: every acquire rejects CONNECTION_FAILED, and opens do not spin. */
+export function factoryAlwaysFails(poolClass?: PoolClass) {
+  const modes = fc.array(fc.constantFrom<LeaseMode>('read', 'write'), { minLength: 1, maxLength: 6 });
+  return fc.asyncProperty(fc.scheduler(), modes, async (s, wanted) => {
+    const race = raceOn('memory', s, { max: 3, poolClass });
+    if (race.memory) race.memory.faults.alwaysFail = true;
+    const outcomes = wanted.map((mode) => race.track(race.pool.acquire({ mode })));
+    // Bounded: a pool that retries a dead factory forever would keep scheduling opens.
+    for (let i = 0; i < 200 && s.count() > 0; i++) await s.waitNext(1);
+    expect(s.count() === 0, 'no-spin', () => `still opening after 200 steps: ${race.log.openAttempts} opens`);
+    await race.settle();
+    for (const o of outcomes)
+      expect(o.code === 'CONNECTION_FAILED', 'settles-once', () => `acquire ${o.status} ${o.code}`);
+    expect(race.log.openAttempts <= wanted.length, 'no-spin', () => `${race.log.openAttempts} opens`);
+    await race.finish();
+  });
+}
