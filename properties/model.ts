@@ -63,7 +63,8 @@ export function releasedLeases(m: Model): Tracked[] {
 /** Issues an acquire and records how it settles; FIFO order is checked as grants arrive. */
 export function issueAcquire(m: Model, r: Real, mode: LeaseMode, timeoutMs: number): Tracked {
   const { pool, clock } = r;
-  const waitingInLane = pool.stats()[mode === 'write' ? 'waitingWrite' : 'waitingRead'];
+  // maxWaiting bounds the waiters of both lanes together.
+  const waiting = pool.stats().waiting;
   const t: Tracked = {
     id: m.acquires.length,
     mode,
@@ -94,8 +95,8 @@ export function issueAcquire(m: Model, r: Real, mode: LeaseMode, timeoutMs: numb
       t.code = err instanceof PoolError ? err.code : String(err);
       if (t.afterClose && t.code !== 'POOL_CLOSED')
         m.violations.push(`closed: acquire #${t.id} after close rejected with ${t.code}`);
-      if (t.code === 'POOL_EXHAUSTED' && waitingInLane < m.maxWaiting)
-        m.violations.push(`exhausted: acquire #${t.id} rejected with ${waitingInLane} waiting`);
+      if (t.code === 'POOL_EXHAUSTED' && waiting < m.maxWaiting)
+        m.violations.push(`exhausted: acquire #${t.id} rejected with ${waiting} waiting`);
       if (t.code === 'ACQUIRE_TIMEOUT' && clock.now() < t.deadline)
         m.violations.push(`timeout: acquire #${t.id} timed out before its deadline`);
     },
