@@ -10,7 +10,9 @@ export interface PoolMetricsOptions {
   buckets?: number[];
 }
 
-const DEFAULT_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DEFAULT_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
 
 const STATES = ['opening', 'idle', 'leasedRead', 'leasedWrite', 'failed'] as const;
 const STATE_LABEL: Record<(typeof STATES)[number], string> = {
@@ -51,7 +53,11 @@ const COUNTERS: readonly [keyof PoolStats & string, string, string][] = [
  * ```
  * @returns A function that stops the histograms' observation.
  */
-export function collectPoolMetrics(pool: Pool, registry: Registry, options: PoolMetricsOptions = {}): () => void {
+export function collectPoolMetrics(
+  pool: Pool,
+  registry: Registry,
+  options: PoolMetricsOptions = {},
+): () => void {
   const p = options.prefix ?? 'roas_pool_';
   const registers = [registry];
   let cached: PoolStats | undefined;
@@ -96,7 +102,11 @@ export function collectPoolMetrics(pool: Pool, registry: Registry, options: Pool
   gauge('max_connections', 'The most connections the pool may open.', (s) => s.max);
   gauge('min_connections', 'Connections kept open even when idle.', (s) => s.min);
   gauge('uptime_seconds', 'Time since the pool was created.', (s) => s.uptimeMs / 1000);
-  gauge('window_error_ratio', 'Share of requests that met a pool error in the sliding window.', (s) => s.window.errorRate);
+  gauge(
+    'window_error_ratio',
+    'Share of requests that met a pool error in the sliding window.',
+    (s) => s.window.errorRate,
+  );
   gauge(
     'window_acquire_wait_p95_seconds',
     'p95 acquire wait in the sliding window.',

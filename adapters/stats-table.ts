@@ -68,7 +68,9 @@ export function statsTableWriter(host: StatsTableHost, options: StatsTableWriter
     const batch = pending.splice(0);
     writing = true;
     const cutoff =
-      options.retentionMs === false ? undefined : sqliteTimestamp(options.scheduler.now() - options.retentionMs);
+      options.retentionMs === false
+        ? undefined
+        : sqliteTimestamp(options.scheduler.now() - options.retentionMs);
     host
       .transaction(
         async (tx) => {

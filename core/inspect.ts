@@ -33,11 +33,13 @@ export function debugLog(write: (line: string) => void = (line) => console.error
       if (event.event.type.startsWith('xstate.')) return;
       write(`${name(event.actorRef)} <- ${event.event.type} (from ${name(event.sourceRef)})`);
     } else if (event.type === '@xstate.snapshot') {
-      const who = name(event.actorRef);
       const now = state(event.snapshot);
-      if (last.get(who) === now) return;
-      last.set(who, now);
-      write(`${who}: ${now}`);
+      if (last.get(event.actorRef.sessionId) === now) return;
+      // Forget finished actors, so a long debugging session does not grow the map.
+      if ((event.snapshot as { status?: string }).status === 'active')
+        last.set(event.actorRef.sessionId, now);
+      else last.delete(event.actorRef.sessionId);
+      write(`${name(event.actorRef)}: ${now}`);
     } else if (event.type === '@xstate.actor') {
       write(`spawned ${name(event.actorRef)}`);
     }

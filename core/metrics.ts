@@ -2,7 +2,7 @@ import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { isPoolError } from './errors.js';
 import type { PoolLifecycleEvent } from './events.js';
 import type { PoolCounters } from './stats.js';
-import { summarize, type HistogramSummary, type WindowStats } from './metrics-types.js';
+import { summarize, type HistogramSummary, type MonitoringStats, type WindowStats } from './metrics-types.js';
 
 export type { HistogramSummary, WindowStats } from './metrics-types.js';
 
@@ -106,6 +106,19 @@ export class PoolMetrics {
   event(event: PoolLifecycleEvent): void {
     if (event.type === 'lease.leaked') this.leaks++;
     else if (event.type === 'pool.resized') this.resizes++;
+  }
+
+  /** The measured part of `pool.stats()` at `now` (ms, pool clock). */
+  stats(now: number): Omit<MonitoringStats, 'at' | 'uptimeMs' | 'connections'> {
+    return {
+      errors: this.errorsByCode(),
+      leaks: this.leaks,
+      resizes: this.resizes,
+      snapshotFailures: this.snapshotFailures,
+      acquireWait: this.acquireWait(now),
+      leaseHold: this.leaseHold(),
+      window: this.window(now),
+    };
   }
 
   /** Errors by code since the pool was created; see docs/monitoring.md for what each one counts. */

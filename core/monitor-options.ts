@@ -65,9 +65,22 @@ export const MONITOR_KEYS: readonly (keyof MonitorOptions)[] = [
   'inspect',
 ];
 
-const ALERT_KEYS = ['acquireWaitP95Ms', 'errorRate', 'saturationMs', 'leaks', 'connectionFailures', 'clearAfterMs'];
+const ALERT_KEYS = [
+  'acquireWaitP95Ms',
+  'errorRate',
+  'saturationMs',
+  'leaks',
+  'connectionFailures',
+  'clearAfterMs',
+];
 
-function num(name: string, value: unknown, fallback: number, min: number, allowFalse: boolean): number | false {
+function num(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  allowFalse: boolean,
+): number | false {
   if (value === undefined) return fallback;
   if (value === false && allowFalse) return false;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
@@ -82,7 +95,10 @@ function num(name: string, value: unknown, fallback: number, min: number, allowF
 function unknownKeys(name: string, value: object, known: readonly string[]): void {
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
-      throw new PoolError('INVALID_OPTION', `unknown key "${key}" in option "${name}"; known: ${known.join(', ')}`);
+      throw new PoolError(
+        'INVALID_OPTION',
+        `unknown key "${key}" in option "${name}"; known: ${known.join(', ')}`,
+      );
     }
   }
 }
@@ -95,7 +111,8 @@ export function resolveMonitorOptions(
   const statsIntervalMs = num('statsIntervalMs', options.statsIntervalMs, 1000, 1, false) as number;
   const statsWindowMs = num('statsWindowMs', options.statsWindowMs, 60_000, 6, false) as number;
   const a = options.alerts ?? {};
-  if (typeof a !== 'object' || a === null) throw new PoolError('INVALID_OPTION', 'option "alerts" must be an object');
+  if (typeof a !== 'object' || a === null)
+    throw new PoolError('INVALID_OPTION', 'option "alerts" must be an object');
   unknownKeys('alerts', a, ALERT_KEYS);
   const alerts: ResolvedAlerts = {
     acquireWaitP95Ms: num('alerts.acquireWaitP95Ms', a.acquireWaitP95Ms, 50, 0, true),
@@ -110,11 +127,17 @@ export function resolveMonitorOptions(
   if (t !== false) {
     const o = t === true ? {} : t;
     if (typeof o !== 'object' || o === null) {
-      throw new PoolError('INVALID_OPTION', 'option "statsTable" must be true, false or { intervalMs, retentionMs }');
+      throw new PoolError(
+        'INVALID_OPTION',
+        'option "statsTable" must be true, false or { intervalMs, retentionMs }',
+      );
     }
     unknownKeys('statsTable', o, ['intervalMs', 'retentionMs']);
     if (dialect !== 'sqlite') {
-      throw new PoolError('INVALID_OPTION', 'option "statsTable" writes the SQLite table of the plan; use it with SQLite');
+      throw new PoolError(
+        'INVALID_OPTION',
+        'option "statsTable" writes the SQLite table of the plan; use it with SQLite',
+      );
     }
     statsTable = {
       intervalMs: num('statsTable.intervalMs', o.intervalMs, 60_000, 1, false) as number,

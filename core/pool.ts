@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { asapScheduler, auditTime, concat, ignoreElements, of, share, Subject, tap } from 'rxjs';
-import type { Observable, Subscription } from 'rxjs';
+import { asapScheduler, auditTime, Subject, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
@@ -13,9 +12,8 @@ import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
 import type { PoolLifecycleEvent } from './events.js';
 import { PoolMetrics } from './metrics.js';
-import { statsStream } from '../streams/stats-stream.js';
-import { poolAlerts, type PoolAlert } from '../streams/alerts.js';
-import { statsTableWriter } from '../adapters/stats-table.js';
+import { monitorPool } from './monitor.js';
+import type { PoolAlert } from '../streams/alerts.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -131,24 +129,9 @@ export class Pool implements LeaseHost {
       inspect: o.inspect,
     });
     this.supervisor.start();
-    const ended$ = concat(this.events.pipe(ignoreElements()), of(null));
-    this.stats$ = statsStream(() => this.stats(), o.statsIntervalMs, o.scheduler, ended$);
-    this.alerts$ = this.stats$.pipe(
-      poolAlerts(o.alerts),
-      tap((a) => this.emit({ type: 'pool.alert', code: a.code, level: a.level, cleared: a.state === 'cleared', at: a.at })),
-      share(),
-    );
-    if (o.statsTable) {
-      statsTableWriter(this, {
-        ...o.statsTable,
-        scheduler: o.scheduler,
-        end$: ended$,
-        onFailure: (error) => {
-          this.metrics.snapshotFailures++;
-          this.emit({ type: 'stats.failed', error, at: o.scheduler.now() });
-        },
-      });
-    }
+    const monitor = monitorPool(this, o, this.metrics, this.events, (e) => this.emit(e));
+    this.stats$ = monitor.stats$;
+    this.alerts$ = monitor.alerts$;
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
@@ -291,7 +274,6 @@ export class Pool implements LeaseHost {
       (this.writeLane === this.readLane ? 0 : countRole(connections, this.writeLane.role).opening);
     const leasedRead = summary.leased - (this.writeLane === this.readLane ? 0 : leasedWrite);
     const now = this.options.scheduler.now();
-    const m = this.metrics;
     return {
       ...summary,
       opening,
@@ -312,13 +294,7 @@ export class Pool implements LeaseHost {
         leasedWrite: this.writeLane === this.readLane ? 0 : leasedWrite,
         failed: broken,
       },
-      errors: m.errorsByCode(),
-      leaks: m.leaks,
-      resizes: m.resizes,
-      snapshotFailures: m.snapshotFailures,
-      acquireWait: m.acquireWait(now),
-      leaseHold: m.leaseHold(),
-      window: m.window(now),
+      ...this.metrics.stats(now),
     };
   }
 

@@ -4,11 +4,7 @@ import type { PoolStats } from '../core/stats.js';
 
 /** The stable codes of the pool's alerts. */
 export type AlertCode =
-  | 'ACQUIRE_WAIT_HIGH'
-  | 'ERROR_RATE_HIGH'
-  | 'POOL_SATURATED'
-  | 'LEASE_LEAKED'
-  | 'CONNECTION_FAILURES';
+  'ACQUIRE_WAIT_HIGH' | 'ERROR_RATE_HIGH' | 'POOL_SATURATED' | 'LEASE_LEAKED' | 'CONNECTION_FAILURES';
 
 /** One alert firing, or clearing. */
 export interface PoolAlert {
@@ -83,7 +79,8 @@ const RULES: readonly Rule[] = [
     threshold: 'connectionFailures',
     measure: (s) => s.window.connectionFailures,
     message: 'connections failed repeatedly in the window',
-    remedy: 'check the database file, its permissions and the disk; stats().errors and events$ carry the causes',
+    remedy:
+      'check the database file, its permissions and the disk; stats().errors and events$ carry the causes',
   },
 ];
 
