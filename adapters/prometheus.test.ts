@@ -30,7 +30,12 @@ test('exposes the pool in Prometheus text: connections by state, waits, errors b
   const holder = await pool.acquire({ mode: 'write' });
   const err = (await t.throwsAsync(pool.acquire({ mode: 'write', timeoutMs: 5 }))) as PoolError;
   t.is(err.code, 'ACQUIRE_TIMEOUT');
+  const read = pool.stats.bind(pool);
+  let reads = 0;
+  // A spy, not a mock: it counts calls and returns the real stats.
+  pool.stats = () => (reads++, read());
   const { values, types } = parse(await registry.metrics());
+  t.is(reads, 1, 'one stats() call serves every metric of a scrape');
   t.is(types.get('roas_pool_connections'), 'gauge');
   t.is(types.get('roas_pool_acquire_wait_seconds'), 'histogram');
   t.is(types.get('roas_pool_errors_total'), 'counter');
