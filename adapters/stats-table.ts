@@ -1,5 +1,6 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { interval, takeUntil } from 'rxjs';
+import { isPoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
 import type { RunOptions } from '../core/pool.js';
 import type { PoolStats } from '../core/stats.js';
@@ -86,6 +87,8 @@ export function statsTableWriter(host: StatsTableHost, options: StatsTableWriter
         },
         (err: unknown) => {
           writing = false;
+          // Closing the pool rejects a snapshot still queued for the lane: nothing failed.
+          if (isPoolError(err, 'POOL_CLOSED')) return;
           pending.unshift(...batch.slice(Math.max(0, batch.length + pending.length - MAX_PENDING)));
           options.onFailure(err);
         },
