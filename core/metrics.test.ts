@@ -1,4 +1,5 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool, PoolError, type Lease } from '../index.js';
@@ -145,4 +146,35 @@ test('a broken connection counts as failed until its holder releases it', async 
   t.is(pool.stats().connections.failed, 0);
   await pool.close();
   tmp.cleanup();
+});
+
+test('property: the window holds exactly the grants since its oldest slot opened, and every grant has its wait', (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 6, max: 10_000 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.nat({ max: 3 })), { maxLength: 60 }),
+      (windowMs, steps) => {
+        const counters = emptyCounters();
+        const m = new PoolMetrics(counters, windowMs, 0);
+        const grants: number[] = [];
+        let now = 0;
+        for (const [advance, burst] of steps) {
+          now += advance;
+          for (let i = 0; i < burst; i++) {
+            m.waited(1 + i, now); // as the pool does: record the wait, then count the grant
+            counters.acquired++;
+            grants.push(now);
+          }
+          const w = m.window(now);
+          const since = now - w.ms;
+          if (w.acquired !== grants.filter((g) => g >= since).length) return false;
+          if (w.acquireWait.count !== w.acquired) return false;
+          if (w.ms > 6 * Math.ceil(windowMs / 6)) return false;
+          if (m.acquireWait(now).count !== counters.acquired) return false;
+        }
+        return true;
+      },
+    ),
+  );
+  t.pass();
 });
