@@ -62,6 +62,10 @@ export class PoolMetrics {
   private slotEnd: number;
   private readonly slotMs: number;
   private listener: MeasureListener | undefined;
+  // Merging and reading HDR histograms costs tens of microseconds: reuse a summary until it changes.
+  private readonly totalCache = new SummaryCache();
+  private readonly holdCache = new SummaryCache();
+  private readonly windowCache = new SummaryCache();
 
   constructor(
     private readonly counters: Readonly<PoolCounters>,
@@ -146,26 +150,40 @@ export class PoolMetrics {
   /** Every acquire wait since the pool was created. */
   acquireWait(now: number): HistogramSummary {
     this.rotate(now);
-    this.scratch.reset();
-    this.scratch.add(this.waitTotal);
-    for (const slot of this.slots) this.scratch.add(slot.wait);
-    return summarize(this.scratch);
+    let key = this.waitTotal.count;
+    for (const slot of this.slots) key += slot.wait.count;
+    return this.totalCache.get(key, () => {
+      this.scratch.reset();
+      this.scratch.add(this.waitTotal);
+      for (const slot of this.slots) this.scratch.add(slot.wait);
+      return summarize(this.scratch);
+    });
   }
 
   /** Every lease hold since the pool was created. */
   leaseHold(): HistogramSummary {
-    return summarize(this.hold);
+    return this.holdCache.get(this.hold.count, () => summarize(this.hold));
   }
 
   /** Counts and waits of the sliding window that ends at `now`. */
   window(now: number): WindowStats {
     this.rotate(now);
     let oldest = this.current;
-    this.scratch.reset();
+    let count = 0;
     for (const slot of this.slots) {
       if (slot.start < oldest.start) oldest = slot;
-      this.scratch.add(slot.wait);
+      count += slot.wait.count;
     }
+    // A rotation moves slotEnd, a record moves the count: either one changes the summary.
+    const acquireWait = this.windowCache.get(
+      count,
+      () => {
+        this.scratch.reset();
+        for (const slot of this.slots) this.scratch.add(slot.wait);
+        return summarize(this.scratch);
+      },
+      this.slotEnd,
+    );
     const end = this.base();
     const acquired = end.acquired - oldest.base.acquired;
     const errors = end.errors - oldest.base.errors;
@@ -176,7 +194,7 @@ export class PoolMetrics {
       errorRate: acquired + errors === 0 ? 0 : errors / (acquired + errors),
       leaks: end.leaks - oldest.base.leaks,
       connectionFailures: end.failures - oldest.base.failures,
-      acquireWait: summarize(this.scratch),
+      acquireWait,
     };
   }
 
@@ -212,6 +230,24 @@ export class PoolMetrics {
     }
     this.current = this.slots[i] as Slot;
     this.slotEnd = newStart + this.slotMs;
+  }
+}
+
+/** The last summary computed, and the key it was computed for. */
+class SummaryCache {
+  private key = -1;
+  private value: HistogramSummary | undefined;
+
+  private epoch = -1;
+
+  /** `epoch` tells apart equal counts of different slot sets (a rotation). */
+  get(key: number, compute: () => HistogramSummary, epoch = 0): HistogramSummary {
+    if (key !== this.key || epoch !== this.epoch || !this.value) {
+      this.value = compute();
+      this.key = key;
+      this.epoch = epoch;
+    }
+    return { ...this.value };
   }
 }
 
