@@ -2,7 +2,7 @@ import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { filter, firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { createPool } from '../index.js';
+import { createPool, type PoolLifecycleEvent } from '../index.js';
 import { tempDir } from '../test/helpers.js';
 import { virtualClock } from '../test/virtual-clock.js';
 import { resolveMonitorOptions } from '../core/monitor-options.js';
@@ -187,5 +187,37 @@ test('a real 30 ms wait raises ACQUIRE_WAIT_HIGH with the measured p95', async (
   t.is(alert.threshold, 5);
   t.true(alert.value >= 30, `p95 ${alert.value} ms`);
   await pool.close();
+  tmp.cleanup();
+});
+
+test('a lease.leaked event on the pool raises LEASE_LEAKED, which clears once the window forgets it', async (t) => {
+  const tmp = tempDir();
+  const clock = virtualClock();
+  const pool = createPool({
+    filename: tmp.file(),
+    scheduler: clock.scheduler,
+    statsIntervalMs: 100,
+    statsWindowMs: 600,
+    alerts: { clearAfterMs: 200, acquireWaitP95Ms: false },
+  });
+  const alerts: string[] = [];
+  pool.alerts$.subscribe((a) => alerts.push(`${a.code} ${a.state}@${a.at}`));
+  // The leak detector lives in the health work; this sends the event it publishes, the same way.
+  (pool as unknown as { emit(e: PoolLifecycleEvent): void }).emit({
+    type: 'lease.leaked',
+    mode: 'read',
+    heldMs: 30_000,
+    stack: undefined,
+    at: 0,
+  });
+  await clock.advance(100);
+  t.deepEqual(alerts, ['LEASE_LEAKED firing@100']);
+  t.is(pool.stats().leaks, 1);
+  await clock.advance(1000);
+  // Reported at 0 ms, the leak leaves the 600 ms window at 600 ms; the alert clears 200 ms later.
+  t.deepEqual(alerts, ['LEASE_LEAKED firing@100', 'LEASE_LEAKED cleared@800']);
+  const closing = pool.close();
+  await clock.advance(10);
+  await closing;
   tmp.cleanup();
 });
