@@ -113,9 +113,12 @@ test('stats$ emits snapshots at statsIntervalMs on the pool clock, shared, with 
   subA.unsubscribe();
   subB.unsubscribe();
   t.is(clock.scheduler.actions.length, idle, 'the timer is gone with the last subscriber');
+  let completed = false;
+  pool.stats$.subscribe({ complete: () => (completed = true) });
   const closing = pool.close();
   await clock.advance(10);
   await closing;
+  t.true(completed, 'stats$ completes when the pool has closed');
   tmp.cleanup();
 });
 
