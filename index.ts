@@ -20,6 +20,18 @@ export {
 } from './core/errors.js';
 export type { PoolOptions } from './core/options.js';
 export type { PoolStats, PoolCounters } from './core/stats.js';
+export type {
+  HistogramSummary,
+  WindowStats,
+  ConnectionsByState,
+  MonitoringStats,
+} from './core/metrics-types.js';
+export type { PoolMetrics, MeasureListener } from './core/metrics.js';
+export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitor-options.js';
+export type { PoolAlert, AlertCode } from './streams/alerts.js';
+export { poolAlerts } from './streams/alerts.js';
+export { STATS_TABLE_DDL } from './adapters/stats-table.js';
+export { debugLog } from './core/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/sqlite.js';
 export { threadDriver, type ThreadDriverOptions } from './adapters/thread-driver.js';
 export type {

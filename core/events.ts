@@ -10,4 +10,5 @@ export type PoolLifecycleEvent =
   | { type: 'pool.resized'; min: number; max: number; reason: string; at: number }
   | { type: 'lease.leaked'; mode: string; heldMs: number; stack: string | undefined; at: number }
   | { type: 'pool.alert'; code: string; level: 'warning' | 'critical'; cleared: boolean; at: number }
+  | { type: 'stats.failed'; error: unknown; at: number }
   | { type: 'pool.closed'; at: number };

@@ -1,12 +1,18 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Driver } from '../adapters/driver.js';
 import { PoolError } from './errors.js';
+import {
+  MONITOR_KEYS,
+  resolveMonitorOptions,
+  type MonitorOptions,
+  type ResolvedMonitorOptions,
+} from './monitor-options.js';
 
 /**
  * Options of {@link createPool}. Give `filename` for the built-in better-sqlite3 driver, or
  * `driver` for another one (worker threads, PostgreSQL). All durations are milliseconds.
  */
-export interface PoolOptions {
+export interface PoolOptions extends MonitorOptions {
   /** SQLite database file for the inline better-sqlite3 driver. */
   filename?: string;
   /** A driver other than the inline better-sqlite3 one. */
@@ -36,7 +42,7 @@ export interface PoolOptions {
 }
 
 /** The options after validation, with every default filled in. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedMonitorOptions {
   filename: string | undefined;
   driver: Driver | undefined;
   threads: boolean;
@@ -62,6 +68,7 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'pragmas',
   'statementCacheSize',
   'scheduler',
+  ...MONITOR_KEYS,
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -146,5 +153,6 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     pragmas: options.pragmas ?? {},
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1),
     scheduler: options.scheduler ?? asyncScheduler,
+    ...resolveMonitorOptions(options, options.driver?.dialect),
   };
 }

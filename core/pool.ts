@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
@@ -12,6 +13,9 @@ import { resolveOptions, type PoolOptions, type ResolvedOptions } from './option
 import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
 import type { PoolLifecycleEvent } from './events.js';
+import { PoolMetrics } from './metrics.js';
+import { monitorPool } from './monitor.js';
+import type { PoolAlert } from '../streams/alerts.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -36,6 +40,14 @@ export interface Entry {
   settled: boolean;
   /** A fatal error seen while leased: the connection is failed and replaced on release. */
   broken: Error | undefined;
+  /** `performance.now()` at the current grant, for the lease-hold histogram. */
+  heldSince: number;
+}
+
+/** What a queued request carries: its mode, and when acquire() was called (`performance.now()`). */
+export interface Waiting {
+  readonly mode: LeaseMode;
+  readonly since: number;
 }
 
 /** One lane (readers, or the single writer) of the runtime. Internal. */
@@ -44,7 +56,7 @@ export interface Lane {
   readonly entries: Set<Entry>;
   /** Free connections, most recently used last (LIFO keeps hot pages in the same connection). */
   readonly free: Entry[];
-  readonly queue: AcquireQueue<Lease, LeaseMode>;
+  readonly queue: AcquireQueue<Lease, Waiting>;
 }
 
 /**
@@ -67,6 +79,13 @@ export class Pool implements LeaseHost {
   private readonly events = new Subject<PoolLifecycleEvent>();
   /** Lifecycle events: connections opened, failed, closed, replaced; resizes; leaks; alerts. */
   readonly events$: Observable<PoolLifecycleEvent> = this.events.asObservable();
+  /** Histograms, errors by code and the sliding window behind `stats()`; see docs/monitoring.md. */
+  readonly metrics: PoolMetrics;
+  /** `stats()` every `statsIntervalMs`, shared; no timer runs while nobody subscribes. Completes on close. */
+  readonly stats$: Observable<PoolStats>;
+  /** Alerts fired and cleared by the `alerts` thresholds, checked on every `stats$` snapshot; also sent on `events$`. */
+  readonly alerts$: Observable<PoolAlert>;
+  private readonly createdAt: number;
   private lastFailure: Error | undefined;
   private settleScheduled = false;
   private closing: Promise<void> | undefined;
@@ -75,6 +94,8 @@ export class Pool implements LeaseHost {
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
+    this.createdAt = o.scheduler.now();
+    this.metrics = new PoolMetrics(this.counters, o.statsWindowMs, this.createdAt);
     const sqlite = {
       filename: o.filename as string,
       pragmas: o.pragmas,
@@ -107,13 +128,17 @@ export class Pool implements LeaseHost {
         },
       },
       clock: xstateClock(o.scheduler),
+      inspect: o.inspect,
     });
     this.supervisor.start();
+    const monitor = monitorPool(this, o, this.metrics, this.events, (e) => this.emit(e));
+    this.stats$ = monitor.stats$;
+    this.alerts$ = monitor.alerts$;
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
   protected lane(role: ConnectionRole): Lane {
-    const queue = acquireQueue<Lease, LeaseMode>({
+    const queue = acquireQueue<Lease, Waiting>({
       scheduler: this.options.scheduler,
       timeoutError: () => {
         this.counters.timeouts++;
@@ -146,7 +171,12 @@ export class Pool implements LeaseHost {
     const lane = mode === 'write' ? this.writeLane : this.readLane;
     if (lane.queue.size === 0) {
       const entry = lane.free.pop();
-      if (entry) return Promise.resolve(this.grant(entry, mode, this.options.scheduler.now()));
+      if (entry) {
+        const now = this.options.scheduler.now();
+        // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
+        this.metrics.waited(1, now);
+        return Promise.resolve(this.grant(entry, mode, now, performance.now()));
+      }
     }
     const signal = options?.signal;
     if (signal?.aborted) {
@@ -158,7 +188,10 @@ export class Pool implements LeaseHost {
       return Promise.reject(new PoolError('POOL_EXHAUSTED', undefined, { state: this.summary() }));
     }
     const timeoutMs = options?.timeoutMs ?? this.options.acquireTimeoutMs;
-    return lane.queue.enqueue(this.options.scheduler.now() + timeoutMs, mode, signal);
+    // Waits are timed with performance.now(), not the injected scheduler: the scheduler drives
+    // timers at ms resolution, and most waits last microseconds.
+    const waiting: Waiting = { mode, since: performance.now() };
+    return lane.queue.enqueue(this.options.scheduler.now() + timeoutMs, waiting, signal);
   }
 
   /** Runs `fn` on a read lease and always releases it. `fn` may await. */
@@ -235,13 +268,17 @@ export class Pool implements LeaseHost {
     let leasedWrite = 0;
     for (const entry of this.writeLane.entries) if (entry.inUse) leasedWrite++;
     const connections = this.supervisor.getSnapshot().context.connections;
+    let broken = 0;
+    for (const entry of this.byRef.values()) if (entry.broken) broken++;
     const opening =
       countRole(connections, this.readLane.role).opening +
       (this.writeLane === this.readLane ? 0 : countRole(connections, this.writeLane.role).opening);
+    const leasedRead = summary.leased - (this.writeLane === this.readLane ? 0 : leasedWrite);
+    const now = this.options.scheduler.now();
     return {
       ...summary,
       opening,
-      leasedRead: summary.leased - (this.writeLane === this.readLane ? 0 : leasedWrite),
+      leasedRead,
       leasedWrite: this.writeLane === this.readLane ? 0 : leasedWrite,
       waitingRead: this.readLane.queue.size,
       waitingWrite: this.writeLane === this.readLane ? 0 : this.writeLane.queue.size,
@@ -249,6 +286,16 @@ export class Pool implements LeaseHost {
       min: this.supervisor.getSnapshot().context.min,
       state: this.closing ? 'closed' : 'open',
       ...this.counters,
+      at: now,
+      uptimeMs: now - this.createdAt,
+      connections: {
+        opening,
+        idle: summary.idle,
+        leasedRead,
+        leasedWrite: this.writeLane === this.readLane ? 0 : leasedWrite,
+        failed: broken,
+      },
+      ...this.metrics.stats(now),
     };
   }
 
@@ -304,13 +351,15 @@ export class Pool implements LeaseHost {
 
   /** Publishes a lifecycle event; costs nothing when nobody listens. */
   private emit(event: PoolLifecycleEvent): void {
+    this.metrics.event(event);
     if (this.events.observed) this.events.next(event);
   }
 
   // ---- LeaseHost: the hot path -----------------------------------------------------------------
 
-  protected grant(entry: Entry, mode: LeaseMode, now: number): Lease {
+  protected grant(entry: Entry, mode: LeaseMode, now: number, t: number): Lease {
     entry.inUse = true;
+    entry.heldSince = t;
     if (entry.settled) {
       entry.settled = false;
       entry.ref.send(LEASE_EVENT);
@@ -323,22 +372,27 @@ export class Pool implements LeaseHost {
   checkin(lease: Lease): void {
     this.counters.released++;
     const entry = lease.entry as Entry;
+    const t = performance.now();
+    this.metrics.held((t - entry.heldSince) * 1e6);
     if (entry.broken) return this.fail(entry, entry.broken);
     if (entry.conn.inTransaction) {
       // The holder left a transaction open: roll it back before anyone else sees the connection.
       entry.conn.exec('ROLLBACK').then(
-        () => this.handOff(entry),
+        () => this.handOff(entry, performance.now()),
         (err: unknown) => this.fail(entry, err instanceof Error ? err : new Error(String(err))),
       );
       return;
     }
-    this.handOff(entry);
+    this.handOff(entry, t);
   }
 
-  protected handOff(entry: Entry): void {
+  /** Gives a free connection to the oldest waiter, or back to the free list; `t` is performance.now(). */
+  protected handOff(entry: Entry, t: number): void {
     const waiter = entry.lane.queue.shift();
     if (waiter) {
-      waiter.resolve(this.grant(entry, waiter.data, this.options.scheduler.now()));
+      const now = this.options.scheduler.now();
+      this.metrics.waited((t - waiter.data.since) * 1e6, now);
+      waiter.resolve(this.grant(entry, waiter.data.mode, now, t));
       return;
     }
     entry.inUse = false;
@@ -369,7 +423,14 @@ export class Pool implements LeaseHost {
   }
 
   /** @internal */
-  async onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
+  onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
+    return this.handleError(lease, err, retry).catch((raised: unknown) => {
+      this.metrics.raised(raised);
+      throw raised;
+    });
+  }
+
+  private async handleError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
     const entry = lease.entry as Entry;
     const kind = this.driver.classify(err);
     this.counters.statementErrors++;
@@ -428,7 +489,7 @@ export class Pool implements LeaseHost {
   private opened(ref: ConnectionRef, conn: DriverConnection): void {
     const role = ref.getSnapshot().context.role;
     const lane = role === this.writeLane.role ? this.writeLane : this.readLane;
-    const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined };
+    const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined, heldSince: 0 };
     this.byRef.set(ref, entry);
     lane.entries.add(entry);
     this.counters.created++;
@@ -440,7 +501,7 @@ export class Pool implements LeaseHost {
       ref.send(CLOSE_EVENT);
       return;
     }
-    this.handOff(entry);
+    this.handOff(entry, performance.now());
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { PoolStateSummary } from './errors.js';
+import type { MonitoringStats } from './metrics-types.js';
 
 /** Running totals since the pool was created. */
 export interface PoolCounters {
@@ -27,7 +28,7 @@ export interface PoolCounters {
 }
 
 /** What `pool.stats()` returns. Connection counts are exact at the moment of the call. */
-export interface PoolStats extends PoolStateSummary, PoolCounters {
+export interface PoolStats extends PoolStateSummary, PoolCounters, MonitoringStats {
   /** Connections the supervisor is opening. */
   opening: number;
   /** Read leases held. */

@@ -1,6 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import type { LeaseMode } from '../core/lease.js';
 import type { Lease } from '../core/lease.js';
-import type { AcquireOptions, Entry, Lane } from '../core/pool.js';
+import type { AcquireOptions, Entry, Lane, Waiting } from '../core/pool.js';
 import type { ConnectionRole } from '../adapters/driver.js';
 import type { Waiter } from '../streams/acquire-queue.js';
 import { InspectablePool, type PoolClass } from './inspectable-pool.js';
@@ -12,8 +13,8 @@ import { InspectablePool, type PoolClass } from './inspectable-pool.js';
 
 /** A release that returns the connection twice: it lands on the free list a second time. */
 export class DoubleReturnPool extends InspectablePool {
-  protected override handOff(entry: Entry): void {
-    super.handOff(entry);
+  protected override handOff(entry: Entry, t: number): void {
+    super.handOff(entry, t);
     if (!entry.inUse) entry.lane.free.push(entry);
   }
 }
@@ -26,7 +27,7 @@ export class ForgetfulTimeoutPool extends InspectablePool {
   protected override lane(role: ConnectionRole): Lane {
     const lane = super.lane(role);
     const queue = lane.queue;
-    const stale: Waiter<Lease, LeaseMode>[] = [];
+    const stale: Waiter<Lease, Waiting>[] = [];
     return {
       ...lane,
       queue: {
@@ -38,7 +39,7 @@ export class ForgetfulTimeoutPool extends InspectablePool {
         shift: () => stale.shift() ?? queue.shift(),
         enqueue(deadline, data, signal) {
           const promise = queue.enqueue(deadline, data, signal);
-          const ghost: Waiter<Lease, LeaseMode> = {
+          const ghost: Waiter<Lease, Waiting> = {
             seq: -1,
             enqueuedAt: 0,
             deadline,
@@ -59,8 +60,8 @@ export class ForgetfulTimeoutPool extends InspectablePool {
 
 /** A double release silently accepted: the second release() checks the connection in again. */
 export class SilentDoubleReleasePool extends InspectablePool {
-  protected override grant(entry: Entry, mode: LeaseMode, now: number): Lease {
-    const lease = super.grant(entry, mode, now);
+  protected override grant(entry: Entry, mode: LeaseMode, now: number, t: number): Lease {
+    const lease = super.grant(entry, mode, now, t);
     const release = lease.release.bind(lease);
     lease.release = () => (lease.released ? this.checkin(lease) : release());
     return lease;
@@ -73,7 +74,8 @@ export class TwoWritersPool extends InspectablePool {
     const writerBusy = this.writeLane.free.length === 0 && this.writeLane.queue.size === 0;
     if (options?.mode === 'write' && writerBusy && this.stats().state === 'open') {
       const entry = this.readLane.free.pop();
-      if (entry) return Promise.resolve(this.grant(entry, 'write', this.options.scheduler.now()));
+      if (entry)
+        return Promise.resolve(this.grant(entry, 'write', this.options.scheduler.now(), performance.now()));
     }
     return super.acquire(options);
   }
@@ -108,7 +110,7 @@ export class LifoPool extends InspectablePool {
     const queue = lane.queue;
     const lifo: typeof queue = Object.create(queue) as typeof queue;
     lifo.shift = () => {
-      const all: Waiter<Lease, LeaseMode>[] = [];
+      const all: Waiter<Lease, Waiting>[] = [];
       for (let w = queue.shift(); w; w = queue.shift()) all.push(w);
       const newest = all.pop();
       // The others go back in line, in their order, still wired to their callers.

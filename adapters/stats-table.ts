@@ -1,0 +1,107 @@
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import { interval, takeUntil } from 'rxjs';
+import { isPoolError } from '../core/errors.js';
+import type { Lease } from '../core/lease.js';
+import type { RunOptions } from '../core/pool.js';
+import type { PoolStats } from '../core/stats.js';
+
+/** The plan's monitoring table, exactly; created only if missing. */
+export const STATS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS connection_pool_stats (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    active_connections INTEGER DEFAULT 0,
+    max_connections INTEGER DEFAULT 0,
+    wait_time_ms INTEGER DEFAULT 0,
+    error_count INTEGER DEFAULT 0
+)`;
+
+const INSERT =
+  'INSERT INTO connection_pool_stats (timestamp, active_connections, max_connections, wait_time_ms, error_count) VALUES (?, ?, ?, ?, ?)';
+const PRUNE = 'DELETE FROM connection_pool_stats WHERE timestamp < ?';
+
+/** Rows kept in memory while writes fail or wait; the oldest go first past this. */
+const MAX_PENDING = 60;
+/** Rows a snapshot may defer while user writers wait for the write lane. */
+const MAX_DEFERRED = 10;
+
+/** What the writer needs from the pool. */
+export interface StatsTableHost {
+  stats(): PoolStats;
+  transaction<T>(fn: (tx: Lease) => T | Promise<T>, options?: RunOptions): Promise<T>;
+}
+
+export interface StatsTableWriterOptions {
+  intervalMs: number;
+  retentionMs: number | false;
+  scheduler: SchedulerLike;
+  /** Stops the writer when it emits. */
+  end$: Observable<unknown>;
+  /** Told of every failed write; the writer never throws. */
+  onFailure(error: unknown): void;
+}
+
+/** `at` (ms) in SQLite's CURRENT_TIMESTAMP format, UTC, so rows sort and prune by text. */
+export function sqliteTimestamp(at: number): string {
+  return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/** The row of one snapshot, in the INSERT's column order. */
+export function statsRow(s: PoolStats): [string, number, number, number, number] {
+  return [sqliteTimestamp(s.at), s.leased, s.max, Math.round(s.window.acquireWait.p95Ms), s.window.errors];
+}
+
+/**
+ * Writes a snapshot row into `connection_pool_stats` every `intervalMs`, in one short transaction
+ * on the pool's own write lane that also creates the table if missing and prunes rows older than
+ * `retentionMs`. A snapshot never gets in a user's way: while user writers wait for the lane it is
+ * deferred (up to ten rows), and a failed write is reported through `onFailure`, never thrown; its
+ * rows are kept and go with the next batch.
+ *
+ * @example
+ * ```ts
+ * const sub = statsTableWriter(pool, { intervalMs: 60_000, retentionMs: false, scheduler, end$, onFailure });
+ * ```
+ */
+export function statsTableWriter(host: StatsTableHost, options: StatsTableWriterOptions): Subscription {
+  const pending: [string, number, number, number, number][] = [];
+  let writing = false;
+  const flush = (): void => {
+    const batch = pending.splice(0);
+    writing = true;
+    const cutoff =
+      options.retentionMs === false
+        ? undefined
+        : sqliteTimestamp(options.scheduler.now() - options.retentionMs);
+    host
+      .transaction(
+        async (tx) => {
+          await tx.exec(STATS_TABLE_DDL);
+          for (const row of batch) await tx.run(INSERT, row);
+          if (cutoff !== undefined) await tx.run(PRUNE, [cutoff]);
+        },
+        { timeoutMs: options.intervalMs },
+      )
+      .then(
+        () => {
+          writing = false;
+        },
+        (err: unknown) => {
+          writing = false;
+          // Closing the pool rejects a snapshot still queued for the lane: nothing failed.
+          if (isPoolError(err, 'POOL_CLOSED')) return;
+          pending.unshift(...batch.slice(Math.max(0, batch.length + pending.length - MAX_PENDING)));
+          options.onFailure(err);
+        },
+      );
+  };
+  return interval(options.intervalMs, options.scheduler)
+    .pipe(takeUntil(options.end$))
+    .subscribe(() => {
+      const s = host.stats();
+      if (s.state === 'closed') return;
+      pending.push(statsRow(s));
+      if (pending.length > MAX_PENDING) pending.shift();
+      if (writing || (s.waitingWrite > 0 && pending.length <= MAX_DEFERRED)) return;
+      flush();
+    });
+}

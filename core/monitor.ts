@@ -1,0 +1,54 @@
+import { concat, ignoreElements, of, share, tap, type Observable } from 'rxjs';
+import { statsTableWriter, type StatsTableHost } from '../adapters/stats-table.js';
+import { poolAlerts, type PoolAlert } from '../streams/alerts.js';
+import { statsStream } from '../streams/stats-stream.js';
+import type { PoolLifecycleEvent } from './events.js';
+import type { PoolMetrics } from './metrics.js';
+import type { ResolvedOptions } from './options.js';
+import type { PoolStats } from './stats.js';
+
+/** The pool's observable side: `stats$`, `alerts$`, and the stats-table writer when it is on. */
+export interface PoolMonitor {
+  stats$: Observable<PoolStats>;
+  alerts$: Observable<PoolAlert>;
+}
+
+/**
+ * Builds a pool's monitoring streams. All of them end when `events` completes (the pool closed);
+ * `stats$` and `alerts$` run no timer until subscribed, and the stats-table writer runs only when
+ * `statsTable` is on. Alerts are also published on `events$` as `pool.alert`.
+ *
+ * @example
+ * ```ts
+ * const { stats$, alerts$ } = monitorPool(pool, options, metrics, events, (e) => events.next(e));
+ * ```
+ */
+export function monitorPool(
+  host: StatsTableHost,
+  o: ResolvedOptions,
+  metrics: PoolMetrics,
+  events: Observable<PoolLifecycleEvent>,
+  emit: (event: PoolLifecycleEvent) => void,
+): PoolMonitor {
+  const ended$ = concat(events.pipe(ignoreElements()), of(null));
+  const stats$ = statsStream(() => host.stats(), o.statsIntervalMs, o.scheduler, ended$);
+  const alerts$ = stats$.pipe(
+    poolAlerts(o.alerts),
+    tap((a) =>
+      emit({ type: 'pool.alert', code: a.code, level: a.level, cleared: a.state === 'cleared', at: a.at }),
+    ),
+    share(),
+  );
+  if (o.statsTable) {
+    statsTableWriter(host, {
+      ...o.statsTable,
+      scheduler: o.scheduler,
+      end$: ended$,
+      onFailure: (error) => {
+        metrics.snapshotFailures++;
+        emit({ type: 'stats.failed', error, at: o.scheduler.now() });
+      },
+    });
+  }
+  return { stats$, alerts$ };
+}
