@@ -428,6 +428,7 @@ export class Pool implements LeaseHost {
     const role = ref.getSnapshot().context.role;
     const lane = role === this.writeLane.role ? this.writeLane : this.readLane;
     const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined };
+    conn.onLost?.((cause) => this.lost(entry, cause));
     this.byRef.set(ref, entry);
     lane.entries.add(entry);
     this.counters.created++;
@@ -441,6 +442,14 @@ export class Pool implements LeaseHost {
 
   private fail(entry: Entry, error: Error): void {
     entry.ref.send({ type: 'connection.fail', error });
+  }
+
+  /** The driver says the connection died on its own: fail it now, or when its holder releases. */
+  private lost(entry: Entry, cause: Error): void {
+    this.lastFailure = cause;
+    if (!this.byRef.has(entry.ref) || entry.broken) return;
+    if (entry.inUse) entry.broken = cause;
+    else this.fail(entry, cause);
   }
 
   private failed(ref: ConnectionRef, error: Error, wasOpen: boolean): void {
