@@ -206,6 +206,15 @@ if (unavailable) {
     t.false(pids.some((row) => row?.pid === pid));
   });
 
+  test.serial('retires connections after their max lifetime and replaces them', async (t) => {
+    const p = pool({ maxLifetimeMs: 100 }, 2);
+    const first = await p.read((r) => r.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'));
+    await until(() => p.stats().failed >= 1);
+    const next = await p.read((r) => r.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'));
+    t.not(next?.pid, first?.pid);
+    t.is(p.stats().statementErrors, 0, 'nobody saw an error');
+  });
+
   test.serial('creates the monitoring table only if missing', async (t) => {
     const p = pool();
     await p.write((w) => w.exec(POSTGRES_STATS_TABLE_SQL));

@@ -31,6 +31,12 @@ export interface PostgresDriverOptions extends pg.ClientConfig {
   placeholders?: 'native' | 'question';
   /** How `int8` values (`count(*)`, `bigint`) come back. Default `number`, like better-sqlite3. */
   int8?: 'number' | 'bigint' | 'string';
+  /**
+   * Retire each connection after this long (ms), with up to 10% random jitter so they do not all
+   * go at once: a free one is closed and replaced at once, a leased one when released. It shows in
+   * `stats()` as a failed connection whose cause says "max lifetime". Default: none.
+   */
+  maxLifetimeMs?: number;
 }
 
 /**
@@ -80,11 +86,19 @@ class PostgresConnection implements DriverConnection {
   private tracked = false;
   private readonly listeners: ((cause: Error) => void)[] = [];
 
+  private retire: NodeJS.Timeout | undefined;
+
   constructor(
     readonly raw: pg.Client,
     private readonly retries: number,
     private readonly translate: boolean,
+    maxLifetimeMs: number | undefined,
   ) {
+    if (maxLifetimeMs !== undefined) {
+      const ms = maxLifetimeMs * (1 - Math.random() * 0.1);
+      this.retire = setTimeout(() => this.lose(new Error(`max lifetime of ${maxLifetimeMs} ms reached`)), ms);
+      this.retire.unref();
+    }
     // Without an 'error' listener a server-side kill would crash the process.
     raw.on('error', (err: Error) => this.lose(err));
     raw.on('end', () => this.lose(new Error('Connection terminated: the server closed the connection')));
@@ -148,6 +162,7 @@ class PostgresConnection implements DriverConnection {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.retire);
     try {
       await this.raw.end();
     } catch {
@@ -181,9 +196,12 @@ function int8Parser(mode: 'number' | 'bigint' | 'string'): pg.CustomTypesConfig 
  * ```
  */
 export function postgresDriver(options: PostgresDriverOptions = {}): Driver {
-  const { isolationLevel, retrySerializationFailures, placeholders, int8, ...client } = options;
+  const { isolationLevel, retrySerializationFailures, placeholders, int8, maxLifetimeMs, ...client } =
+    options;
   const config: pg.ClientConfig = {
     connectionTimeoutMillis: 5000,
+    // TCP keepalive notices a peer that vanished without closing the socket (a dropped NAT entry).
+    keepAlive: true,
     ...client,
     types: client.types ?? int8Parser(int8 ?? 'number'),
   };
@@ -195,7 +213,12 @@ export function postgresDriver(options: PostgresDriverOptions = {}): Driver {
     classify: classifyPostgresError,
     async open(_role: ConnectionRole): Promise<DriverConnection> {
       const raw = new pg.Client(config);
-      const conn = new PostgresConnection(raw, retrySerializationFailures ?? 0, placeholders === 'question');
+      const conn = new PostgresConnection(
+        raw,
+        retrySerializationFailures ?? 0,
+        placeholders === 'question',
+        maxLifetimeMs,
+      );
       try {
         await raw.connect();
       } catch (err) {
