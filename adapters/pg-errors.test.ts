@@ -54,7 +54,10 @@ test('retries only serialization failures, up to the attempt limit', async (t) =
   t.is(calls, 2);
   calls = 0;
   await t.throwsAsync(
-    retrySerializationFailures(async () => void calls++ ?? Promise.reject(withCode('23505'))),
+    retrySerializationFailures(async () => {
+      calls++;
+      throw withCode('23505');
+    }),
   );
   t.is(calls, 1);
 });
