@@ -129,7 +129,11 @@ if (unavailable) {
     });
     t.is(partial, 0);
     t.true(reads > 0);
-    t.is(p.stats().leasedWrite, 0, 'no write lane: every connection is equal');
+    const stats = p.stats();
+    t.is(stats.leasedWrite, 0, 'no write lane: every connection is equal');
+    t.like(stats, { leased: 0, waiting: 0, timeouts: 0, failed: 0, statementErrors: 0 });
+    t.is(stats.acquired, stats.released);
+    t.true(stats.total > 1 && stats.total <= 20, `${stats.total} connections`);
   });
 
   test.serial('classifies serialization failures and retries the whole transaction when asked', async (t) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import Database from 'better-sqlite3';
 import { tempDir } from '../test/helpers.js';
 import { assess, renderReport, runAssess } from './assess.js';
-import { createSampleBotDb } from './sample-bot-db.js';
+import { createSampleBotDb } from '../test/fixtures/sample-bot-db.js';
 
 test('reports tables in foreign-key order with their row counts', (t) => {
   const tmp = tempDir();

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { postgresUnavailable, startPostgres, type TestDatabase } from '../test/pg-server.js';
 import { tempDir } from '../test/helpers.js';
 import { migrate, runMigrate } from './migrate.js';
-import { createSampleBotDb, SNOWFLAKE } from './sample-bot-db.js';
+import { createSampleBotDb, SNOWFLAKE } from '../test/fixtures/sample-bot-db.js';
 
 const unavailable = postgresUnavailable();
 
