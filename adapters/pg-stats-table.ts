@@ -1,8 +1,8 @@
 /**
  * The seed's `connection_pool_stats` table in PostgreSQL types, created only if missing: the same
  * columns, `AUTOINCREMENT` as an identity column, and the timestamp default in UTC as SQLite's
- * `CURRENT_TIMESTAMP` is (PostgreSQL's would be in the session's time zone). Kept apart from the driver so that the stats
- * writer can pick it by `driver.dialect` without loading `pg`.
+ * `CURRENT_TIMESTAMP` is (PostgreSQL's would be in the session's time zone). Kept apart from the
+ * driver so that the stats writer can pick it by `driver.dialect` without loading `pg`.
  *
  * @example
  * ```ts
