@@ -5,7 +5,7 @@ import {
   markLost,
   retrySerializationFailures,
 } from './pg-errors.js';
-import { isReadonlySql } from './postgres.js';
+import { isReadonlySql, postgresDriver } from './postgres.js';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -83,4 +83,14 @@ test('guesses read-only SQL from its prefix', (t) => {
     'BEGIN',
   ])
     t.false(isReadonlySql(sql), sql);
+});
+
+test('rejects an unknown isolation level at once, naming the valid ones', (t) => {
+  const err = t.throws(() => postgresDriver({ isolationLevel: 'serialisable' as 'serializable' }));
+  t.regex(
+    err?.message ?? '',
+    /INVALID_OPTION: .*read committed, repeatable read, serializable, got serialisable/,
+  );
+  t.is(postgresDriver({ isolationLevel: 'serializable' }).beginWrite, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
+  t.is(postgresDriver().beginWrite, 'BEGIN');
 });

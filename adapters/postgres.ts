@@ -3,6 +3,7 @@
  * the `roas-pool/postgres` subpath; the core never loads `pg`.
  */
 import pg from 'pg';
+import { PoolError } from '../core/errors.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from './driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
@@ -41,6 +42,23 @@ export interface PostgresDriverOptions extends pg.ClientConfig {
 }
 
 const INT8_OID = 20;
+const CHOICES = {
+  isolationLevel: ['read committed', 'repeatable read', 'serializable'],
+  placeholders: ['native', 'question'],
+  int8: ['number', 'bigint', 'string'],
+} as const;
+
+/** Misuse fails fast: a choice option outside its list throws INVALID_OPTION naming the list. */
+function checkChoices(options: PostgresDriverOptions): void {
+  for (const [key, allowed] of Object.entries(CHOICES)) {
+    const value = options[key as keyof typeof CHOICES];
+    if (value !== undefined && !(allowed as readonly string[]).includes(value))
+      throw new PoolError(
+        'INVALID_OPTION',
+        `postgresDriver option "${key}" must be one of ${allowed.join(', ')}, got ${String(value)}`,
+      );
+  }
+}
 const BEGIN_RE = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 const END_RE = /^\s*(COMMIT|END|ABORT|ROLLBACK(?!\s+TO\b)|ROLLBACK\s+(AND\s+NO\s+CHAIN|WORK|TRANSACTION)\b)/i;
 const WRITE_WORD =
@@ -184,6 +202,7 @@ function int8Parser(mode: 'number' | 'bigint' | 'string'): pg.CustomTypesConfig 
  * ```
  */
 export function postgresDriver(options: PostgresDriverOptions = {}): Driver {
+  checkChoices(options);
   const { isolationLevel, retrySerializationFailures, placeholders, int8, maxLifetimeMs, ...client } =
     options;
   const config: pg.ClientConfig = {
