@@ -1,0 +1,214 @@
+import Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { dependencyOrder, readSchema, type SchemaObject, type TableInfo } from './sqlite-schema.js';
+
+/** Something the migration must fix (`blocker`), a person must look at (`review`), or just know. */
+export interface Finding {
+  severity: 'blocker' | 'review' | 'info';
+  table?: string;
+  message: string;
+}
+
+/** What `assess()` learns about a SQLite file. */
+export interface Report {
+  file: string;
+  sizeBytes: number;
+  journalMode: string;
+  totalRows: number;
+  /** In migration order: parents before the tables whose foreign keys point at them. */
+  tables: TableInfo[];
+  /** Views, triggers and virtual tables: not copied. */
+  others: SchemaObject[];
+  findings: Finding[];
+  plan: string[];
+}
+
+function findingsOf(
+  tables: readonly TableInfo[],
+  others: readonly SchemaObject[],
+  orphans: Record<string, number>,
+): Finding[] {
+  const out: Finding[] = [];
+  for (const t of tables) {
+    const table = t.name;
+    if (orphans[table]) {
+      out.push({
+        severity: 'blocker',
+        table,
+        message: `${orphans[table]} row(s) break a foreign key; the constraint is added NOT VALID until they are fixed`,
+      });
+    }
+    for (const c of t.columns)
+      for (const note of c.notes)
+        if (note.startsWith('affinity quirk'))
+          out.push({ severity: 'blocker', table, message: `${c.name}: ${note}` });
+    if (t.hasCheck)
+      out.push({ severity: 'review', table, message: 'CHECK constraints are not copied: add them by hand' });
+    if (t.collateNocase)
+      out.push({
+        severity: 'review',
+        table,
+        message: 'COLLATE NOCASE has no direct equivalent: use citext or lower() indexes',
+      });
+    if (t.columns.some((c) => c.generated))
+      out.push({ severity: 'review', table, message: 'generated columns are copied as plain columns' });
+    for (const i of t.indexes)
+      if (i.partial || i.columns.includes('<expression>'))
+        out.push({
+          severity: 'review',
+          table,
+          message: `index ${i.name} (partial or on an expression) is copied as written`,
+        });
+    if (t.withoutRowid)
+      out.push({ severity: 'info', table, message: 'WITHOUT ROWID: an ordinary table in PostgreSQL' });
+    if (t.strict)
+      out.push({ severity: 'info', table, message: 'STRICT: PostgreSQL types are strict anyway' });
+  }
+  for (const o of others) {
+    const how =
+      o.type === 'trigger'
+        ? 'rewrite as a PL/pgSQL trigger function'
+        : o.type === 'view'
+          ? 'recreate; check SQLite-only functions'
+          : 'no equivalent (FTS5: tsvector + GIN; R*Tree: PostGIS or a GiST index)';
+    out.push({ severity: 'review', message: `${o.type} ${o.name} is not copied: ${how}` });
+  }
+  out.push(
+    {
+      severity: 'info',
+      message: "bot SQL with `?` placeholders: postgresDriver({ placeholders: 'question' })",
+    },
+    { severity: 'info', message: 'lastInsertRowid is undefined on PostgreSQL: use INSERT ... RETURNING id' },
+    {
+      severity: 'info',
+      message: 'INSERT OR IGNORE / OR REPLACE become INSERT ... ON CONFLICT DO NOTHING / DO UPDATE',
+    },
+    {
+      severity: 'info',
+      message:
+        'count(*) and bigint come back as numbers (int8: "number"); ids above 2^53 need int8: "bigint"',
+    },
+  );
+  return out;
+}
+
+function planOf(tables: readonly TableInfo[], others: readonly SchemaObject[], blockers: number): string[] {
+  const plan = [
+    'Back up the SQLite file (VACUUM INTO or the sqlite3 .backup command) and keep it as the way back.',
+  ];
+  if (blockers > 0)
+    plan.push(
+      `Fix the ${blockers} blocker(s) below in SQLite first, or accept what the copy does with them.`,
+    );
+  plan.push(
+    'Create an empty PostgreSQL database (15 or newer).',
+    `Create the tables in this order, without foreign keys: ${tables.map((t) => t.name).join(', ') || '(none)'}.`,
+    'Copy the rows table by table, in batches, one transaction per table.',
+    'Move every identity sequence past the highest copied id.',
+    'Create the indexes, then add the foreign keys.',
+    'Verify that every table has the same row count on both sides.',
+  );
+  if (others.length > 0)
+    plan.push(`Recreate by hand: ${others.map((o) => `${o.type} ${o.name}`).join(', ')}.`);
+  plan.push(
+    'Steps 4 to 8 are `roas-pool migrate --from <file> --to <postgres url>`.',
+    "Point the bot at PostgreSQL: createPool({ driver: postgresDriver({ connectionString, placeholders: 'question' }) }).",
+    "Run the bot's tests and a soak against PostgreSQL before switching traffic; keep the SQLite file read-only until then.",
+  );
+  return plan;
+}
+
+/**
+ * Reads a SQLite file (read-only) and reports what a move to PostgreSQL involves: tables, row
+ * counts, column type mapping, indexes, foreign keys, features with no direct equivalent, and an
+ * ordered plan.
+ *
+ * @example
+ * ```ts
+ * const report = assess('bot.db');
+ * console.log(renderReport(report));
+ * ```
+ */
+export function assess(dbPath: string): Report {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  try {
+    const schema = readSchema(db);
+    const tables = dependencyOrder(schema.tables);
+    const findings = findingsOf(tables, schema.others, schema.orphans);
+    const blockers = findings.filter((f) => f.severity === 'blocker').length;
+    return {
+      file: dbPath,
+      sizeBytes: statSync(dbPath).size,
+      journalMode: String(db.pragma('journal_mode', { simple: true })),
+      totalRows: tables.reduce((n, t) => n + t.rows, 0),
+      tables,
+      others: schema.others,
+      findings,
+      plan: planOf(tables, schema.others, blockers),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+const ORIGIN: Record<string, string> = { pk: 'primary key', u: 'unique constraint', c: 'index' };
+
+const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** The report as Markdown: summary, tables with their column mapping, findings, plan. */
+export function renderReport(r: Report): string {
+  const lines = [
+    `# PostgreSQL migration assessment: ${r.file}`,
+    '',
+    `${r.tables.length} table(s), ${r.totalRows} row(s), ${r.sizeBytes} bytes, journal mode ${r.journalMode}.`,
+    '',
+  ];
+  for (const t of r.tables) {
+    lines.push(
+      `## ${t.name} (${t.rows} rows)`,
+      '',
+      '| column | SQLite | PostgreSQL | notes |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const c of t.columns) {
+      const pg = `${c.pgType}${c.identity ? ' GENERATED BY DEFAULT AS IDENTITY' : ''}${c.notNull || c.pk > 0 ? ' NOT NULL' : ''}${c.pgDefault ? ` DEFAULT ${c.pgDefault}` : ''}`;
+      lines.push(
+        `| ${cell(c.name)} | ${cell(c.declared || '(none)')} | ${cell(pg)} | ${cell(c.notes.join('; '))} |`,
+      );
+    }
+    for (const i of t.indexes)
+      lines.push('', `- ${ORIGIN[i.origin] ?? 'index'} ${i.name} (${i.columns.join(', ')})`);
+    for (const f of t.foreignKeys)
+      lines.push(
+        '',
+        `- foreign key (${f.from.join(', ')}) → ${f.table}(${f.to.join(', ') || 'primary key'}) on delete ${f.onDelete}`,
+      );
+    lines.push('');
+  }
+  lines.push('## Findings', '');
+  for (const f of r.findings) lines.push(`- **${f.severity}**${f.table ? ` ${f.table}:` : ''} ${f.message}`);
+  lines.push('', '## Plan', '', ...r.plan.map((step, i) => `${i + 1}. ${step}`), '');
+  return lines.join('\n');
+}
+
+/**
+ * `roas-pool assess --db bot.db [--json]`: prints the report; resolves to the exit code
+ * (0, or 1 with blockers, 2 on bad arguments).
+ */
+export async function runAssess(
+  argv: string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { db: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!values.db) {
+    out('usage: roas-pool assess --db <sqlite file> [--json]\n');
+    return 2;
+  }
+  const report = assess(values.db);
+  out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+  return report.findings.some((f) => f.severity === 'blocker') ? 1 : 0;
+}
