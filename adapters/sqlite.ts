@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { diagnoseSqliteCode } from '../core/diagnose.js';
 import type { ConnectionRole, Driver, DriverConnection, ErrorClass, Params, RunResult } from './driver.js';
 
 /** Options of the inline better-sqlite3 driver. */
@@ -15,31 +16,20 @@ export interface SqliteDriverOptions {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** Codes whose connection is unusable afterwards: replace it. */
-const FATAL_PREFIXES = ['SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN'];
-const FATAL_CODES = new Set([
-  'SQLITE_READONLY_DBMOVED',
-  'SQLITE_READONLY_RECOVERY',
-  'SQLITE_READONLY_CANTINIT',
-]);
-
 /** SQLite's extended result code, as better-sqlite3 puts it in `err.code`. */
 export function sqliteCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
-/** Sorts a better-sqlite3 error for the pool; see {@link Driver.classify}. */
+/**
+ * Sorts a better-sqlite3 error for the pool; see {@link Driver.classify}. Derived from the code
+ * table behind `diagnose()`, so the two never disagree. BUSY_SNAPSHOT is not `busy`: waiting
+ * cannot fix a stale read snapshot, only a restarted transaction can.
+ */
 export function classifySqliteError(err: unknown): ErrorClass {
   const code = sqliteCode(err);
-  if (code === undefined) return 'statement';
-  // BUSY_SNAPSHOT is left out on purpose: waiting cannot fix a stale read snapshot, only a
-  // restarted transaction can.
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY' || code === 'SQLITE_BUSY_TIMEOUT')
-    return 'busy';
-  if (code === 'SQLITE_READONLY') return 'read-only';
-  if (FATAL_CODES.has(code) || FATAL_PREFIXES.some((p) => code.startsWith(p))) return 'fatal';
-  return 'statement';
+  return code === undefined ? 'statement' : diagnoseSqliteCode(code).handling;
 }
 
 function bind(params: Params | undefined): unknown[] {
