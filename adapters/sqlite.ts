@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from '../core/diagnose.js';
+import { fileGuard, type FileGuard } from './file-guard.js';
 import type { ConnectionRole, Driver, DriverConnection, ErrorClass, Params, RunResult } from './driver.js';
 
 /** Options of the inline better-sqlite3 driver. */
@@ -40,10 +41,17 @@ function bind(params: Params | undefined): unknown[] {
 class SqliteConnection implements DriverConnection {
   private readonly cache = new Map<string, Statement>();
 
+  private unlisten: (() => void) | undefined;
+
   constructor(
     readonly raw: Database.Database,
     private readonly cacheSize: number,
+    private readonly guard: FileGuard,
   ) {}
+
+  onLost(listener: (cause: Error) => void): void {
+    this.unlisten = this.guard.listen(listener);
+  }
 
   get inTransaction(): boolean {
     return this.raw.inTransaction;
@@ -106,6 +114,7 @@ class SqliteConnection implements DriverConnection {
   }
 
   close(): Promise<void> {
+    this.unlisten?.();
     this.cache.clear();
     try {
       if (this.raw.open) this.raw.close();
@@ -128,6 +137,13 @@ class SqliteConnection implements DriverConnection {
  */
 export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const cacheSize = options.statementCacheSize ?? 256;
+  const guard = fileGuard(
+    options.filename,
+    (message) => new Database.SqliteError(message, 'SQLITE_READONLY_DBMOVED'),
+  );
+  const onDisk =
+    options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
+  let opened = false;
   return {
     name: 'better-sqlite3',
     dialect: 'sqlite',
@@ -137,7 +153,9 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     async open(role: ConnectionRole): Promise<DriverConnection> {
       const db = new Database(options.filename, {
         timeout: 0,
-        fileMustExist: options.fileMustExist ?? false,
+        // Once the pool has opened the file, a missing file means it was deleted: fail with
+        // SQLITE_CANTOPEN instead of quietly creating a new, empty database.
+        fileMustExist: (opened && onDisk) || (options.fileMustExist ?? false),
       });
       try {
         await withBusyRetry(() => db.pragma('journal_mode = WAL'));
@@ -149,7 +167,13 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
         db.close();
         throw err;
       }
-      return new SqliteConnection(db, cacheSize);
+      if (!opened && onDisk) guard.arm();
+      opened = true;
+      return new SqliteConnection(db, cacheSize, guard);
+    },
+    dispose() {
+      guard.close();
+      return Promise.resolve();
     },
   };
 }

@@ -39,6 +39,7 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   DOUBLE_RELEASE: ['usage-bug', 'ignores the second release and counts it'],
   SQLITE_BUSY: ['restart-transaction', 'gave up after busyTimeoutMs; the transaction was rolled back'],
   READ_ONLY_LEASE: ['usage-bug', 'refuses the write; the read connection is untouched'],
+  DATABASE_READ_ONLY: ['fatal', 'refuses the write; nothing was written and reads keep working'],
   CONNECTION_FAILED: ['fatal', 'rejects waiters at once with the cause; it does not spin re-opening'],
   CONNECTION_LOST: ['evict-connection', 'replaced the connection; the transaction was rolled back'],
   INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool()'],

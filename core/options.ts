@@ -25,6 +25,10 @@ export interface PoolOptions {
   pragmas?: Readonly<Record<string, string | number>>;
   /** Prepared statements cached per connection (inline driver only). Default 256. */
   statementCacheSize?: number;
+  /** First wait before opening again after a failed open; doubles per failure (ms). Default 100. */
+  reconnectBackoffMs?: number;
+  /** Longest wait between failed opens (ms). Default 30000. */
+  reconnectBackoffMaxMs?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -41,6 +45,8 @@ export interface ResolvedOptions {
   pragmas: Readonly<Record<string, string | number>>;
   statementCacheSize: number;
   scheduler: SchedulerLike;
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
 }
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
@@ -54,6 +60,8 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'pragmas',
   'statementCacheSize',
   'scheduler',
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -98,6 +106,14 @@ function integer(options: PoolOptions, key: keyof PoolOptions, fallback: number,
   return value;
 }
 
+/** The health and recovery options; see docs/health.md. */
+function healthOptions(options: PoolOptions) {
+  return {
+    reconnectBackoffMs: integer(options, 'reconnectBackoffMs', 100, 0),
+    reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
+  };
+}
+
 /** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
 export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('createPool() takes an options object');
@@ -131,5 +147,6 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     pragmas: options.pragmas ?? {},
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1),
     scheduler: options.scheduler ?? asyncScheduler,
+    ...healthOptions(options),
   };
 }
