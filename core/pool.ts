@@ -10,6 +10,7 @@ import { resolveOptions, type PoolOptions, type ResolvedOptions } from './option
 import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
 import type { PoolLifecycleEvent } from './events.js';
+import { ReconnectBackoff } from './reconnect.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -68,10 +69,12 @@ export class Pool implements LeaseHost {
   private settleScheduled = false;
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
+  private readonly backoff: ReconnectBackoff;
 
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
+    this.backoff = new ReconnectBackoff(o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
     this.driver =
       o.driver ??
       sqliteDriver({
@@ -367,8 +370,10 @@ export class Pool implements LeaseHost {
     this.counters.statementErrors++;
     if (kind === 'busy' && !entry.conn.inTransaction) return this.retryBusy(err, retry);
     if (kind === 'busy') throw new PoolError('SQLITE_BUSY', undefined, { cause: err });
-    if (kind === 'read-only' && lease.mode === 'read')
-      throw new PoolError('READ_ONLY_LEASE', undefined, { cause: err });
+    if (kind === 'read-only')
+      throw new PoolError(lease.mode === 'read' ? 'READ_ONLY_LEASE' : 'DATABASE_READ_ONLY', undefined, {
+        cause: err,
+      });
     if (kind === 'fatal') {
       entry.broken = err instanceof Error ? err : new Error(String(err));
       this.lastFailure = entry.broken;
@@ -409,6 +414,12 @@ export class Pool implements LeaseHost {
 
   private demand(lane: Lane): void {
     if (this.closing || lane.queue.size === 0) return;
+    if (this.backoff.blocked(this.options.scheduler.now())) {
+      // Too soon after a failed open to try again: with nothing open to serve them, the waiters
+      // get the real cause now rather than a timeout later.
+      if (lane.entries.size === 0) this.rejectUnopenable(lane, this.lastFailure);
+      return;
+    }
     this.supervisor.send({ type: 'pool.demand', role: lane.role, waiting: lane.queue.size });
   }
 
@@ -416,6 +427,8 @@ export class Pool implements LeaseHost {
     const role = ref.getSnapshot().context.role;
     const lane = role === this.writeLane.role ? this.writeLane : this.readLane;
     const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined };
+    this.backoff.succeeded();
+    conn.onLost?.((cause) => this.lost(entry, cause));
     this.byRef.set(ref, entry);
     lane.entries.add(entry);
     this.counters.created++;
@@ -431,9 +444,26 @@ export class Pool implements LeaseHost {
     entry.ref.send({ type: 'connection.fail', error });
   }
 
+  /** The driver says the connection died on its own: fail it now, or when its holder releases. */
+  private lost(entry: Entry, cause: Error): void {
+    this.lastFailure = cause;
+    if (!this.byRef.has(entry.ref) || entry.broken) return;
+    if (entry.inUse) entry.broken = cause;
+    else this.fail(entry, cause);
+  }
+
+  private rejectUnopenable(lane: Lane, cause: Error | undefined): void {
+    lane.queue.rejectAll(
+      new PoolError('CONNECTION_FAILED', `could not open a connection: ${cause?.message ?? 'unknown'}`, {
+        cause,
+      }),
+    );
+  }
+
   private failed(ref: ConnectionRef, error: Error, wasOpen: boolean): void {
     this.lastFailure = error;
     this.counters.failed++;
+    if (!wasOpen) this.backoff.failed(this.options.scheduler.now());
     const lane = wasOpen ? this.forget(ref) : this.laneOf(ref);
     this.emit({
       type: 'connection.failed',
@@ -448,12 +478,7 @@ export class Pool implements LeaseHost {
     // The failed actor is final and no longer counted. With nothing else open or opening, nobody
     // can serve the waiters: reject them with the real cause instead of letting them hang. A
     // failed open is never retried here, so a broken database cannot make the pool spin.
-    if (live === 0 && lane.entries.size === 0) {
-      lane.queue.rejectAll(
-        new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
-      );
-      return;
-    }
+    if (live === 0 && lane.entries.size === 0) return this.rejectUnopenable(lane, error);
     if (wasOpen) this.demand(lane);
   }
 
