@@ -29,6 +29,14 @@ export interface PoolOptions {
   reconnectBackoffMs?: number;
   /** Longest wait between failed opens (ms). Default 30000. */
   reconnectBackoffMaxMs?: number;
+  /**
+   * A reader unused this long is closed, down to `min`; the pool checks after the load has been
+   * quiet this long, and at most this often under steady traffic (ms). 0 keeps every connection.
+   * Default 60000.
+   */
+  idleTimeoutMs?: number;
+  /** At most one `pool.resized` growth event per cool-down (ms). Default 1000. */
+  resizeCooldownMs?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -47,6 +55,8 @@ export interface ResolvedOptions {
   scheduler: SchedulerLike;
   reconnectBackoffMs: number;
   reconnectBackoffMaxMs: number;
+  idleTimeoutMs: number;
+  resizeCooldownMs: number;
 }
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
@@ -62,6 +72,8 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'scheduler',
   'reconnectBackoffMs',
   'reconnectBackoffMaxMs',
+  'idleTimeoutMs',
+  'resizeCooldownMs',
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -111,6 +123,8 @@ function healthOptions(options: PoolOptions) {
   return {
     reconnectBackoffMs: integer(options, 'reconnectBackoffMs', 100, 0),
     reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
+    idleTimeoutMs: integer(options, 'idleTimeoutMs', 60_000, 0),
+    resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
   };
 }
 
