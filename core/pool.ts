@@ -2,7 +2,7 @@ import { asapScheduler, auditTime, Subject, type Observable, type Subscription }
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
-import { countRole, poolMachine, type ConnectionRef } from '../machines/pool.machine.js';
+import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
 import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
@@ -11,6 +11,7 @@ import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
 import type { PoolLifecycleEvent } from './events.js';
 import { ReconnectBackoff } from './reconnect.js';
+import { resizeSignals, type LoadSample, type ResizeSignal } from '../streams/resize-signals.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -35,6 +36,8 @@ interface Entry {
   settled: boolean;
   /** A fatal error seen while leased: the connection is failed and replaced on release. */
   broken: Error | undefined;
+  /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */
+  idleSince: number;
 }
 
 interface Lane {
@@ -70,6 +73,9 @@ export class Pool implements LeaseHost {
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
   private readonly backoff: ReconnectBackoff;
+  private readonly load = new Subject<LoadSample>();
+  /** Set by a shrinking resize while more connections are open than the new max allows. */
+  private overfull = false;
 
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
@@ -110,6 +116,13 @@ export class Pool implements LeaseHost {
       clock: xstateClock(o.scheduler),
     });
     this.supervisor.start();
+    this.subscriptions.push(
+      resizeSignals(this.load, {
+        idleTimeoutMs: o.idleTimeoutMs,
+        cooldownMs: o.resizeCooldownMs,
+        scheduler: o.scheduler,
+      }).subscribe((signal) => this.onResizeSignal(signal)),
+    );
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
@@ -331,12 +344,14 @@ export class Pool implements LeaseHost {
   }
 
   private handOff(entry: Entry): void {
+    if (this.overfull && this.retireIfOverfull(entry)) return;
     const waiter = entry.lane.queue.shift();
     if (waiter) {
       waiter.resolve(this.grant(entry, waiter.data, this.options.scheduler.now()));
       return;
     }
     entry.inUse = false;
+    entry.idleSince = this.options.scheduler.now();
     entry.lane.free.push(entry);
     if (this.drained && this.summary().leased === 0) this.drained();
     if (!this.settleScheduled) {
@@ -348,6 +363,7 @@ export class Pool implements LeaseHost {
   /** Tells the machines of connections that stayed free for a whole turn that they are idle. */
   private settle(): void {
     this.settleScheduled = false;
+    this.sample();
     for (const lane of this.lanes()) {
       for (const entry of lane.free) {
         if (!entry.settled) {
@@ -420,13 +436,22 @@ export class Pool implements LeaseHost {
       if (lane.entries.size === 0) this.rejectUnopenable(lane, this.lastFailure);
       return;
     }
+    this.sample();
     this.supervisor.send({ type: 'pool.demand', role: lane.role, waiting: lane.queue.size });
   }
 
   private opened(ref: ConnectionRef, conn: DriverConnection): void {
     const role = ref.getSnapshot().context.role;
     const lane = role === this.writeLane.role ? this.writeLane : this.readLane;
-    const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined };
+    const entry: Entry = {
+      ref,
+      conn,
+      lane,
+      inUse: false,
+      settled: true,
+      broken: undefined,
+      idleSince: this.options.scheduler.now(),
+    };
     this.backoff.succeeded();
     conn.onLost?.((cause) => this.lost(entry, cause));
     this.byRef.set(ref, entry);
@@ -497,6 +522,107 @@ export class Pool implements LeaseHost {
     this.counters.destroyed++;
     if (this.drained && this.summary().leased === 0) this.drained();
     return lane;
+  }
+
+  // ---- Sizing: resize by hand, trim idle readers, retire on return -------------------------------
+
+  /**
+   * Sets the pool's bounds by hand: `resize(n)` sets `max` (and lowers `min` to fit), or give
+   * `{ min, max }`. Growing `min` opens connections now; shrinking `max` below what is open closes
+   * idle connections now and leased ones as their holders release them, never from under a holder.
+   * Emits `pool.resized` with reason `manual`. Throws INVALID_OPTION synchronously on bad bounds.
+   *
+   * @example
+   * ```ts
+   * pool.resize({ min: 2, max: 8 }); // at night
+   * ```
+   */
+  resize(size: number | { min?: number; max?: number }): void {
+    if (this.closing) throw new PoolError('POOL_CLOSED');
+    const current = this.supervisor.getSnapshot().context;
+    const max = typeof size === 'number' ? size : (size.max ?? current.max);
+    const min = typeof size === 'number' ? Math.min(current.min, size) : (size.min ?? current.min);
+    const floor = this.driver.singleWriter ? 2 : 1;
+    if (!Number.isInteger(max) || !Number.isInteger(min) || min < 0 || max < floor || min > max) {
+      throw new PoolError(
+        'INVALID_OPTION',
+        `resize needs integers with 0 <= min <= max and max >= ${floor}, got min ${min}, max ${max}`,
+      );
+    }
+    this.supervisor.send({ type: 'pool.resize', min, max });
+    this.emit({ type: 'pool.resized', min, max, reason: 'manual', at: this.options.scheduler.now() });
+    this.overfull = true;
+    for (const lane of this.lanes()) for (const entry of [...lane.free]) this.retireIfOverfull(entry);
+    const open = this.summary().total;
+    if (min > open)
+      this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: min - open });
+  }
+
+  /** Closes `entry` (free or just released) when its lane holds more than the max allows. */
+  private retireIfOverfull(entry: Entry): boolean {
+    const limit = roleLimit(entry.lane.role, this.supervisor.getSnapshot().context.max);
+    if (entry.lane.entries.size <= limit) {
+      this.overfull = this.lanes().some(
+        (l) => l.entries.size > roleLimit(l.role, this.supervisor.getSnapshot().context.max),
+      );
+      return false;
+    }
+    this.retire(entry);
+    return true;
+  }
+
+  /** Takes `entry` out of service and closes it; the supervisor reports it closed. */
+  private retire(entry: Entry): void {
+    const i = entry.lane.free.indexOf(entry);
+    if (i >= 0) entry.lane.free.splice(i, 1);
+    entry.lane.entries.delete(entry);
+    this.byRef.delete(entry.ref);
+    this.counters.destroyed++;
+    entry.ref.send(CLOSE_EVENT);
+    if (this.drained && this.summary().leased === 0) this.drained();
+  }
+
+  /** Closes readers unused for `idleTimeoutMs`, least recently used first, keeping `min` open. */
+  trimIdle(): number {
+    const { idleTimeoutMs, scheduler } = this.options;
+    if (this.closing) return 0;
+    const { min } = this.supervisor.getSnapshot().context;
+    const lane = this.readLane;
+    const cutoff = scheduler.now() - idleTimeoutMs;
+    let retired = 0;
+    while (
+      this.summary().total > min &&
+      lane.free.length > 0 &&
+      (lane.free[0] as Entry).idleSince <= cutoff
+    ) {
+      this.retire(lane.free[0] as Entry);
+      retired++;
+    }
+    return retired;
+  }
+
+  private sample(): void {
+    if (!this.load.observed) return;
+    const { total, leased, waiting } = this.summary();
+    this.load.next({ total, leased, waiting });
+  }
+
+  private onResizeSignal(signal: ResizeSignal): void {
+    if (this.closing) return;
+    const { min, max } = this.supervisor.getSnapshot().context;
+    if (signal.kind === 'grow') {
+      this.emit({ type: 'pool.resized', min, max, reason: signal.reason, at: this.options.scheduler.now() });
+      return;
+    }
+    const retired = this.trimIdle();
+    if (retired > 0)
+      this.emit({
+        type: 'pool.resized',
+        min,
+        max,
+        reason: `${signal.reason}: closed ${retired}`,
+        at: this.options.scheduler.now(),
+      });
   }
 }
 
