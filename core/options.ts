@@ -37,6 +37,12 @@ export interface PoolOptions {
   idleTimeoutMs?: number;
   /** At most one `pool.resized` growth event per cool-down (ms). Default 1000. */
   resizeCooldownMs?: number;
+  /**
+   * A lease held longer than this emits one `lease.leaked` event with the stack of its acquire
+   * (ms); also arms the safety net that reclaims leases garbage-collected without release.
+   * 0 turns both off, and no stack is captured. Default 0.
+   */
+  leakDetectionThresholdMs?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -57,6 +63,7 @@ export interface ResolvedOptions {
   reconnectBackoffMaxMs: number;
   idleTimeoutMs: number;
   resizeCooldownMs: number;
+  leakDetectionThresholdMs: number;
 }
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
@@ -74,6 +81,7 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'reconnectBackoffMaxMs',
   'idleTimeoutMs',
   'resizeCooldownMs',
+  'leakDetectionThresholdMs',
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -125,6 +133,7 @@ function healthOptions(options: PoolOptions) {
     reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
     idleTimeoutMs: integer(options, 'idleTimeoutMs', 60_000, 0),
     resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
+    leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
   };
 }
 
