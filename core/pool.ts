@@ -11,6 +11,7 @@ import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
 import type { PoolLifecycleEvent } from './events.js';
 import { ReconnectBackoff } from './reconnect.js';
+import { LeakDetector, type LeakReport } from './leak-detector.js';
 import { resizeSignals, type LoadSample, type ResizeSignal } from '../streams/resize-signals.js';
 
 /** Options of one `acquire()`. */
@@ -74,6 +75,7 @@ export class Pool implements LeaseHost {
   private drained: (() => void) | undefined;
   private readonly backoff: ReconnectBackoff;
   private readonly load = new Subject<LoadSample>();
+  private readonly leaks: LeakDetector<Lease, Entry> | undefined;
   /** Set by a shrinking resize while more connections are open than the new max allows. */
   private overfull = false;
 
@@ -123,6 +125,25 @@ export class Pool implements LeaseHost {
         scheduler: o.scheduler,
       }).subscribe((signal) => this.onResizeSignal(signal)),
     );
+    if (o.leakDetectionThresholdMs > 0) {
+      const leaks = (this.leaks = new LeakDetector<Lease, Entry>({
+        thresholdMs: o.leakDetectionThresholdMs,
+        scheduler: o.scheduler,
+        onLeak: (report) => this.leaked(report),
+        onCollected: (entry, report) => {
+          this.leaked(report);
+          new Lease(this, entry, report.mode as LeaseMode, o.scheduler.now() - report.heldMs).release();
+        },
+      }));
+      // Only with detection on does acquire pay for a stack and a tracking hop.
+      const acquire = this.acquire.bind(this);
+      this.acquire = (opts) =>
+        leaks.watch(acquire(opts), (lease) => ({
+          entry: lease.entry as Entry,
+          mode: lease.mode,
+          grantedAt: lease.grantedAt,
+        }));
+    }
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
@@ -329,6 +350,7 @@ export class Pool implements LeaseHost {
 
   /** @internal */
   checkin(lease: Lease): void {
+    this.leaks?.released(lease);
     this.counters.released++;
     const entry = lease.entry as Entry;
     if (entry.broken) return this.fail(entry, entry.broken);
@@ -599,6 +621,10 @@ export class Pool implements LeaseHost {
       retired++;
     }
     return retired;
+  }
+
+  private leaked(report: LeakReport): void {
+    this.emit({ type: 'lease.leaked', ...report, at: this.options.scheduler.now() });
   }
 
   private sample(): void {
