@@ -43,6 +43,8 @@ export interface PoolOptions {
    * 0 turns both off, and no stack is captured. Default 0.
    */
   leakDetectionThresholdMs?: number;
+  /** How long `close()` waits for leases to come back before rolling them back (ms). Default 5000. */
+  closeTimeoutMs?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -64,6 +66,7 @@ export interface ResolvedOptions {
   idleTimeoutMs: number;
   resizeCooldownMs: number;
   leakDetectionThresholdMs: number;
+  closeTimeoutMs: number;
 }
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
@@ -82,6 +85,7 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'idleTimeoutMs',
   'resizeCooldownMs',
   'leakDetectionThresholdMs',
+  'closeTimeoutMs',
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -134,6 +138,7 @@ function healthOptions(options: PoolOptions) {
     idleTimeoutMs: integer(options, 'idleTimeoutMs', 60_000, 0),
     resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
     leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
+    closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
   };
 }
 
