@@ -254,15 +254,22 @@ export class Pool implements LeaseHost {
 
   /**
    * Lets the database tidy itself: on SQLite, `PRAGMA optimize` (bounded by `analysis_limit`) and a
-   * passive WAL checkpoint, through the write lane so it never contends with a writer. Safe to call
-   * at any time.
+   * passive WAL checkpoint, through the write lane so it never contends with a writer; then closes
+   * idle readers above `min`. Safe to call at any time.
    */
   async optimize(): Promise<void> {
-    if (this.driver.dialect !== 'sqlite') return;
-    await this.write(async (db) => {
-      await db.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
-      await db.get('PRAGMA wal_checkpoint(PASSIVE)');
-    });
+    if (this.driver.dialect === 'sqlite') {
+      await this.write(async (db) => {
+        await db.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
+        await db.get('PRAGMA wal_checkpoint(PASSIVE)');
+      });
+    }
+    const { min, max } = this.supervisor.getSnapshot().context;
+    const retired = this.trimIdle(0);
+    if (retired > 0) {
+      const at = this.options.scheduler.now();
+      this.emit({ type: 'pool.resized', min, max, reason: `optimize: closed ${retired} idle`, at });
+    }
   }
 
   /** A snapshot of the pool's connections, waiters and counters. */
@@ -305,8 +312,10 @@ export class Pool implements LeaseHost {
   }
 
   /**
-   * Stops new acquires, rejects the waiters with POOL_CLOSED, waits for every lease to come back,
-   * then closes every connection. Safe to call more than once: every call gets the same promise.
+   * Stops new acquires, rejects the waiters with POOL_CLOSED, waits for every lease to come back
+   * (up to `closeTimeoutMs`, then rolls back the transactions still open), runs `PRAGMA optimize`
+   * and `wal_checkpoint(TRUNCATE)` on SQLite, then closes every connection. Safe to call more than
+   * once: every call gets the same promise.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -315,7 +324,8 @@ export class Pool implements LeaseHost {
 
   private async shutdown(): Promise<void> {
     for (const lane of this.lanes()) lane.queue.rejectAll(new PoolError('POOL_CLOSED'));
-    if (this.summary().leased > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.summary().leased > 0) await this.drainFor(this.options.closeTimeoutMs);
+    await this.tidyBeforeClose();
     for (const s of this.subscriptions) s.unsubscribe();
     await new Promise<void>((resolve) => {
       const sub = this.supervisor.subscribe((snap) => {
@@ -329,6 +339,33 @@ export class Pool implements LeaseHost {
     await this.driver.dispose?.();
     this.emit({ type: 'pool.closed', at: this.options.scheduler.now() });
     this.events.complete();
+  }
+
+  /** Waits for the holders, up to `ms`; then rolls back the transactions they left open. */
+  private async drainFor(ms: number): Promise<void> {
+    let timer: Subscription | undefined;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      timer = this.options.scheduler.schedule(() => resolve(), ms);
+    });
+    timer?.unsubscribe();
+    for (const lane of this.lanes()) {
+      for (const entry of lane.entries) {
+        if (entry.inUse && entry.conn.inTransaction) await entry.conn.exec('ROLLBACK').catch(() => undefined);
+      }
+    }
+  }
+
+  /** Best effort, as the pool is closing: a vanished or corrupt file must not stop the close. */
+  private async tidyBeforeClose(): Promise<void> {
+    const writer = [...this.writeLane.entries].find((e) => !e.broken);
+    if (this.driver.dialect !== 'sqlite' || !writer) return;
+    try {
+      await writer.conn.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
+      await writer.conn.get('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Closing goes on; the connection's close() checkpoints what it can.
+    }
   }
 
   /** Publishes a lifecycle event; costs nothing when nobody listens. */
@@ -604,13 +641,13 @@ export class Pool implements LeaseHost {
     if (this.drained && this.summary().leased === 0) this.drained();
   }
 
-  /** Closes readers unused for `idleTimeoutMs`, least recently used first, keeping `min` open. */
-  trimIdle(): number {
-    const { idleTimeoutMs, scheduler } = this.options;
+  /** Closes readers unused for `idleMs`, least recently used first, keeping `min` open. */
+  private trimIdle(idleMs = this.options.idleTimeoutMs): number {
+    const { scheduler } = this.options;
     if (this.closing) return 0;
     const { min } = this.supervisor.getSnapshot().context;
     const lane = this.readLane;
-    const cutoff = scheduler.now() - idleTimeoutMs;
+    const cutoff = scheduler.now() - idleMs;
     let retired = 0;
     while (
       this.summary().total > min &&
