@@ -45,6 +45,20 @@ export interface PoolOptions {
   leakDetectionThresholdMs?: number;
   /** How long `close()` waits for leases to come back before rolling them back (ms). Default 5000. */
   closeTimeoutMs?: number;
+  /** A connection idle at least this long runs `SELECT 1` before it is lent again (ms); 0 never. Default 30000. */
+  validateAfterIdleMs?: number;
+  /**
+   * A connection is closed and replaced after this long, less up to 10% jitter (ms); one that is
+   * leased goes when released. 0 keeps connections for the pool's life. Default 0: SQLite
+   * connections do not go stale the way server connections behind a firewall do.
+   */
+  maxLifetimeMs?: number;
+  /**
+   * SQLite: when the WAL holds this many frames (pages), restart it with `wal_checkpoint(RESTART)`
+   * at the next gap between readers, so overlapping readers cannot make it grow forever. Checked at
+   * most once a second after writes. 0 turns it off. Default 10000.
+   */
+  walCheckpointThresholdFrames?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -67,6 +81,9 @@ export interface ResolvedOptions {
   resizeCooldownMs: number;
   leakDetectionThresholdMs: number;
   closeTimeoutMs: number;
+  validateAfterIdleMs: number;
+  maxLifetimeMs: number;
+  walCheckpointThresholdFrames: number;
 }
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
@@ -86,6 +103,9 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'resizeCooldownMs',
   'leakDetectionThresholdMs',
   'closeTimeoutMs',
+  'validateAfterIdleMs',
+  'maxLifetimeMs',
+  'walCheckpointThresholdFrames',
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -139,6 +159,9 @@ function healthOptions(options: PoolOptions) {
     resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
     leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
     closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
+    validateAfterIdleMs: integer(options, 'validateAfterIdleMs', 30_000, 0),
+    maxLifetimeMs: integer(options, 'maxLifetimeMs', 0, 0),
+    walCheckpointThresholdFrames: integer(options, 'walCheckpointThresholdFrames', 10_000, 0),
   };
 }
 
