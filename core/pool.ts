@@ -1,4 +1,4 @@
-import { asapScheduler, auditTime, Subject, type Observable, type Subscription } from 'rxjs';
+import { asapScheduler, auditTime, Subject, Subscription, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
@@ -12,6 +12,7 @@ import { xstateClock } from './clock.js';
 import type { PoolLifecycleEvent } from './events.js';
 import { ReconnectBackoff } from './reconnect.js';
 import { LeakDetector, type LeakReport } from './leak-detector.js';
+import { lifetimeWithJitter, validateConnection, WalWatch } from './health.js';
 import { resizeSignals, type LoadSample, type ResizeSignal } from '../streams/resize-signals.js';
 
 /** Options of one `acquire()`. */
@@ -39,6 +40,9 @@ interface Entry {
   broken: Error | undefined;
   /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */
   idleSince: number;
+  /** Past its max lifetime: closed as soon as it is free. */
+  expired: boolean;
+  expiry: Subscription | undefined;
 }
 
 interface Lane {
@@ -76,6 +80,7 @@ export class Pool implements LeaseHost {
   private readonly backoff: ReconnectBackoff;
   private readonly load = new Subject<LoadSample>();
   private readonly leaks: LeakDetector<Lease, Entry> | undefined;
+  private readonly wal: WalWatch | undefined;
   /** Set by a shrinking resize while more connections are open than the new max allows. */
   private overfull = false;
 
@@ -125,6 +130,17 @@ export class Pool implements LeaseHost {
         scheduler: o.scheduler,
       }).subscribe((signal) => this.onResizeSignal(signal)),
     );
+    if (this.driver.dialect === 'sqlite' && o.walCheckpointThresholdFrames > 0) {
+      const wal = (this.wal = new WalWatch(
+        {
+          writeGet: (sql) => this.write((db) => db.get(sql)),
+          readersIdle: () => this.readLane.free.length === this.readLane.entries.size,
+          alert: (cleared) => this.walAlert(cleared),
+        },
+        { thresholdFrames: o.walCheckpointThresholdFrames, checkEveryMs: 1000, scheduler: o.scheduler },
+      ));
+      this.subscriptions.push(new Subscription(() => wal.stop()));
+    }
     if (o.leakDetectionThresholdMs > 0) {
       const leaks = (this.leaks = new LeakDetector<Lease, Entry>({
         thresholdMs: o.leakDetectionThresholdMs,
@@ -182,7 +198,13 @@ export class Pool implements LeaseHost {
     const lane = mode === 'write' ? this.writeLane : this.readLane;
     if (lane.queue.size === 0) {
       const entry = lane.free.pop();
-      if (entry) return Promise.resolve(this.grant(entry, mode, this.options.scheduler.now()));
+      if (entry) {
+        const now = this.options.scheduler.now();
+        const { validateAfterIdleMs } = this.options;
+        if (validateAfterIdleMs > 0 && now - entry.idleSince >= validateAfterIdleMs)
+          return this.validated(entry, mode, options);
+        return Promise.resolve(this.grant(entry, mode, now));
+      }
     }
     const signal = options?.signal;
     if (signal?.aborted) {
@@ -390,6 +412,7 @@ export class Pool implements LeaseHost {
     this.leaks?.released(lease);
     this.counters.released++;
     const entry = lease.entry as Entry;
+    if (this.wal && entry.lane === this.writeLane) this.wal.wrote();
     if (entry.broken) return this.fail(entry, entry.broken);
     if (entry.conn.inTransaction) {
       // The holder left a transaction open: roll it back before anyone else sees the connection.
@@ -403,6 +426,7 @@ export class Pool implements LeaseHost {
   }
 
   private handOff(entry: Entry): void {
+    if (entry.expired) return this.replaceExpired(entry);
     if (this.overfull && this.retireIfOverfull(entry)) return;
     const waiter = entry.lane.queue.shift();
     if (waiter) {
@@ -412,6 +436,8 @@ export class Pool implements LeaseHost {
     entry.inUse = false;
     entry.idleSince = this.options.scheduler.now();
     entry.lane.free.push(entry);
+    if (this.wal && entry.lane === this.readLane && this.readLane.free.length === this.readLane.entries.size)
+      this.wal.readerGap();
     if (this.drained && this.summary().leased === 0) this.drained();
     if (!this.settleScheduled) {
       this.settleScheduled = true;
@@ -510,7 +536,11 @@ export class Pool implements LeaseHost {
       settled: true,
       broken: undefined,
       idleSince: this.options.scheduler.now(),
+      expired: false,
+      expiry: undefined,
     };
+    const lifetime = lifetimeWithJitter(this.options.maxLifetimeMs);
+    if (lifetime > 0) entry.expiry = this.options.scheduler.schedule(() => this.expire(entry), lifetime);
     this.backoff.succeeded();
     conn.onLost?.((cause) => this.lost(entry, cause));
     this.byRef.set(ref, entry);
@@ -575,6 +605,7 @@ export class Pool implements LeaseHost {
     const lane = entry?.lane ?? this.laneOf(ref);
     if (!entry) return lane;
     this.byRef.delete(ref);
+    entry.expiry?.unsubscribe();
     lane.entries.delete(entry);
     const i = lane.free.indexOf(entry);
     if (i >= 0) lane.free.splice(i, 1);
@@ -632,6 +663,7 @@ export class Pool implements LeaseHost {
 
   /** Takes `entry` out of service and closes it; the supervisor reports it closed. */
   private retire(entry: Entry): void {
+    entry.expiry?.unsubscribe();
     const i = entry.lane.free.indexOf(entry);
     if (i >= 0) entry.lane.free.splice(i, 1);
     entry.lane.entries.delete(entry);
@@ -686,6 +718,47 @@ export class Pool implements LeaseHost {
         reason: `${signal.reason}: closed ${retired}`,
         at: this.options.scheduler.now(),
       });
+  }
+
+  // ---- Health: validation after idle, max lifetime, WAL starvation -------------------------------
+
+  /** Lends `entry` only after it answers; a dead one is failed and the caller acquires again. */
+  private async validated(
+    entry: Entry,
+    mode: LeaseMode,
+    options: AcquireOptions | undefined,
+  ): Promise<Lease> {
+    entry.inUse = true;
+    try {
+      await validateConnection(entry.conn);
+    } catch (err) {
+      this.fail(entry, err instanceof Error ? err : new Error(String(err)));
+      return this.acquire(options);
+    }
+    return this.grant(entry, mode, this.options.scheduler.now());
+  }
+
+  private expire(entry: Entry): void {
+    entry.expiry = undefined;
+    if (!this.byRef.has(entry.ref) || this.closing) return;
+    entry.expired = true;
+    if (!entry.inUse) this.replaceExpired(entry);
+  }
+
+  /** Closes a connection past its lifetime; waiters and `min` get a fresh one. */
+  private replaceExpired(entry: Entry): void {
+    const role = entry.lane.role;
+    this.retire(entry);
+    const at = this.options.scheduler.now();
+    this.emit({ type: 'connection.replaced', id: entry.ref.id, role, reason: 'max lifetime', at });
+    const missing = this.supervisor.getSnapshot().context.min - this.summary().total;
+    if (entry.lane.queue.size > 0) this.demand(entry.lane);
+    else if (missing > 0) this.supervisor.send({ type: 'pool.demand', role, waiting: missing });
+  }
+
+  private walAlert(cleared: boolean): void {
+    const at = this.options.scheduler.now();
+    this.emit({ type: 'pool.alert', code: 'WAL_STARVATION', level: 'warning', cleared, at });
   }
 }
 
