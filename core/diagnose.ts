@@ -24,7 +24,7 @@ export interface Diagnosis {
 
 const ACTION: Readonly<Record<Handling, string>> = {
   busy: 'outside a transaction, waits with jittered backoff and retries until busyTimeoutMs, then throws SQLITE_BUSY; inside one, throws SQLITE_BUSY at once',
-  'read-only': 'on a read lease throws READ_ONLY_LEASE; on a write lease rethrows the error',
+  'read-only': 'on a read lease throws READ_ONLY_LEASE; on a write lease throws DATABASE_READ_ONLY',
   fatal:
     'fails the connection actor and throws CONNECTION_LOST; the supervisor opens a replacement with backoff, and rejects waiters with CONNECTION_FAILED when none can open',
   statement: 'rethrows the error unchanged; the connection stays in the pool',
@@ -37,7 +37,10 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   ABORTED: ['caller', 'removes the waiter; no lease is left behind'],
   LEASE_RELEASED: ['usage-bug', 'refuses the statement; the connection already serves someone else'],
   DOUBLE_RELEASE: ['usage-bug', 'ignores the second release and counts it'],
-  SQLITE_BUSY: ['restart-transaction', 'gave up after busyTimeoutMs; the transaction was rolled back'],
+  SQLITE_BUSY: [
+    'restart-transaction',
+    'gave up (after busyTimeoutMs outside a transaction, at once inside one); pool.transaction() rolled back',
+  ],
   READ_ONLY_LEASE: ['usage-bug', 'refuses the write; the read connection is untouched'],
   DATABASE_READ_ONLY: ['fatal', 'refuses the write; nothing was written and reads keep working'],
   CONNECTION_FAILED: ['fatal', 'rejects waiters at once with the cause; it does not spin re-opening'],
