@@ -1,7 +1,9 @@
 import test from 'ava';
 import type Database from 'better-sqlite3';
 import { VirtualTimeScheduler } from 'rxjs';
-import { createPool, type PoolLifecycleEvent, type PoolOptions } from '../index.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createPool, type PoolError, type PoolLifecycleEvent, type PoolOptions } from '../index.js';
 import { tempDir, tick } from '../test/helpers.js';
 
 function setup(options: Partial<PoolOptions>) {
@@ -100,4 +102,31 @@ test('a WAL past the threshold is restarted at the next reader gap and the alert
   t.true((row?.log ?? 99) <= 2);
   t.is(await s.pool.read((db) => db.get('SELECT count(*) AS n FROM t')).then((r) => r?.n), 101);
   await s.done();
+});
+
+test('after a failed open the pool answers from its backoff, then opens again once it has passed', async (t) => {
+  const tmp = tempDir();
+  const scheduler = new VirtualTimeScheduler();
+  const file = join(tmp.dir, 'not-yet', 'bot.db');
+  const pool = createPool({ filename: file, scheduler, idleTimeoutMs: 0, reconnectBackoffMs: 1000 });
+  const code = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: PoolError) => e.code,
+    );
+  t.is(await code(pool.read((db) => db.get('SELECT 1'))), 'CONNECTION_FAILED');
+  mkdirSync(join(tmp.dir, 'not-yet'));
+  // Within the backoff: the same cause at once, and no new attempt.
+  t.is(await code(pool.read((db) => db.get('SELECT 1'))), 'CONNECTION_FAILED');
+  t.is(pool.stats().failed, 1);
+  scheduler.maxFrames = 1_250;
+  scheduler.flush();
+  scheduler.frame = 1_250;
+  t.is(await code(pool.read((db) => db.get('SELECT 1'))), 'ok');
+  t.is(pool.stats().failed, 1);
+  const closing = pool.close();
+  scheduler.maxFrames = Infinity;
+  scheduler.flush();
+  await closing;
+  tmp.cleanup();
 });

@@ -4,9 +4,8 @@ import { asyncScheduler, map } from 'rxjs';
 import { resizeSignals, type LoadSample } from './resize-signals.js';
 
 const samples: Record<string, LoadSample> = {
-  q: { waiting: 3, leased: 2, total: 2 },
-  r: { waiting: 0, leased: 1, total: 4 },
-  i: { waiting: 0, leased: 0, total: 4 },
+  q: { waiting: 3, leased: 2, total: 2, waitMs: 40 },
+  r: { waiting: 0, leased: 1, total: 4, waitMs: 0 },
 };
 
 function marbles(t: { deepEqual(a: unknown, b: unknown): void }): TestScheduler {
@@ -23,6 +22,19 @@ test('reports growth at once when requests queue, then at most once per cool-dow
       scheduler: asyncScheduler,
     });
     expectObservable(out.pipe(map((s) => s.kind[0]))).toBe('g----g-----g', { g: 'g' });
+  });
+});
+
+test('a growth report names the queue length, the last wait and the utilization', (t) => {
+  marbles(t).run(({ cold, expectObservable }) => {
+    const out = resizeSignals(cold('q', samples), {
+      idleTimeoutMs: 0,
+      cooldownMs: 1,
+      scheduler: asyncScheduler,
+    });
+    expectObservable(out.pipe(map((s) => s.reason))).toBe('g', {
+      g: 'queued load: 3 waiting (last wait 40 ms), 2 of 2 leased (100%)',
+    });
   });
 });
 

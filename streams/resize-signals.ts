@@ -17,6 +17,8 @@ export interface LoadSample {
   leased: number;
   /** Connections open. */
   total: number;
+  /** How long the last request served from the queue had waited (ms). */
+  waitMs: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export function resizeSignals(
     throttleTime(cooldownMs, scheduler, { leading: true, trailing: true }),
     map((s): ResizeSignal => ({
       kind: 'grow',
-      reason: `queued load: ${s.waiting} waiting, ${s.leased} of ${s.total} leased (${utilization(s)})`,
+      reason: `queued load: ${s.waiting} waiting (last wait ${s.waitMs} ms), ${s.leased} of ${s.total} leased (${utilization(s)})`,
     })),
   );
   const trim = (ms: number): Observable<ResizeSignal> =>
