@@ -81,6 +81,8 @@ export class Pool implements LeaseHost {
   private readonly load = new Subject<LoadSample>();
   private readonly leaks: LeakDetector<Lease, Entry> | undefined;
   private readonly wal: WalWatch | undefined;
+  /** How long the last waiter served had waited (ms): a load signal for the sizer. */
+  private lastWaitMs = 0;
   /** Set by a shrinking resize while more connections are open than the new max allows. */
   private overfull = false;
 
@@ -430,7 +432,9 @@ export class Pool implements LeaseHost {
     if (this.overfull && this.retireIfOverfull(entry)) return;
     const waiter = entry.lane.queue.shift();
     if (waiter) {
-      waiter.resolve(this.grant(entry, waiter.data, this.options.scheduler.now()));
+      const now = this.options.scheduler.now();
+      this.lastWaitMs = now - waiter.enqueuedAt;
+      waiter.resolve(this.grant(entry, waiter.data, now));
       return;
     }
     entry.inUse = false;
@@ -699,7 +703,7 @@ export class Pool implements LeaseHost {
   private sample(): void {
     if (!this.load.observed) return;
     const { total, leased, waiting } = this.summary();
-    this.load.next({ total, leased, waiting });
+    this.load.next({ total, leased, waiting, waitMs: this.lastWaitMs });
   }
 
   private onResizeSignal(signal: ResizeSignal): void {
