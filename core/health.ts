@@ -35,8 +35,9 @@ export interface WalWatchHost {
  * Checkpoint starvation guard. SQLite's automatic checkpoints copy the WAL back into the database
  * but can only restart the WAL from the top when no reader still uses it; with readers always
  * overlapping, the WAL grows without bound. After writes (at most once per `checkEveryMs`) this
- * asks SQLite how many frames the WAL holds; past `thresholdFrames` it waits for a reader gap and
- * runs `wal_checkpoint(RESTART)` through the write lane.
+ * asks SQLite how many frames the WAL holds (`wal_checkpoint(NOOP)`, which copies nothing); past
+ * `thresholdFrames` it waits for a reader gap and runs `wal_checkpoint(RESTART)` through the
+ * write lane.
  *
  * @example
  * ```ts
@@ -77,7 +78,8 @@ export class WalWatch {
 
   private async check(): Promise<void> {
     this.running = true;
-    const row = await this.host.writeGet('PRAGMA wal_checkpoint(PASSIVE)').catch(() => undefined);
+    // NOOP (SQLite 3.51+) only reports; older versions read it as PASSIVE, which is harmless.
+    const row = await this.host.writeGet('PRAGMA wal_checkpoint(NOOP)').catch(() => undefined);
     this.running = false;
     const frames = Number(row?.log ?? 0);
     if (frames < this.options.thresholdFrames || this.pending) return;
