@@ -62,6 +62,7 @@ export class LeakDetector<L extends object, E> {
   }
 
   private track(lease: L, d: { entry: E; mode: string; grantedAt: number }, stack: string | undefined): void {
+    if (this.live.has(lease)) return;
     const tracked: Tracked<E> = { ...d, stack, timer: undefined };
     const { thresholdMs, scheduler } = this.options;
     if (thresholdMs > 0) {

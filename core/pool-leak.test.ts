@@ -91,3 +91,17 @@ test('a lease garbage-collected without release is reclaimed and reported (child
   t.true(out.reacquired);
   tmp.cleanup();
 });
+
+test('a lease that needed a second try after failed validation is tracked once', async (t) => {
+  const s = setup(5_000);
+  const first = await s.pool.acquire();
+  (first.raw as { close(): void }).close();
+  first.release();
+  s.advance(40_000);
+  const lease = await s.pool.acquire();
+  t.deepEqual(await lease.get('SELECT 1 AS one'), { one: 1 });
+  s.advance(60_000);
+  t.is(s.leaks.length, 1);
+  lease.release();
+  await s.done();
+});
