@@ -522,7 +522,8 @@ export class Pool implements LeaseHost {
     if (this.backoff.blocked(this.options.scheduler.now())) {
       // Too soon after a failed open to try again: with nothing open to serve them, the waiters
       // get the real cause now rather than a timeout later.
-      if (lane.entries.size === 0) this.rejectUnopenable(lane, this.lastFailure);
+      const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
+      if (live === 0 && lane.entries.size === 0) this.rejectUnopenable(lane, this.lastFailure);
       return;
     }
     this.sample();
@@ -737,7 +738,9 @@ export class Pool implements LeaseHost {
       await validateConnection(entry.conn);
     } catch (err) {
       this.fail(entry, err instanceof Error ? err : new Error(String(err)));
-      return this.acquire(options);
+      // The prototype's acquire: with leak detection on, the instance's wraps it, and the caller's
+      // own wrapped call already tracks whatever lease this resolves to.
+      return Pool.prototype.acquire.call(this, options);
     }
     return this.grant(entry, mode, this.options.scheduler.now());
   }
