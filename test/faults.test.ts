@@ -130,6 +130,34 @@ test('a corrupt header rejects acquire with SQLITE_NOTADB at once and does not r
   tmp.cleanup();
 });
 
+test('a corrupt table page fails the connection with CONNECTION_LOST and the pool replaces it', async (t) => {
+  const tmp = tempDir();
+  const setup = createPool({ filename: tmp.file() });
+  await setup.write((db) =>
+    db.exec(
+      `${TABLE}; WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 2000)
+       INSERT INTO t (w, i) SELECT k, k FROM n`,
+    ),
+  );
+  await setup.close();
+  // Garbage over a page of the table's b-tree; the header stays valid, so connections still open.
+  const fd = openSync(tmp.file(), 'r+');
+  writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096 * 3);
+  closeSync(fd);
+  const pool = createPool({ filename: tmp.file() });
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const err = caught(await pool.read((db) => db.get('SELECT sum(i) FROM t')).catch((e: unknown) => e));
+    t.is(err.code, 'CONNECTION_LOST');
+    t.is((err.cause as { code?: string }).code, 'SQLITE_CORRUPT');
+    t.like(diagnose(err), { category: 'evict-connection', cause: { category: 'fatal' } });
+    // Let it crash: the failed connection is gone, and the next request gets a fresh one.
+    t.is(pool.stats().failed, attempt);
+    t.is(pool.stats().created, attempt);
+  }
+  await pool.close();
+  tmp.cleanup();
+});
+
 for (const fault of ['deleted', 'folder removed'] as const) {
   test(`the database file ${fault} under a running pool fails its connections with a typed error`, async (t) => {
     const tmp = tempDir();
