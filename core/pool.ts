@@ -414,6 +414,8 @@ export class Pool implements LeaseHost {
     this.leaks?.released(lease);
     this.counters.released++;
     const entry = lease.entry as Entry;
+    // The pool already let this connection go (closed after closeTimeoutMs): nothing to take back.
+    if (!this.byRef.has(entry.ref)) return;
     if (this.wal && entry.lane === this.writeLane) this.wal.wrote();
     if (entry.broken) return this.fail(entry, entry.broken);
     if (entry.conn.inTransaction) {
