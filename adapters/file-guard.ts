@@ -1,16 +1,20 @@
-import { statSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { statSync, unwatchFile, watchFile } from 'node:fs';
 
 /**
- * Watches a database file's folder and tells its listeners when the file is deleted, replaced by
- * another file, or its folder removed. SQLite in WAL mode keeps writing to an unlinked file
- * without an error (the writes vanish when the last connection closes), so the pool needs this to
- * fail its connections instead of losing commits silently.
+ * Watches a database file and tells its listeners when the file is deleted, replaced by another
+ * file, or its folder removed. SQLite in WAL mode keeps writing to an unlinked file without an
+ * error (the writes vanish when the last connection closes), so the pool needs this to fail its
+ * connections instead of losing commits silently.
+ *
+ * It polls the file's identity (`fs.watchFile`, one `stat` per interval, never keeping the process
+ * alive) rather than subscribing to the folder's change events: those fire on every write to the
+ * WAL, and would cost the write path a callback per commit.
  *
  * @example
  * ```ts
- * const guard = fileGuard('bot.db');
- * const stop = guard.listen((cause) => pool.evictAll(cause));
+ * const guard = fileGuard('bot.db', (msg) => new Error(msg));
+ * guard.arm();
+ * const stop = guard.listen((cause) => failEveryConnection(cause));
  * ```
  */
 export interface FileGuard {
@@ -23,11 +27,14 @@ export interface FileGuard {
 }
 
 /** `makeError` builds the error listeners get (the driver makes it a SqliteError with a code). */
-export function fileGuard(filename: string, makeError: (message: string) => Error): FileGuard {
+export function fileGuard(
+  filename: string,
+  makeError: (message: string) => Error,
+  intervalMs = 1000,
+): FileGuard {
   const listeners = new Set<(cause: Error) => void>();
-  const name = basename(filename);
   let identity: string | undefined;
-  let watcher: FSWatcher | undefined;
+  let watching = false;
 
   const current = (): string | undefined => {
     try {
@@ -50,27 +57,16 @@ export function fileGuard(filename: string, makeError: (message: string) => Erro
     arm() {
       if (identity !== undefined) return;
       identity = current();
-      try {
-        // persistent: false, so a watched pool never keeps the process alive on its own.
-        watcher = watch(dirname(filename), { persistent: false }, (_event, file) => {
-          if (file === null || !file.startsWith(`${name}-`)) check();
-        });
-        // The folder itself was removed: inotify ends the watch with an error on some kernels.
-        watcher.on('error', () => {
-          check();
-          watcher?.close();
-        });
-      } catch {
-        // No watch (exotic filesystem): idle validation still notices, later.
-      }
+      watchFile(filename, { persistent: false, interval: intervalMs }, check);
+      watching = true;
     },
     listen(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     close() {
-      watcher?.close();
-      watcher = undefined;
+      if (watching) unwatchFile(filename, check);
+      watching = false;
       listeners.clear();
     },
   };
