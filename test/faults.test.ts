@@ -45,32 +45,35 @@ function caught(err: unknown): PoolError {
   return err;
 }
 
-function probeAsNobody(file: string): Promise<Record<string, unknown>> {
+// Root ignores file modes, so as root the probe runs as user nobody, who may read the root-owned
+// file but not write it; as anyone else, modes bind the test's own user and the probe runs as it.
+const ROOT_USER = process.getuid?.() === 0;
+const MODES = ROOT_USER
+  ? { file: 0o644, readOnlyDir: 0o755, writableDir: 0o777 }
+  : { file: 0o444, readOnlyDir: 0o555, writableDir: 0o755 };
+
+function probe(file: string): Promise<Record<string, unknown>> {
   return promisify(execFile)(process.execPath, ['--import', 'tsx', fixture('read-only-probe.ts'), file], {
     cwd: ROOT,
-    uid: 65534,
-    gid: 65534,
-    env: { ...process.env, HOME: '/tmp' },
+    ...(ROOT_USER ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } } : {}),
   }).then(({ stdout }) => JSON.parse(stdout) as Record<string, unknown>);
 }
 
 test('a read-only file: reads work, writes fail with DATABASE_READ_ONLY, a read-only folder fails fast', async (t) => {
-  if (process.getuid?.() !== 0) return t.pass('needs root to run the probe as user nobody');
   const tmp = tempDir();
   const setup = createPool({ filename: tmp.file() });
   await setup.write((db) => db.exec(`${TABLE}; INSERT INTO t (w, i) VALUES (0, 0)`));
   await setup.close();
-  // Root ignores file modes, so the probe runs as nobody, who may read the file but not write it.
-  chmodSync(tmp.file(), 0o644);
+  chmodSync(tmp.file(), MODES.file);
   // A read-only folder too: SQLite cannot create the WAL's -shm file, so no connection opens.
-  chmodSync(tmp.dir, 0o755);
-  t.like(await probeAsNobody(tmp.file()), {
+  chmodSync(tmp.dir, MODES.readOnlyDir);
+  t.like(await probe(tmp.file()), {
     readError: 'CONNECTION_FAILED',
     readCause: 'SQLITE_READONLY_DIRECTORY',
   });
   // A writable folder: reads work, writes are refused with a typed error.
-  chmodSync(tmp.dir, 0o777);
-  t.deepEqual(await probeAsNobody(tmp.file()), {
+  chmodSync(tmp.dir, MODES.writableDir);
+  t.deepEqual(await probe(tmp.file()), {
     read: { n: 1 },
     writeError: 'DATABASE_READ_ONLY',
     writeCause: 'SQLITE_READONLY',
@@ -80,6 +83,7 @@ test('a read-only file: reads work, writes fail with DATABASE_READ_ONLY, a read-
   const pool = createPool({ filename: tmp.file() });
   t.is(await count(pool), 1);
   await pool.close();
+  chmodSync(tmp.dir, 0o755);
   tmp.cleanup();
 });
 
