@@ -18,6 +18,13 @@ export {
   type PoolErrorCode,
   type PoolStateSummary,
 } from './core/errors.js';
+export {
+  diagnose,
+  diagnoseSqliteCode,
+  type Diagnosis,
+  type ErrorCategory,
+  type Handling,
+} from './core/diagnose.js';
 export type { PoolOptions } from './core/options.js';
 export type { PoolStats, PoolCounters } from './core/stats.js';
 export type {

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { diagnoseSqliteCode } from '../core/diagnose.js';
+import { fileGuard, type FileGuard } from './file-guard.js';
 import type { ConnectionRole, Driver, DriverConnection, ErrorClass, Params, RunResult } from './driver.js';
 
 /** Options of the inline better-sqlite3 driver. */
@@ -17,31 +19,20 @@ export interface SqliteDriverOptions {
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/** Codes whose connection is unusable afterwards: replace it. */
-const FATAL_PREFIXES = ['SQLITE_IOERR', 'SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CANTOPEN'];
-const FATAL_CODES = new Set([
-  'SQLITE_READONLY_DBMOVED',
-  'SQLITE_READONLY_RECOVERY',
-  'SQLITE_READONLY_CANTINIT',
-]);
-
 /** SQLite's extended result code, as better-sqlite3 puts it in `err.code`. */
 export function sqliteCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
-/** Sorts a better-sqlite3 error for the pool; see {@link Driver.classify}. */
+/**
+ * Sorts a better-sqlite3 error for the pool; see {@link Driver.classify}. Derived from the code
+ * table behind `diagnose()`, so the two never disagree. BUSY_SNAPSHOT is not `busy`: waiting
+ * cannot fix a stale read snapshot, only a restarted transaction can.
+ */
 export function classifySqliteError(err: unknown): ErrorClass {
   const code = sqliteCode(err);
-  if (code === undefined) return 'statement';
-  // BUSY_SNAPSHOT is left out on purpose: waiting cannot fix a stale read snapshot, only a
-  // restarted transaction can.
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY' || code === 'SQLITE_BUSY_TIMEOUT')
-    return 'busy';
-  if (code === 'SQLITE_READONLY') return 'read-only';
-  if (FATAL_CODES.has(code) || FATAL_PREFIXES.some((p) => code.startsWith(p))) return 'fatal';
-  return 'statement';
+  return code === undefined ? 'statement' : diagnoseSqliteCode(code).handling;
 }
 
 function bind(params: Params | undefined): unknown[] {
@@ -52,10 +43,17 @@ function bind(params: Params | undefined): unknown[] {
 class SqliteConnection implements DriverConnection {
   private readonly cache = new Map<string, Statement>();
 
+  private unlisten: (() => void) | undefined;
+
   constructor(
     readonly raw: Database.Database,
     private readonly cacheSize: number,
+    private readonly guard: FileGuard,
   ) {}
+
+  onLost(listener: (cause: Error) => void): void {
+    this.unlisten = this.guard.listen(listener);
+  }
 
   get inTransaction(): boolean {
     return this.raw.inTransaction;
@@ -141,6 +139,7 @@ class SqliteConnection implements DriverConnection {
   }
 
   close(): Promise<void> {
+    this.unlisten?.();
     this.cache.clear();
     try {
       if (this.raw.open) this.raw.close();
@@ -163,6 +162,13 @@ class SqliteConnection implements DriverConnection {
  */
 export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const cacheSize = options.statementCacheSize ?? 256;
+  const guard = fileGuard(
+    options.filename,
+    (message) => new Database.SqliteError(message, 'SQLITE_READONLY_DBMOVED'),
+  );
+  const onDisk =
+    options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
+  let opened = false;
   return {
     name: 'better-sqlite3',
     dialect: 'sqlite',
@@ -172,7 +178,9 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     async open(role: ConnectionRole): Promise<DriverConnection> {
       const db = new Database(options.filename, {
         timeout: 0,
-        fileMustExist: options.fileMustExist ?? false,
+        // Once the pool has opened the file, a missing file means it was deleted: fail with
+        // SQLITE_CANTOPEN instead of quietly creating a new, empty database.
+        fileMustExist: (opened && onDisk) || (options.fileMustExist ?? false),
       });
       try {
         await withBusyRetry(() => db.pragma('journal_mode = WAL'));
@@ -185,7 +193,13 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
         db.close();
         throw err;
       }
-      return new SqliteConnection(db, cacheSize);
+      if (!opened && onDisk) guard.arm();
+      opened = true;
+      return new SqliteConnection(db, cacheSize, guard);
+    },
+    dispose() {
+      guard.close();
+      return Promise.resolve();
     },
   };
 }

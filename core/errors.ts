@@ -11,6 +11,7 @@ export type PoolErrorCode =
   | 'DOUBLE_RELEASE'
   | 'SQLITE_BUSY'
   | 'READ_ONLY_LEASE'
+  | 'DATABASE_READ_ONLY'
   | 'CONNECTION_FAILED'
   | 'CONNECTION_LOST'
   | 'INVALID_OPTION'
@@ -63,6 +64,10 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
   READ_ONLY_LEASE: {
     diagnosis: 'a statement that writes ran on a read lease',
     remedy: "acquire with { mode: 'write' }, or use pool.write() / pool.transaction()",
+  },
+  DATABASE_READ_ONLY: {
+    diagnosis: 'the database file cannot be written by this process (permissions, a read-only mount)',
+    remedy: 'make the file and its folder writable by the user running the bot; reads keep working',
   },
   CONNECTION_FAILED: {
     diagnosis: 'the driver could not open a connection',

@@ -8,7 +8,15 @@ export type PoolLifecycleEvent =
   | { type: 'connection.closed'; id: string; role: string; at: number }
   | { type: 'connection.replaced'; id: string; role: string; reason: string; at: number }
   | { type: 'pool.resized'; min: number; max: number; reason: string; at: number }
-  | { type: 'lease.leaked'; mode: string; heldMs: number; stack: string | undefined; at: number }
+  | {
+      type: 'lease.leaked';
+      mode: string;
+      heldMs: number;
+      stack: string | undefined;
+      /** True when the lease was garbage-collected unreleased and its connection taken back. */
+      reclaimed?: boolean;
+      at: number;
+    }
   | { type: 'pool.alert'; code: string; level: 'warning' | 'critical'; cleared: boolean; at: number }
   | { type: 'stats.failed'; error: unknown; at: number }
   | { type: 'pool.closed'; at: number };

@@ -37,6 +37,40 @@ export interface PoolOptions extends MonitorOptions {
   pragmas?: Readonly<Record<string, string | number>>;
   /** Prepared statements cached per connection (built-in driver, both modes). Default 256. */
   statementCacheSize?: number;
+  /** First wait before opening again after a failed open; doubles per failure (ms). Default 100. */
+  reconnectBackoffMs?: number;
+  /** Longest wait between failed opens (ms). Default 30000. */
+  reconnectBackoffMaxMs?: number;
+  /**
+   * A reader unused this long is closed, down to `min`; the pool checks after the load has been
+   * quiet this long, and at most this often under steady traffic (ms). 0 keeps every connection.
+   * Default 60000.
+   */
+  idleTimeoutMs?: number;
+  /** At most one `pool.resized` growth event per cool-down (ms). Default 1000. */
+  resizeCooldownMs?: number;
+  /**
+   * A lease held longer than this emits one `lease.leaked` event with the stack of its acquire
+   * (ms); also arms the safety net that reclaims leases garbage-collected without release.
+   * 0 turns both off, and no stack is captured. Default 0.
+   */
+  leakDetectionThresholdMs?: number;
+  /** How long `close()` waits for leases to come back before rolling them back (ms). Default 5000. */
+  closeTimeoutMs?: number;
+  /** A connection idle at least this long runs `SELECT 1` before it is lent again (ms); 0 never. Default 30000. */
+  validateAfterIdleMs?: number;
+  /**
+   * A connection is closed and replaced after this long, less up to 10% jitter (ms); one that is
+   * leased goes when released. 0 keeps connections for the pool's life. Default 0: SQLite
+   * connections do not go stale the way server connections behind a firewall do.
+   */
+  maxLifetimeMs?: number;
+  /**
+   * SQLite: when the WAL holds this many frames (pages), restart it with `wal_checkpoint(RESTART)`
+   * at the next gap between readers, so overlapping readers cannot make it grow forever. Checked at
+   * most once a second after writes. 0 turns it off. Default 10000.
+   */
+  walCheckpointThresholdFrames?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -54,6 +88,15 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   pragmas: Readonly<Record<string, string | number>>;
   statementCacheSize: number;
   scheduler: SchedulerLike;
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
+  idleTimeoutMs: number;
+  resizeCooldownMs: number;
+  leakDetectionThresholdMs: number;
+  closeTimeoutMs: number;
+  validateAfterIdleMs: number;
+  maxLifetimeMs: number;
+  walCheckpointThresholdFrames: number;
 }
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
@@ -69,6 +112,15 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'statementCacheSize',
   'scheduler',
   ...MONITOR_KEYS,
+  'reconnectBackoffMs',
+  'reconnectBackoffMaxMs',
+  'idleTimeoutMs',
+  'resizeCooldownMs',
+  'leakDetectionThresholdMs',
+  'closeTimeoutMs',
+  'validateAfterIdleMs',
+  'maxLifetimeMs',
+  'walCheckpointThresholdFrames',
 ];
 
 /** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
@@ -113,6 +165,21 @@ function integer(options: PoolOptions, key: keyof PoolOptions, fallback: number,
   return value;
 }
 
+/** The health and recovery options; see docs/health.md. */
+function healthOptions(options: PoolOptions) {
+  return {
+    reconnectBackoffMs: integer(options, 'reconnectBackoffMs', 100, 0),
+    reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
+    idleTimeoutMs: integer(options, 'idleTimeoutMs', 60_000, 0),
+    resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
+    leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
+    closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
+    validateAfterIdleMs: integer(options, 'validateAfterIdleMs', 30_000, 0),
+    maxLifetimeMs: integer(options, 'maxLifetimeMs', 0, 0),
+    walCheckpointThresholdFrames: integer(options, 'walCheckpointThresholdFrames', 10_000, 0),
+  };
+}
+
 /** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
 export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw invalid('createPool() takes an options object');
@@ -154,5 +221,6 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1),
     scheduler: options.scheduler ?? asyncScheduler,
     ...resolveMonitorOptions(options, options.driver?.dialect),
+    ...healthOptions(options),
   };
 }

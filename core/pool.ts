@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, Subscription, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
@@ -16,6 +16,10 @@ import type { PoolLifecycleEvent } from './events.js';
 import { PoolMetrics } from './metrics.js';
 import { monitorPool } from './monitor.js';
 import type { PoolAlert } from '../streams/alerts.js';
+import { ReconnectBackoff } from './reconnect.js';
+import { LeakDetector, type LeakReport } from './leak-detector.js';
+import { lifetimeWithJitter, validateConnection, WalWatch } from './health.js';
+import { resizeSignals, type LoadSample, type ResizeSignal } from '../streams/resize-signals.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -42,6 +46,11 @@ export interface Entry {
   broken: Error | undefined;
   /** `performance.now()` at the current grant, for the lease-hold histogram. */
   heldSince: number;
+  /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */
+  idleSince: number;
+  /** Past its max lifetime: closed as soon as it is free. */
+  expired: boolean;
+  expiry: Subscription | undefined;
 }
 
 /** What a queued request carries: its mode, and when acquire() was called (`performance.now()`). */
@@ -90,12 +99,21 @@ export class Pool implements LeaseHost {
   private settleScheduled = false;
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
+  private readonly backoff: ReconnectBackoff;
+  private readonly load = new Subject<LoadSample>();
+  private readonly leaks: LeakDetector<Lease, Entry> | undefined;
+  private readonly wal: WalWatch | undefined;
+  /** How long the last waiter served had waited (ms): a load signal for the sizer. */
+  private lastWaitMs = 0;
+  /** Set by a shrinking resize while more connections are open than the new max allows. */
+  private overfull = false;
 
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
     const o = this.options;
     this.createdAt = o.scheduler.now();
     this.metrics = new PoolMetrics(this.counters, o.statsWindowMs, this.createdAt);
+    this.backoff = new ReconnectBackoff(o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
     const sqlite = {
       filename: o.filename as string,
       pragmas: o.pragmas,
@@ -134,6 +152,43 @@ export class Pool implements LeaseHost {
     const monitor = monitorPool(this, o, this.metrics, this.events, (e) => this.emit(e));
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
+    this.subscriptions.push(
+      resizeSignals(this.load, {
+        idleTimeoutMs: o.idleTimeoutMs,
+        cooldownMs: o.resizeCooldownMs,
+        scheduler: o.scheduler,
+      }).subscribe((signal) => this.onResizeSignal(signal)),
+    );
+    if (this.driver.dialect === 'sqlite' && o.walCheckpointThresholdFrames > 0) {
+      const wal = (this.wal = new WalWatch(
+        {
+          writeGet: (sql) => this.write((db) => db.get(sql)),
+          readersIdle: () => this.readLane.free.length === this.readLane.entries.size,
+          alert: (cleared) => this.walAlert(cleared),
+        },
+        { thresholdFrames: o.walCheckpointThresholdFrames, checkEveryMs: 1000, scheduler: o.scheduler },
+      ));
+      this.subscriptions.push(new Subscription(() => wal.stop()));
+    }
+    if (o.leakDetectionThresholdMs > 0) {
+      const leaks = (this.leaks = new LeakDetector<Lease, Entry>({
+        thresholdMs: o.leakDetectionThresholdMs,
+        scheduler: o.scheduler,
+        onLeak: (report) => this.leaked(report),
+        onCollected: (entry, report) => {
+          this.leaked(report);
+          new Lease(this, entry, report.mode as LeaseMode, o.scheduler.now() - report.heldMs).release();
+        },
+      }));
+      // Only with detection on does acquire pay for a stack and a tracking hop.
+      const acquire = this.acquire.bind(this);
+      this.acquire = (opts) =>
+        leaks.watch(acquire(opts), (lease) => ({
+          entry: lease.entry as Entry,
+          mode: lease.mode,
+          grantedAt: lease.grantedAt,
+        }));
+    }
     if (o.min > 0) this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: o.min });
   }
 
@@ -173,6 +228,9 @@ export class Pool implements LeaseHost {
       const entry = lane.free.pop();
       if (entry) {
         const now = this.options.scheduler.now();
+        const { validateAfterIdleMs } = this.options;
+        if (validateAfterIdleMs > 0 && now - entry.idleSince >= validateAfterIdleMs)
+          return this.validated(entry, mode, options);
         // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
         this.metrics.waited(1, now);
         return Promise.resolve(this.grant(entry, mode, now, performance.now()));
@@ -251,15 +309,22 @@ export class Pool implements LeaseHost {
 
   /**
    * Lets the database tidy itself: on SQLite, `PRAGMA optimize` (bounded by `analysis_limit`) and a
-   * passive WAL checkpoint, through the write lane so it never contends with a writer. Safe to call
-   * at any time.
+   * passive WAL checkpoint, through the write lane so it never contends with a writer; then closes
+   * idle readers above `min`. Safe to call at any time.
    */
   async optimize(): Promise<void> {
-    if (this.driver.dialect !== 'sqlite') return;
-    await this.write(async (db) => {
-      await db.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
-      await db.get('PRAGMA wal_checkpoint(PASSIVE)');
-    });
+    if (this.driver.dialect === 'sqlite') {
+      await this.write(async (db) => {
+        await db.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
+        await db.get('PRAGMA wal_checkpoint(PASSIVE)');
+      });
+    }
+    const { min, max } = this.supervisor.getSnapshot().context;
+    const retired = this.trimIdle(0);
+    if (retired > 0) {
+      const at = this.options.scheduler.now();
+      this.emit({ type: 'pool.resized', min, max, reason: `optimize: closed ${retired} idle`, at });
+    }
   }
 
   /** A snapshot of the pool's connections, waiters and counters. */
@@ -323,8 +388,10 @@ export class Pool implements LeaseHost {
   }
 
   /**
-   * Stops new acquires, rejects the waiters with POOL_CLOSED, waits for every lease to come back,
-   * then closes every connection. Safe to call more than once: every call gets the same promise.
+   * Stops new acquires, rejects the waiters with POOL_CLOSED, waits for every lease to come back
+   * (up to `closeTimeoutMs`, then rolls back the transactions still open), runs `PRAGMA optimize`
+   * and `wal_checkpoint(TRUNCATE)` on SQLite, then closes every connection. Safe to call more than
+   * once: every call gets the same promise.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -333,7 +400,8 @@ export class Pool implements LeaseHost {
 
   private async shutdown(): Promise<void> {
     for (const lane of this.lanes()) lane.queue.rejectAll(new PoolError('POOL_CLOSED'));
-    if (this.summary().leased > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.summary().leased > 0) await this.drainFor(this.options.closeTimeoutMs);
+    await this.tidyBeforeClose();
     for (const s of this.subscriptions) s.unsubscribe();
     await new Promise<void>((resolve) => {
       const sub = this.supervisor.subscribe((snap) => {
@@ -347,6 +415,33 @@ export class Pool implements LeaseHost {
     await this.driver.dispose?.();
     this.emit({ type: 'pool.closed', at: this.options.scheduler.now() });
     this.events.complete();
+  }
+
+  /** Waits for the holders, up to `ms`; then rolls back the transactions they left open. */
+  private async drainFor(ms: number): Promise<void> {
+    let timer: Subscription | undefined;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+      timer = this.options.scheduler.schedule(() => resolve(), ms);
+    });
+    timer?.unsubscribe();
+    for (const lane of this.lanes()) {
+      for (const entry of lane.entries) {
+        if (entry.inUse && entry.conn.inTransaction) await entry.conn.exec('ROLLBACK').catch(() => undefined);
+      }
+    }
+  }
+
+  /** Best effort, as the pool is closing: a vanished or corrupt file must not stop the close. */
+  private async tidyBeforeClose(): Promise<void> {
+    const writer = [...this.writeLane.entries].find((e) => !e.broken);
+    if (this.driver.dialect !== 'sqlite' || !writer) return;
+    try {
+      await writer.conn.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
+      await writer.conn.get('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Closing goes on; the connection's close() checkpoints what it can.
+    }
   }
 
   /** Publishes a lifecycle event; costs nothing when nobody listens. */
@@ -370,8 +465,12 @@ export class Pool implements LeaseHost {
 
   /** @internal */
   checkin(lease: Lease): void {
+    this.leaks?.released(lease);
     this.counters.released++;
     const entry = lease.entry as Entry;
+    // The pool already let this connection go (closed after closeTimeoutMs): nothing to take back.
+    if (!this.byRef.has(entry.ref)) return;
+    if (this.wal && entry.lane === this.writeLane) this.wal.wrote();
     const t = performance.now();
     this.metrics.held((t - entry.heldSince) * 1e6);
     if (entry.broken) return this.fail(entry, entry.broken);
@@ -388,15 +487,21 @@ export class Pool implements LeaseHost {
 
   /** Gives a free connection to the oldest waiter, or back to the free list; `t` is performance.now(). */
   protected handOff(entry: Entry, t: number): void {
+    if (entry.expired) return this.replaceExpired(entry);
+    if (this.overfull && this.retireIfOverfull(entry)) return;
     const waiter = entry.lane.queue.shift();
     if (waiter) {
       const now = this.options.scheduler.now();
       this.metrics.waited((t - waiter.data.since) * 1e6, now);
+      this.lastWaitMs = now - waiter.enqueuedAt;
       waiter.resolve(this.grant(entry, waiter.data.mode, now, t));
       return;
     }
     entry.inUse = false;
+    entry.idleSince = this.options.scheduler.now();
     entry.lane.free.push(entry);
+    if (this.wal && entry.lane === this.readLane && this.readLane.free.length === this.readLane.entries.size)
+      this.wal.readerGap();
     if (this.drained && this.summary().leased === 0) this.drained();
     if (!this.settleScheduled) {
       this.settleScheduled = true;
@@ -407,6 +512,7 @@ export class Pool implements LeaseHost {
   /** Tells the machines of connections that stayed free for a whole turn that they are idle. */
   private settle(): void {
     this.settleScheduled = false;
+    this.sample();
     for (const lane of this.lanes()) {
       for (const entry of lane.free) {
         if (!entry.settled) {
@@ -436,8 +542,10 @@ export class Pool implements LeaseHost {
     this.counters.statementErrors++;
     if (kind === 'busy' && !entry.conn.inTransaction) return this.retryBusy(err, retry);
     if (kind === 'busy') throw new PoolError('SQLITE_BUSY', undefined, { cause: err });
-    if (kind === 'read-only' && lease.mode === 'read')
-      throw new PoolError('READ_ONLY_LEASE', undefined, { cause: err });
+    if (kind === 'read-only')
+      throw new PoolError(lease.mode === 'read' ? 'READ_ONLY_LEASE' : 'DATABASE_READ_ONLY', undefined, {
+        cause: err,
+      });
     if (kind === 'fatal') {
       entry.broken = err instanceof Error ? err : new Error(String(err));
       this.lastFailure = entry.broken;
@@ -483,13 +591,35 @@ export class Pool implements LeaseHost {
 
   private demand(lane: Lane): void {
     if (this.closing || lane.queue.size === 0 || !this.canGrow(lane)) return;
+    if (this.backoff.blocked(this.options.scheduler.now())) {
+      // Too soon after a failed open to try again: with nothing open to serve them, the waiters
+      // get the real cause now rather than a timeout later.
+      const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
+      if (live === 0 && lane.entries.size === 0) this.rejectUnopenable(lane, this.lastFailure);
+      return;
+    }
+    this.sample();
     this.supervisor.send({ type: 'pool.demand', role: lane.role, waiting: lane.queue.size });
   }
 
   private opened(ref: ConnectionRef, conn: DriverConnection): void {
     const role = ref.getSnapshot().context.role;
     const lane = role === this.writeLane.role ? this.writeLane : this.readLane;
-    const entry: Entry = { ref, conn, lane, inUse: false, settled: true, broken: undefined, heldSince: 0 };
+    const entry: Entry = {
+      ref,
+      conn,
+      lane,
+      inUse: false,
+      settled: true,
+      broken: undefined,
+      idleSince: this.options.scheduler.now(),
+      expired: false,
+      expiry: undefined,
+      heldSince: 0,
+    };
+    const lifetime = lifetimeWithJitter(this.options.maxLifetimeMs);
+    if (lifetime > 0) entry.expiry = this.options.scheduler.schedule(() => this.expire(entry), lifetime);
+    this.backoff.succeeded();
     this.byRef.set(ref, entry);
     lane.entries.add(entry);
     this.counters.created++;
@@ -519,9 +649,18 @@ export class Pool implements LeaseHost {
     entry.ref.send({ type: 'connection.fail', error });
   }
 
+  private rejectUnopenable(lane: Lane, cause: Error | undefined): void {
+    lane.queue.rejectAll(
+      new PoolError('CONNECTION_FAILED', `could not open a connection: ${cause?.message ?? 'unknown'}`, {
+        cause,
+      }),
+    );
+  }
+
   private failed(ref: ConnectionRef, error: Error, wasOpen: boolean): void {
     this.lastFailure = error;
     this.counters.failed++;
+    if (!wasOpen) this.backoff.failed(this.options.scheduler.now());
     const lane = wasOpen ? this.forget(ref) : this.laneOf(ref);
     this.emit({
       type: 'connection.failed',
@@ -539,12 +678,7 @@ export class Pool implements LeaseHost {
     // open is never retried here, so a broken database cannot make the pool spin; a connection
     // that died after opening is replaced (demand below) instead.
     const others = live - (ref.getSnapshot().status === 'active' ? 1 : 0);
-    if (!wasOpen && others === 0 && lane.entries.size === 0) {
-      lane.queue.rejectAll(
-        new PoolError('CONNECTION_FAILED', `could not open a connection: ${error.message}`, { cause: error }),
-      );
-      return;
-    }
+    if (!wasOpen && others === 0 && lane.entries.size === 0) return this.rejectUnopenable(lane, error);
     if (wasOpen) this.demand(lane);
   }
 
@@ -557,12 +691,162 @@ export class Pool implements LeaseHost {
     const lane = entry?.lane ?? this.laneOf(ref);
     if (!entry) return lane;
     this.byRef.delete(ref);
+    entry.expiry?.unsubscribe();
     lane.entries.delete(entry);
     const i = lane.free.indexOf(entry);
     if (i >= 0) lane.free.splice(i, 1);
     this.counters.destroyed++;
     if (this.drained && this.summary().leased === 0) this.drained();
     return lane;
+  }
+
+  // ---- Sizing: resize by hand, trim idle readers, retire on return -------------------------------
+
+  /**
+   * Sets the pool's bounds by hand: `resize(n)` sets `max` (and lowers `min` to fit), or give
+   * `{ min, max }`. Growing `min` opens connections now; shrinking `max` below what is open closes
+   * idle connections now and leased ones as their holders release them, never from under a holder.
+   * Emits `pool.resized` with reason `manual`. Throws INVALID_OPTION synchronously on bad bounds.
+   *
+   * @example
+   * ```ts
+   * pool.resize({ min: 2, max: 8 }); // at night
+   * ```
+   */
+  resize(size: number | { min?: number; max?: number }): void {
+    if (this.closing) throw new PoolError('POOL_CLOSED');
+    const current = this.supervisor.getSnapshot().context;
+    const max = typeof size === 'number' ? size : (size.max ?? current.max);
+    const min = typeof size === 'number' ? Math.min(current.min, size) : (size.min ?? current.min);
+    const floor = this.driver.singleWriter ? 2 : 1;
+    if (!Number.isInteger(max) || !Number.isInteger(min) || min < 0 || max < floor || min > max) {
+      throw new PoolError(
+        'INVALID_OPTION',
+        `resize needs integers with 0 <= min <= max and max >= ${floor}, got min ${min}, max ${max}`,
+      );
+    }
+    this.supervisor.send({ type: 'pool.resize', min, max });
+    this.emit({ type: 'pool.resized', min, max, reason: 'manual', at: this.options.scheduler.now() });
+    this.overfull = true;
+    for (const lane of this.lanes()) for (const entry of [...lane.free]) this.retireIfOverfull(entry);
+    const open = this.summary().total;
+    if (min > open)
+      this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: min - open });
+  }
+
+  /** Closes `entry` (free or just released) when its lane holds more than the max allows. */
+  private retireIfOverfull(entry: Entry): boolean {
+    const limit = roleLimit(entry.lane.role, this.supervisor.getSnapshot().context.max);
+    if (entry.lane.entries.size <= limit) {
+      this.overfull = this.lanes().some(
+        (l) => l.entries.size > roleLimit(l.role, this.supervisor.getSnapshot().context.max),
+      );
+      return false;
+    }
+    this.retire(entry);
+    return true;
+  }
+
+  /** Takes `entry` out of service and closes it; the supervisor reports it closed. */
+  private retire(entry: Entry): void {
+    entry.expiry?.unsubscribe();
+    const i = entry.lane.free.indexOf(entry);
+    if (i >= 0) entry.lane.free.splice(i, 1);
+    entry.lane.entries.delete(entry);
+    this.byRef.delete(entry.ref);
+    this.counters.destroyed++;
+    entry.ref.send(CLOSE_EVENT);
+    if (this.drained && this.summary().leased === 0) this.drained();
+  }
+
+  /** Closes readers unused for `idleMs`, least recently used first, keeping `min` open. */
+  private trimIdle(idleMs = this.options.idleTimeoutMs): number {
+    const { scheduler } = this.options;
+    if (this.closing) return 0;
+    const { min } = this.supervisor.getSnapshot().context;
+    const lane = this.readLane;
+    const cutoff = scheduler.now() - idleMs;
+    let retired = 0;
+    while (
+      this.summary().total > min &&
+      lane.free.length > 0 &&
+      (lane.free[0] as Entry).idleSince <= cutoff
+    ) {
+      this.retire(lane.free[0] as Entry);
+      retired++;
+    }
+    return retired;
+  }
+
+  private leaked(report: LeakReport): void {
+    this.emit({ type: 'lease.leaked', ...report, at: this.options.scheduler.now() });
+  }
+
+  private sample(): void {
+    if (!this.load.observed) return;
+    const { total, leased, waiting } = this.summary();
+    this.load.next({ total, leased, waiting, waitMs: this.lastWaitMs });
+  }
+
+  private onResizeSignal(signal: ResizeSignal): void {
+    if (this.closing) return;
+    const { min, max } = this.supervisor.getSnapshot().context;
+    if (signal.kind === 'grow') {
+      this.emit({ type: 'pool.resized', min, max, reason: signal.reason, at: this.options.scheduler.now() });
+      return;
+    }
+    const retired = this.trimIdle();
+    if (retired > 0)
+      this.emit({
+        type: 'pool.resized',
+        min,
+        max,
+        reason: `${signal.reason}: closed ${retired}`,
+        at: this.options.scheduler.now(),
+      });
+  }
+
+  // ---- Health: validation after idle, max lifetime, WAL starvation -------------------------------
+
+  /** Lends `entry` only after it answers; a dead one is failed and the caller acquires again. */
+  private async validated(
+    entry: Entry,
+    mode: LeaseMode,
+    options: AcquireOptions | undefined,
+  ): Promise<Lease> {
+    entry.inUse = true;
+    try {
+      await validateConnection(entry.conn);
+    } catch (err) {
+      this.fail(entry, err instanceof Error ? err : new Error(String(err)));
+      // The prototype's acquire: with leak detection on, the instance's wraps it, and the caller's
+      // own wrapped call already tracks whatever lease this resolves to.
+      return Pool.prototype.acquire.call(this, options);
+    }
+    return this.grant(entry, mode, this.options.scheduler.now(), performance.now());
+  }
+
+  private expire(entry: Entry): void {
+    entry.expiry = undefined;
+    if (!this.byRef.has(entry.ref) || this.closing) return;
+    entry.expired = true;
+    if (!entry.inUse) this.replaceExpired(entry);
+  }
+
+  /** Closes a connection past its lifetime; waiters and `min` get a fresh one. */
+  private replaceExpired(entry: Entry): void {
+    const role = entry.lane.role;
+    this.retire(entry);
+    const at = this.options.scheduler.now();
+    this.emit({ type: 'connection.replaced', id: entry.ref.id, role, reason: 'max lifetime', at });
+    const missing = this.supervisor.getSnapshot().context.min - this.summary().total;
+    if (entry.lane.queue.size > 0) this.demand(entry.lane);
+    else if (missing > 0) this.supervisor.send({ type: 'pool.demand', role, waiting: missing });
+  }
+
+  private walAlert(cleared: boolean): void {
+    const at = this.options.scheduler.now();
+    this.emit({ type: 'pool.alert', code: 'WAL_STARVATION', level: 'warning', cleared, at });
   }
 }
 
