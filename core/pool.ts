@@ -434,7 +434,11 @@ export class Pool implements LeaseHost {
 
   /** Best effort, as the pool is closing: a vanished or corrupt file must not stop the close. */
   private async tidyBeforeClose(): Promise<void> {
-    const writer = [...this.writeLane.entries].find((e) => !e.broken);
+    // Only a free, healthy writer that is not already closing (one that opened during the close
+    // is sent straight to `closing`): a holder past closeTimeoutMs may still be using its lease.
+    const writer = [...this.writeLane.entries].find(
+      (e) => !e.broken && !e.inUse && e.ref.getSnapshot().value !== 'closing',
+    );
     if (this.driver.dialect !== 'sqlite' || !writer) return;
     try {
       await writer.conn.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');

@@ -156,11 +156,17 @@ test('repeated connection failures raise CONNECTION_FAILURES and ERROR_RATE_HIGH
     filename: '/nonexistent-dir/for/sure/bot.db',
     scheduler: clock.scheduler,
     statsIntervalMs: 100,
+    // Each attempt waits out the reconnect backoff, so each one really opens and fails.
+    reconnectBackoffMs: 10,
+    reconnectBackoffMaxMs: 10,
   });
   const alerts: PoolAlert[] = [];
   pool.alerts$.subscribe((a) => alerts.push(a));
-  for (let i = 0; i < 3; i++) await t.throwsAsync(pool.read((db) => db.get('SELECT 1')));
-  await clock.advance(100);
+  for (let i = 0; i < 3; i++) {
+    await t.throwsAsync(pool.read((db) => db.get('SELECT 1')));
+    await clock.advance(20);
+  }
+  await clock.advance(40);
   t.deepEqual(
     alerts.map((a) => [a.code, a.state, a.value, a.threshold]),
     [
