@@ -49,6 +49,7 @@ export type {
   ErrorClass,
   Params,
   RunResult,
+  SyncStatements,
 } from './adapters/driver.js';
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';

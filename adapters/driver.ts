@@ -21,6 +21,13 @@ export interface RunResult {
  */
 export type ConnectionRole = 'writer' | 'reader' | 'any';
 
+/** Synchronous `run`, `get` and `all`, for a connection that lives in this thread. */
+export interface SyncStatements {
+  run(sql: string, params?: Params): RunResult;
+  get<T = Record<string, unknown>>(sql: string, params?: Params): T | undefined;
+  all<T = Record<string, unknown>>(sql: string, params?: Params): T[];
+}
+
 /** One open database connection, as the pool drives it. */
 export interface DriverConnection {
   /** Runs a statement that may write. */
@@ -48,6 +55,11 @@ export interface DriverConnection {
   readonly inTransaction: boolean;
   /** Whether `sql` only reads; used by the bot facade to pick a lane. */
   isReadonly(sql: string): Promise<boolean>;
+  /**
+   * Optional synchronous forms of `run`, `get` and `all`. Where given, the lease calls them and
+   * wraps the result itself, saving a promise per statement on the hot path.
+   */
+  readonly sync?: SyncStatements;
   /** The driver's own handle for inline use, where the driver has one in this thread. */
   readonly raw: unknown;
   /** Closes the connection; never throws for an already broken one. */

@@ -1,7 +1,15 @@
 import Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from '../core/diagnose.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
-import type { ConnectionRole, Driver, DriverConnection, ErrorClass, Params, RunResult } from './driver.js';
+import type {
+  ConnectionRole,
+  Driver,
+  DriverConnection,
+  ErrorClass,
+  Params,
+  RunResult,
+  SyncStatements,
+} from './driver.js';
 
 /** Options of the inline better-sqlite3 driver. */
 export interface SqliteDriverOptions {
@@ -33,6 +41,15 @@ export function sqliteCode(err: unknown): string | undefined {
 export function classifySqliteError(err: unknown): ErrorClass {
   const code = sqliteCode(err);
   return code === undefined ? 'statement' : diagnoseSqliteCode(code).handling;
+}
+
+/** Runs a synchronous driver call and hands its result or error back as a settled promise. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 function bind(params: Params | undefined): unknown[] {
@@ -73,69 +90,53 @@ class SqliteConnection implements DriverConnection {
     return stmt;
   }
 
-  run(sql: string, params?: Params): Promise<RunResult> {
-    try {
+  /** The statements run synchronously, in this thread: the lease calls these without a promise hop. */
+  readonly sync: SyncStatements = {
+    run: (sql, params) => {
       const r = this.prepare(sql).run(...bind(params));
-      return Promise.resolve({ changes: r.changes, lastInsertRowid: r.lastInsertRowid });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+    },
+    get: <T>(sql: string, params?: Params) => this.prepare(sql).get(...bind(params)) as T | undefined,
+    all: <T>(sql: string, params?: Params) => this.prepare(sql).all(...bind(params)) as T[],
+  };
+
+  run(sql: string, params?: Params): Promise<RunResult> {
+    return settle(() => this.sync.run(sql, params));
   }
 
   get<T>(sql: string, params?: Params): Promise<T | undefined> {
-    try {
-      return Promise.resolve(this.prepare(sql).get(...bind(params)) as T | undefined);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return settle(() => this.sync.get<T>(sql, params));
   }
 
   all<T>(sql: string, params?: Params): Promise<T[]> {
-    try {
-      return Promise.resolve(this.prepare(sql).all(...bind(params)) as T[]);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return settle(() => this.sync.all<T>(sql, params));
   }
 
   values(sql: string, params?: Params): Promise<unknown[][]> {
-    try {
+    return settle(() => {
       // raw mode is a flag on the shared cached statement: set it only for this call.
       const stmt = this.prepare(sql).raw(true);
       try {
-        return Promise.resolve(stmt.all(...bind(params)) as unknown[][]);
+        return stmt.all(...bind(params)) as unknown[][];
       } finally {
         stmt.raw(false);
       }
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    });
   }
 
   getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
-    try {
+    return settle(() => {
       const stmt = this.prepare(sql);
-      return Promise.resolve(paramsList.map((params) => stmt.get(...bind(params)) as T | undefined));
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      return paramsList.map((params) => stmt.get(...bind(params)) as T | undefined);
+    });
   }
 
   exec(sql: string): Promise<void> {
-    try {
-      this.raw.exec(sql);
-      return Promise.resolve();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return settle(() => void this.raw.exec(sql));
   }
 
   isReadonly(sql: string): Promise<boolean> {
-    try {
-      return Promise.resolve(this.prepare(sql).readonly);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return settle(() => this.prepare(sql).readonly);
   }
 
   close(): Promise<void> {

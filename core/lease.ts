@@ -154,6 +154,15 @@ export class Lease {
 
   private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     this.assertLive();
+    const sync = this.entry.conn.sync;
+    if (sync !== undefined && (kind === 'get' || kind === 'all' || kind === 'run')) {
+      // Same outcome as the async path, one promise fewer: the statement runs in this thread.
+      try {
+        return Promise.resolve(sync[kind](sql, params));
+      } catch (err) {
+        return this.host.onError(this, err, () => this.invoke(kind, sql, params));
+      }
+    }
     return this.invoke(kind, sql, params).catch((err: unknown) =>
       this.host.onError(this, err, () => this.invoke(kind, sql, params)),
     );

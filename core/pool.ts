@@ -5,68 +5,36 @@ import type { ConnectionRole, Driver, DriverConnection } from '../adapters/drive
 import { sqliteDriver } from '../adapters/sqlite.js';
 import { threadDriver } from '../adapters/thread-driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
-import { acquireQueue, type AcquireQueue } from '../streams/acquire-queue.js';
+import { acquireQueue } from '../streams/acquire-queue.js';
 import { demandSignal } from '../streams/demand-signal.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
 import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
 import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
+import { handleStatementError, type StatementErrorContext } from './statement-errors.js';
 import type { PoolLifecycleEvent } from './events.js';
+import {
+  CLOSE_EVENT,
+  LEASE_EVENT,
+  READ,
+  RELEASE_EVENT,
+  WRITE,
+  type AcquireOptions,
+  type Entry,
+  type Lane,
+  type RunOptions,
+  type Waiting,
+} from './pool-types.js';
+
+export type { AcquireOptions, RunOptions, Entry, Lane, Waiting } from './pool-types.js';
 import { PoolMetrics } from './metrics.js';
 import { monitorPool } from './monitor.js';
 import type { PoolAlert } from '../streams/alerts.js';
 import { ReconnectBackoff } from './reconnect.js';
 import { LeakDetector, type LeakReport } from './leak-detector.js';
 import { lifetimeWithJitter, validateConnection, WalWatch } from './health.js';
-import { resizeSignals, type LoadSample, type ResizeSignal } from '../streams/resize-signals.js';
-
-/** Options of one `acquire()`. */
-export interface AcquireOptions {
-  /** `read` (default) or `write`. On SQLite, write leases take the single write lane. */
-  mode?: LeaseMode;
-  /** Overrides the pool's `acquireTimeoutMs` for this request. */
-  timeoutMs?: number;
-  /** Aborts the wait; a lease granted before the abort is the caller's to release. */
-  signal?: AbortSignal;
-}
-
-/** Options of `read()`, `write()` and `transaction()`. */
-export type RunOptions = Omit<AcquireOptions, 'mode'>;
-
-/** One pooled connection, as the runtime tracks it between holders. Internal. */
-export interface Entry {
-  readonly ref: ConnectionRef;
-  readonly conn: DriverConnection;
-  readonly lane: Lane;
-  inUse: boolean;
-  /** The connection's machine is `idle` (the settle pass told it); false while it is `leased`. */
-  settled: boolean;
-  /** A fatal error seen while leased: the connection is failed and replaced on release. */
-  broken: Error | undefined;
-  /** `performance.now()` at the current grant, for the lease-hold histogram. */
-  heldSince: number;
-  /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */
-  idleSince: number;
-  /** Past its max lifetime: closed as soon as it is free. */
-  expired: boolean;
-  expiry: Subscription | undefined;
-}
-
-/** What a queued request carries: its mode, and when acquire() was called (`performance.now()`). */
-export interface Waiting {
-  readonly mode: LeaseMode;
-  readonly since: number;
-}
-
-/** One lane (readers, or the single writer) of the runtime. Internal. */
-export interface Lane {
-  readonly role: ConnectionRole;
-  readonly entries: Set<Entry>;
-  /** Free connections, most recently used last (LIFO keeps hot pages in the same connection). */
-  readonly free: Entry[];
-  readonly queue: AcquireQueue<Lease, Waiting>;
-}
+import { PoolSizing } from './pool-sizing.js';
 
 /**
  * The pool: a supervisor actor that owns the connections' lives, and a runtime that lends them.
@@ -100,13 +68,12 @@ export class Pool implements LeaseHost {
   private closing: Promise<void> | undefined;
   private drained: (() => void) | undefined;
   private readonly backoff: ReconnectBackoff;
-  private readonly load = new Subject<LoadSample>();
   private readonly leaks: LeakDetector<Lease, Entry> | undefined;
   private readonly wal: WalWatch | undefined;
   /** How long the last waiter served had waited (ms): a load signal for the sizer. */
   private lastWaitMs = 0;
-  /** Set by a shrinking resize while more connections are open than the new max allows. */
-  private overfull = false;
+  private readonly sizing: PoolSizing;
+  private readonly errorContext: StatementErrorContext;
 
   constructor(options: PoolOptions) {
     this.options = resolveOptions(options);
@@ -120,6 +87,14 @@ export class Pool implements LeaseHost {
       statementCacheSize: o.statementCacheSize,
     };
     this.driver = o.driver ?? (o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite));
+    this.errorContext = {
+      driver: this.driver,
+      scheduler: o.scheduler,
+      busyTimeoutMs: o.busyTimeoutMs,
+      counters: this.counters,
+      summary: () => this.summary(),
+      connectionBroke: (error) => (this.lastFailure = error),
+    };
     if (this.driver.singleWriter) {
       this.readLane = this.lane('reader');
       this.writeLane = this.lane('writer');
@@ -152,13 +127,23 @@ export class Pool implements LeaseHost {
     const monitor = monitorPool(this, o, this.metrics, this.events, (e) => this.emit(e));
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
-    this.subscriptions.push(
-      resizeSignals(this.load, {
-        idleTimeoutMs: o.idleTimeoutMs,
-        cooldownMs: o.resizeCooldownMs,
-        scheduler: o.scheduler,
-      }).subscribe((signal) => this.onResizeSignal(signal)),
-    );
+    this.sizing = new PoolSizing({
+      scheduler: o.scheduler,
+      singleWriter: this.driver.singleWriter,
+      idleTimeoutMs: o.idleTimeoutMs,
+      resizeCooldownMs: o.resizeCooldownMs,
+      readLane: this.readLane,
+      bounds: () => this.supervisor.getSnapshot().context,
+      setBounds: (min, max) => this.supervisor.send({ type: 'pool.resize', min, max }),
+      openReaders: (count) =>
+        this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: count }),
+      lanes: () => this.lanes(),
+      total: () => this.summary().total,
+      closing: () => this.closing !== undefined,
+      retire: (entry) => this.retire(entry),
+      emit: (event) => this.emit(event),
+    });
+    this.subscriptions.push(new Subscription(() => this.sizing.stop()));
     if (this.driver.dialect === 'sqlite' && o.walCheckpointThresholdFrames > 0) {
       const wal = (this.wal = new WalWatch(
         {
@@ -320,7 +305,7 @@ export class Pool implements LeaseHost {
       });
     }
     const { min, max } = this.supervisor.getSnapshot().context;
-    const retired = this.trimIdle(0);
+    const retired = this.sizing.trimIdle(0);
     if (retired > 0) {
       const at = this.options.scheduler.now();
       this.emit({ type: 'pool.resized', min, max, reason: `optimize: closed ${retired} idle`, at });
@@ -492,7 +477,7 @@ export class Pool implements LeaseHost {
   /** Gives a free connection to the oldest waiter, or back to the free list; `t` is performance.now(). */
   protected handOff(entry: Entry, t: number): void {
     if (entry.expired) return this.replaceExpired(entry);
-    if (this.overfull && this.retireIfOverfull(entry)) return;
+    if (this.sizing.overfull && this.sizing.retireIfOverfull(entry)) return;
     const waiter = entry.lane.queue.shift();
     if (waiter) {
       const now = this.options.scheduler.now();
@@ -534,56 +519,12 @@ export class Pool implements LeaseHost {
 
   /** @internal */
   onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
-    return this.handleError(lease, err, retry).catch((raised: unknown) => {
-      this.metrics.raised(raised);
-      throw raised;
-    });
-  }
-
-  private async handleError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
-    const entry = lease.entry as Entry;
-    const kind = this.driver.classify(err);
-    this.counters.statementErrors++;
-    if (kind === 'busy' && !entry.conn.inTransaction) return this.retryBusy(err, retry);
-    if (kind === 'busy') throw new PoolError('SQLITE_BUSY', undefined, { cause: err });
-    if (kind === 'read-only')
-      throw new PoolError(lease.mode === 'read' ? 'READ_ONLY_LEASE' : 'DATABASE_READ_ONLY', undefined, {
-        cause: err,
-      });
-    if (kind === 'fatal') {
-      entry.broken = err instanceof Error ? err : new Error(String(err));
-      this.lastFailure = entry.broken;
-      throw new PoolError('CONNECTION_LOST', `the connection failed: ${entry.broken.message}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
-
-  /**
-   * Another process holds the write lock. The statement had no effect, so wait (asynchronously,
-   * with jittered exponential backoff, never blocking the event loop) and try again until the
-   * busy deadline.
-   */
-  private async retryBusy(first: unknown, retry: () => Promise<unknown>): Promise<unknown> {
-    const { scheduler, busyTimeoutMs } = this.options;
-    const deadline = scheduler.now() + busyTimeoutMs;
-    let err = first;
-    for (let attempt = 0; ; attempt++) {
-      const left = deadline - scheduler.now();
-      if (left <= 0) {
-        this.counters.busyTimeouts++;
-        throw new PoolError('SQLITE_BUSY', undefined, { cause: err, state: this.summary() });
-      }
-      const backoff = Math.min(left, Math.min(100, 2 ** attempt) * (0.5 + Math.random()));
-      await new Promise((resolve) => scheduler.schedule(resolve, backoff));
-      try {
-        return await retry();
-      } catch (next) {
-        if (this.driver.classify(next) !== 'busy') throw next;
-        err = next;
-      }
-    }
+    return handleStatementError(this.errorContext, lease.entry as Entry, lease.mode, err, retry).catch(
+      (raised: unknown) => {
+        this.metrics.raised(raised);
+        throw raised;
+      },
+    );
   }
 
   // ---- Supervisor hooks: lifecycle ---------------------------------------------------------------
@@ -719,36 +660,7 @@ export class Pool implements LeaseHost {
    */
   resize(size: number | { min?: number; max?: number }): void {
     if (this.closing) throw new PoolError('POOL_CLOSED');
-    const current = this.supervisor.getSnapshot().context;
-    const max = typeof size === 'number' ? size : (size.max ?? current.max);
-    const min = typeof size === 'number' ? Math.min(current.min, size) : (size.min ?? current.min);
-    const floor = this.driver.singleWriter ? 2 : 1;
-    if (!Number.isInteger(max) || !Number.isInteger(min) || min < 0 || max < floor || min > max) {
-      throw new PoolError(
-        'INVALID_OPTION',
-        `resize needs integers with 0 <= min <= max and max >= ${floor}, got min ${min}, max ${max}`,
-      );
-    }
-    this.supervisor.send({ type: 'pool.resize', min, max });
-    this.emit({ type: 'pool.resized', min, max, reason: 'manual', at: this.options.scheduler.now() });
-    this.overfull = true;
-    for (const lane of this.lanes()) for (const entry of [...lane.free]) this.retireIfOverfull(entry);
-    const open = this.summary().total;
-    if (min > open)
-      this.supervisor.send({ type: 'pool.demand', role: this.readLane.role, waiting: min - open });
-  }
-
-  /** Closes `entry` (free or just released) when its lane holds more than the max allows. */
-  private retireIfOverfull(entry: Entry): boolean {
-    const limit = roleLimit(entry.lane.role, this.supervisor.getSnapshot().context.max);
-    if (entry.lane.entries.size <= limit) {
-      this.overfull = this.lanes().some(
-        (l) => l.entries.size > roleLimit(l.role, this.supervisor.getSnapshot().context.max),
-      );
-      return false;
-    }
-    this.retire(entry);
-    return true;
+    this.sizing.resize(size);
   }
 
   /** Takes `entry` out of service and closes it; the supervisor reports it closed. */
@@ -763,51 +675,15 @@ export class Pool implements LeaseHost {
     if (this.drained && this.summary().leased === 0) this.drained();
   }
 
-  /** Closes readers unused for `idleMs`, least recently used first, keeping `min` open. */
-  private trimIdle(idleMs = this.options.idleTimeoutMs): number {
-    const { scheduler } = this.options;
-    if (this.closing) return 0;
-    const { min } = this.supervisor.getSnapshot().context;
-    const lane = this.readLane;
-    const cutoff = scheduler.now() - idleMs;
-    let retired = 0;
-    while (
-      this.summary().total > min &&
-      lane.free.length > 0 &&
-      (lane.free[0] as Entry).idleSince <= cutoff
-    ) {
-      this.retire(lane.free[0] as Entry);
-      retired++;
-    }
-    return retired;
-  }
-
   private leaked(report: LeakReport): void {
     this.emit({ type: 'lease.leaked', ...report, at: this.options.scheduler.now() });
   }
 
   private sample(): void {
-    if (!this.load.observed) return;
-    const { total, leased, waiting } = this.summary();
-    this.load.next({ total, leased, waiting, waitMs: this.lastWaitMs });
-  }
-
-  private onResizeSignal(signal: ResizeSignal): void {
-    if (this.closing) return;
-    const { min, max } = this.supervisor.getSnapshot().context;
-    if (signal.kind === 'grow') {
-      this.emit({ type: 'pool.resized', min, max, reason: signal.reason, at: this.options.scheduler.now() });
-      return;
-    }
-    const retired = this.trimIdle();
-    if (retired > 0)
-      this.emit({
-        type: 'pool.resized',
-        min,
-        max,
-        reason: `${signal.reason}: closed ${retired}`,
-        at: this.options.scheduler.now(),
-      });
+    this.sizing.sample(() => {
+      const { total, leased, waiting } = this.summary();
+      return { total, leased, waiting, waitMs: this.lastWaitMs };
+    });
   }
 
   // ---- Health: validation after idle, max lifetime, WAL starvation -------------------------------
@@ -853,12 +729,6 @@ export class Pool implements LeaseHost {
     this.emit({ type: 'pool.alert', code: 'WAL_STARVATION', level: 'warning', cleared, at });
   }
 }
-
-const READ: AcquireOptions = { mode: 'read' };
-const WRITE: AcquireOptions = { mode: 'write' };
-const LEASE_EVENT = { type: 'connection.lease' } as const;
-const RELEASE_EVENT = { type: 'connection.release' } as const;
-const CLOSE_EVENT = { type: 'connection.close' } as const;
 
 /**
  * Creates a pool. Options are checked synchronously: an unknown key throws INVALID_OPTION naming

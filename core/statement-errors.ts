@@ -1,0 +1,76 @@
+import type { SchedulerLike } from 'rxjs';
+import type { Driver } from '../adapters/driver.js';
+import { PoolError, type PoolStateSummary } from './errors.js';
+import type { LeaseMode } from './lease.js';
+import type { Entry } from './pool-types.js';
+import type { PoolCounters } from './stats.js';
+
+/** What the error path needs from the pool. Internal. */
+export interface StatementErrorContext {
+  readonly driver: Driver;
+  readonly scheduler: SchedulerLike;
+  readonly busyTimeoutMs: number;
+  readonly counters: PoolCounters;
+  summary(): PoolStateSummary;
+  /** Records the failure that made a connection unusable (the cause of later timeouts). */
+  connectionBroke(error: Error): void;
+}
+
+/**
+ * Turns a driver error on a lease into what the caller sees: a busy statement outside a transaction
+ * is waited out and retried; a write on a reader, a busy lock inside a transaction and a dead
+ * connection become typed PoolErrors (the last also marks the connection for replacement on
+ * release); anything else, such as a constraint, passes through unchanged.
+ */
+export async function handleStatementError(
+  ctx: StatementErrorContext,
+  entry: Entry,
+  mode: LeaseMode,
+  err: unknown,
+  retry: () => Promise<unknown>,
+): Promise<unknown> {
+  const kind = ctx.driver.classify(err);
+  ctx.counters.statementErrors++;
+  if (kind === 'busy' && !entry.conn.inTransaction) return retryBusy(ctx, err, retry);
+  if (kind === 'busy') throw new PoolError('SQLITE_BUSY', undefined, { cause: err });
+  if (kind === 'read-only')
+    throw new PoolError(mode === 'read' ? 'READ_ONLY_LEASE' : 'DATABASE_READ_ONLY', undefined, {
+      cause: err,
+    });
+  if (kind === 'fatal') {
+    entry.broken = err instanceof Error ? err : new Error(String(err));
+    ctx.connectionBroke(entry.broken);
+    throw new PoolError('CONNECTION_LOST', `the connection failed: ${entry.broken.message}`, { cause: err });
+  }
+  throw err;
+}
+
+/**
+ * Another process holds the write lock. The statement had no effect, so wait (asynchronously,
+ * with jittered exponential backoff, never blocking the event loop) and try again until the
+ * busy deadline.
+ */
+async function retryBusy(
+  ctx: StatementErrorContext,
+  first: unknown,
+  retry: () => Promise<unknown>,
+): Promise<unknown> {
+  const { scheduler, busyTimeoutMs } = ctx;
+  const deadline = scheduler.now() + busyTimeoutMs;
+  let err = first;
+  for (let attempt = 0; ; attempt++) {
+    const left = deadline - scheduler.now();
+    if (left <= 0) {
+      ctx.counters.busyTimeouts++;
+      throw new PoolError('SQLITE_BUSY', undefined, { cause: err, state: ctx.summary() });
+    }
+    const backoff = Math.min(left, Math.min(100, 2 ** attempt) * (0.5 + Math.random()));
+    await new Promise((resolve) => scheduler.schedule(resolve, backoff));
+    try {
+      return await retry();
+    } catch (next) {
+      if (ctx.driver.classify(next) !== 'busy') throw next;
+      err = next;
+    }
+  }
+}
