@@ -54,4 +54,5 @@ export type {
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/connection-pool-manager.js';
+export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/bot-db.js';
 export type { PoolLifecycleEvent } from './core/events.js';

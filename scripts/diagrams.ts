@@ -1,6 +1,7 @@
 /**
  * `npm run diagrams` writes docs/diagrams/<machine>.md from the machine definitions;
- * `npm run diagrams:check` exits 1 when a committed diagram differs from what the machines give.
+ * `npm run diagrams:check` exits 1 when a committed diagram, or the copy embedded in README.md,
+ * differs from what the machines give.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,6 +11,7 @@ import type { AnyStateMachine } from 'xstate';
 import { connectionMachine } from '../machines/connection.machine.js';
 import { poolMachine } from '../machines/pool.machine.js';
 import { toMermaid } from './mermaid.js';
+import { readmeDrift } from './readme-diagrams.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MACHINES: [string, AnyStateMachine, string][] = [
@@ -51,6 +53,18 @@ for (const [name, machine, source] of MACHINES) {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, wanted);
     console.log(`wrote docs/diagrams/${name}.md`);
+  }
+}
+if (values.check) {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  for (const name of readmeDrift(
+    readme,
+    MACHINES.map(([n, m]) => [n, toMermaid(m)] as const),
+  )) {
+    stale++;
+    console.error(
+      `README.md's ${name} diagram differs from what the machines give: run npm run diagrams, then copy the block from docs/diagrams/${name}.md`,
+    );
   }
 }
 if (values.check) console.log(stale === 0 ? 'diagrams are up to date' : `${stale} diagram(s) stale`);
