@@ -1,4 +1,31 @@
 import { statSync, unwatchFile, watchFile } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * One poll per file per process, however many pools or drivers watch it: Node gives every
+ * `watchFile` call a listener on one shared watcher, and warns past ten.
+ */
+const polls = new Map<string, Set<() => void>>();
+
+function poll(filename: string, intervalMs: number, check: () => void): () => void {
+  const key = resolve(filename);
+  let checks = polls.get(key);
+  if (!checks) {
+    const group = (checks = new Set());
+    polls.set(key, group);
+    watchFile(key, { persistent: false, interval: intervalMs }, () => {
+      for (const c of [...group]) c();
+    });
+  }
+  checks.add(check);
+  return () => {
+    checks.delete(check);
+    if (checks.size === 0) {
+      polls.delete(key);
+      unwatchFile(key);
+    }
+  };
+}
 
 /**
  * Watches a database file and tells its listeners when the file is deleted, replaced by another
@@ -34,7 +61,7 @@ export function fileGuard(
 ): FileGuard {
   const listeners = new Set<(cause: Error) => void>();
   let identity: string | undefined;
-  let watching = false;
+  let unwatch: (() => void) | undefined;
 
   const current = (): string | undefined => {
     try {
@@ -57,16 +84,15 @@ export function fileGuard(
     arm() {
       if (identity !== undefined) return;
       identity = current();
-      watchFile(filename, { persistent: false, interval: intervalMs }, check);
-      watching = true;
+      unwatch = poll(filename, intervalMs, check);
     },
     listen(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     close() {
-      if (watching) unwatchFile(filename, check);
-      watching = false;
+      unwatch?.();
+      unwatch = undefined;
       listeners.clear();
     },
   };
