@@ -15,3 +15,8 @@ test('every invariant holds under random commands and interleavings (better-sqli
   await fc.assert(poolModelProperty({ driver: 'sqlite' }), { seed: SEED, numRuns: 60 });
   t.pass();
 });
+
+test('every invariant holds under random commands and interleavings (worker threads)', async (t) => {
+  await fc.assert(poolModelProperty({ driver: 'threads' }), { seed: SEED, numRuns: 15 });
+  t.pass();
+});

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { sqliteDriver } from '../adapters/sqlite.js';
+import { threadDriver } from '../adapters/thread-driver.js';
 import type { Driver } from '../adapters/driver.js';
 import { tempDir } from '../test/helpers.js';
 import { AbortCommand } from './commands/abort.js';
@@ -23,7 +24,7 @@ import { scheduledDriver } from './scheduled-driver.js';
 import { VirtualClock } from './virtual-clock.js';
 
 /** Which driver a property runs on. */
-export type DriverKind = 'memory' | 'sqlite';
+export type DriverKind = 'memory' | 'sqlite' | 'threads';
 
 export interface ModelPropertyOptions {
   driver: DriverKind;
@@ -79,7 +80,9 @@ function makeDriver(
     return { driver, real: { log: driver.log, faults: driver.faults }, cleanup: () => undefined };
   }
   const tmp = tempDir('roas-pool-prop-');
-  const driver = scheduledDriver(sqliteDriver({ filename: tmp.file() }), schedule);
+  const inner =
+    kind === 'threads' ? threadDriver({ filename: tmp.file() }) : sqliteDriver({ filename: tmp.file() });
+  const driver = scheduledDriver(inner, schedule);
   return { driver, real: { log: driver.log, faults: undefined }, cleanup: tmp.cleanup };
 }
 

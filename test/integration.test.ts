@@ -8,53 +8,58 @@ import { tempDir } from './helpers.js';
 
 const run = promisify(execFile);
 
-test('50 workers run 200 awaiting write transactions each with zero errors and every row present', async (t) => {
-  const tmp = tempDir();
-  const pool = createPool({ filename: tmp.file(), acquireTimeoutMs: 60_000 });
-  await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
-  const errors: unknown[] = [];
-  let writing = true;
-  let partial = 0;
-  let reads = 0;
-  // Every transaction writes +i and -i: a reader that ever sees an odd count or a non-zero sum
-  // has seen half a transaction.
-  const readers = Array.from({ length: 4 }, async () => {
-    while (writing) {
-      const row = await pool.read((db) =>
-        db.get<{ n: number; s: number | null }>('SELECT count(*) AS n, sum(i) AS s FROM t'),
-      );
-      reads++;
-      if (!row || row.n % 2 !== 0 || (row.s ?? 0) !== 0) partial++;
-      await sleep(1);
-    }
-  });
-  await Promise.all(
-    Array.from({ length: 50 }, async (_, w) => {
-      for (let i = 1; i <= 200; i++) {
-        try {
-          await pool.transaction(async (tx) => {
-            await tx.run('INSERT INTO t (w, i) VALUES (?, ?)', [w, i]);
-            await sleep(0);
-            await tx.run('INSERT INTO t (w, i) VALUES (?, ?)', [w, -i]);
-          });
-        } catch (err) {
-          errors.push(err);
-        }
+for (const threads of [false, true]) {
+  test(`${threads ? 'worker threads' : 'inline'}: 50 workers run 200 awaiting write transactions each with zero errors and every row present`, async (t) => {
+    const tmp = tempDir();
+    const pool = createPool({ filename: tmp.file(), acquireTimeoutMs: 60_000, threads });
+    await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
+    const errors: unknown[] = [];
+    let writing = true;
+    let partial = 0;
+    let reads = 0;
+    // Every transaction writes +i and -i: a reader that ever sees an odd count or a non-zero sum
+    // has seen half a transaction.
+    const readers = Array.from({ length: 4 }, async () => {
+      while (writing) {
+        const row = await pool.read((db) =>
+          db.get<{ n: number; s: number | null }>('SELECT count(*) AS n, sum(i) AS s FROM t'),
+        );
+        reads++;
+        if (!row || row.n % 2 !== 0 || (row.s ?? 0) !== 0) partial++;
+        await sleep(1);
       }
-    }),
-  );
-  writing = false;
-  await Promise.all(readers);
-  t.deepEqual(errors, []);
-  t.deepEqual(await pool.read((db) => db.get('SELECT count(*) AS n, count(DISTINCT w) AS workers FROM t')), {
-    n: 50 * 200 * 2,
-    workers: 50,
+    });
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, w) => {
+        for (let i = 1; i <= 200; i++) {
+          try {
+            await pool.transaction(async (tx) => {
+              await tx.run('INSERT INTO t (w, i) VALUES (?, ?)', [w, i]);
+              await sleep(0);
+              await tx.run('INSERT INTO t (w, i) VALUES (?, ?)', [w, -i]);
+            });
+          } catch (err) {
+            errors.push(err);
+          }
+        }
+      }),
+    );
+    writing = false;
+    await Promise.all(readers);
+    t.deepEqual(errors, []);
+    t.deepEqual(
+      await pool.read((db) => db.get('SELECT count(*) AS n, count(DISTINCT w) AS workers FROM t')),
+      {
+        n: 50 * 200 * 2,
+        workers: 50,
+      },
+    );
+    t.is(partial, 0);
+    t.true(reads > 0);
+    await pool.close();
+    tmp.cleanup();
   });
-  t.is(partial, 0);
-  t.true(reads > 0);
-  await pool.close();
-  tmp.cleanup();
-});
+}
 
 test('4 processes, each with its own pool, write to one file with zero errors and nothing lost', async (t) => {
   const tmp = tempDir();
