@@ -202,8 +202,12 @@ export async function runAssess(
 ): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { db: { type: 'string' }, json: { type: 'boolean' } },
+    options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
+  if (values.help) {
+    out('usage: roas-pool assess --db <sqlite file> [--json]\n');
+    return 0;
+  }
   if (!values.db) {
     out('usage: roas-pool assess --db <sqlite file> [--json]\n');
     return 2;

@@ -37,7 +37,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`roas-pool: unknown command "${name}".\n\n${usage()}`);
     return 2;
   }
-  return (await entry.load())(rest);
+  try {
+    return await (
+      await entry.load()
+    )(rest);
+  } catch (err) {
+    // A bad flag is the user's typo, not a crash: one line, no stack.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(
+        `roas-pool ${name}: ${(err as Error).message}. Try \`roas-pool ${name} --help\`.\n`,
+      );
+      return 2;
+    }
+    throw err;
+  }
 }
 
 function invokedDirectly(): boolean {

@@ -219,13 +219,14 @@ export async function runMigrate(
       to: { type: 'string' },
       'batch-size': { type: 'string' },
       'drop-existing': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
-  if (!values.from || !values.to) {
-    out(
-      'usage: roas-pool migrate --from <sqlite file> --to <postgres url> [--batch-size 500] [--drop-existing]\n',
-    );
-    return 2;
+  const usage =
+    'usage: roas-pool migrate --from <sqlite file> --to <postgres url> [--batch-size 500] [--drop-existing]\n';
+  if (values.help || !values.from || !values.to) {
+    out(usage);
+    return values.help ? 0 : 2;
   }
   try {
     const result = await migrate({

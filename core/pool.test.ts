@@ -301,3 +301,15 @@ test('maxWaiting bounds the waiters of both lanes together', async (t) => {
   (await r).release();
   await done();
 });
+
+test('an acquire with an already-aborted signal is rejected even when a connection is free', async (t) => {
+  const { pool, done } = setup();
+  await pool.read((db) => db.get('SELECT 1'));
+  t.is(pool.stats().idle, 1);
+  const ac = new AbortController();
+  ac.abort();
+  const err = (await t.throwsAsync(pool.acquire({ signal: ac.signal }))) as PoolError;
+  t.is(err.code, 'ABORTED');
+  t.is(pool.stats().leased, 0);
+  await done();
+});

@@ -208,6 +208,12 @@ export class Pool implements LeaseHost {
   acquire(options?: AcquireOptions): Promise<Lease> {
     const mode = options?.mode ?? 'read';
     if (this.closing) return Promise.reject(new PoolError('POOL_CLOSED'));
+    const signal = options?.signal;
+    // Checked before the free list: a caller that already gave up gets no lease to leak.
+    if (signal?.aborted) {
+      this.counters.aborted++;
+      return Promise.reject(new PoolError('ABORTED', undefined, { cause: signal.reason }));
+    }
     const lane = mode === 'write' ? this.writeLane : this.readLane;
     if (lane.queue.size === 0) {
       const entry = lane.free.pop();
@@ -220,11 +226,6 @@ export class Pool implements LeaseHost {
         this.metrics.waited(1, now);
         return Promise.resolve(this.grant(entry, mode, now, performance.now()));
       }
-    }
-    const signal = options?.signal;
-    if (signal?.aborted) {
-      this.counters.aborted++;
-      return Promise.reject(new PoolError('ABORTED', undefined, { cause: signal.reason }));
     }
     if (this.waiting() >= this.options.maxWaiting) {
       this.counters.rejected++;
