@@ -34,29 +34,19 @@ export class DoubleReleaseCommand implements AsyncCommand<Model, Real> {
 }
 
 /** What a double release must not change: connections, leases, waiters, grants and releases. */
-function shape(s: PoolStats) {
-  const {
-    total,
-    leased,
-    idle,
-    waiting,
-    opening,
-    leasedRead,
-    leasedWrite,
-    acquired,
-    released,
-    doubleReleases,
-  } = s;
-  return {
-    total,
-    leased,
-    idle,
-    waiting,
-    opening,
-    leasedRead,
-    leasedWrite,
-    acquired,
-    released,
-    doubleReleases,
-  };
+const SHAPE = [
+  'total',
+  'leased',
+  'idle',
+  'waiting',
+  'opening',
+  'leasedRead',
+  'leasedWrite',
+  'acquired',
+  'released',
+  'doubleReleases',
+] as const;
+
+function shape(s: PoolStats): Pick<PoolStats, (typeof SHAPE)[number]> {
+  return Object.fromEntries(SHAPE.map((key) => [key, s[key]])) as Pick<PoolStats, (typeof SHAPE)[number]>;
 }
