@@ -236,6 +236,33 @@ if (unavailable) {
     t.true(row?.timestamp instanceof Date);
   });
 
+  test.serial('writes stats snapshots into the monitoring table through the pool', async (t) => {
+    const p = createPool({
+      driver: postgresDriver({ connectionString: db.url }),
+      statsTable: { intervalMs: 20, retentionMs: 60_000 },
+    });
+    pools.push(p);
+    await p.read((r) => r.get('SELECT 1'));
+    const count = async () =>
+      Number(
+        (await p.read((r) => r.get<{ n: string }>('SELECT count(*) AS n FROM connection_pool_stats')))?.n ??
+          0,
+      );
+    await until(async () => {
+      try {
+        return (await count()) >= 2;
+      } catch {
+        return false; // the table appears with the first snapshot
+      }
+    });
+    const row = await p.read((r) =>
+      r.get<Record<string, unknown>>('SELECT * FROM connection_pool_stats ORDER BY id DESC LIMIT 1'),
+    );
+    t.is(row?.max_connections, 20);
+    t.true(row?.timestamp instanceof Date);
+    t.is(p.stats().snapshotFailures, 0);
+  });
+
   test.serial('rejects acquire with CONNECTION_FAILED and the cause when nothing listens', async (t) => {
     const port = await freePort();
     const p = createPool({ driver: postgresDriver({ host: '127.0.0.1', port, user: 'postgres' }), max: 4 });

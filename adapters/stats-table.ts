@@ -4,6 +4,7 @@ import { isPoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
 import type { RunOptions } from '../core/pool.js';
 import type { PoolStats } from '../core/stats.js';
+import { POSTGRES_STATS_TABLE_SQL } from './pg-stats-table.js';
 
 /** The plan's monitoring table, exactly; created only if missing. */
 export const STATS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS connection_pool_stats (
@@ -15,9 +16,21 @@ export const STATS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS connection_pool_stats
     error_count INTEGER DEFAULT 0
 )`;
 
-const INSERT =
-  'INSERT INTO connection_pool_stats (timestamp, active_connections, max_connections, wait_time_ms, error_count) VALUES (?, ?, ?, ?, ?)';
-const PRUNE = 'DELETE FROM connection_pool_stats WHERE timestamp < ?';
+const COLUMNS = '(timestamp, active_connections, max_connections, wait_time_ms, error_count)';
+
+/** The writer's SQL in each dialect: the table, one row, and the retention delete. */
+const SQL = {
+  sqlite: {
+    ddl: STATS_TABLE_DDL,
+    insert: `INSERT INTO connection_pool_stats ${COLUMNS} VALUES (?, ?, ?, ?, ?)`,
+    prune: 'DELETE FROM connection_pool_stats WHERE timestamp < ?',
+  },
+  postgres: {
+    ddl: POSTGRES_STATS_TABLE_SQL,
+    insert: `INSERT INTO connection_pool_stats ${COLUMNS} VALUES ($1, $2, $3, $4, $5)`,
+    prune: 'DELETE FROM connection_pool_stats WHERE timestamp < $1',
+  },
+} as const;
 
 /** Rows kept in memory while writes fail or wait; the oldest go first past this. */
 const MAX_PENDING = 60;
@@ -38,9 +51,11 @@ export interface StatsTableWriterOptions {
   end$: Observable<unknown>;
   /** Told of every failed write; the writer never throws. */
   onFailure(error: unknown): void;
+  /** The pool's SQL dialect. Default `sqlite`. */
+  dialect?: 'sqlite' | 'postgres';
 }
 
-/** `at` (ms) in SQLite's CURRENT_TIMESTAMP format, UTC, so rows sort and prune by text. */
+/** `at` (ms) in SQLite's CURRENT_TIMESTAMP format, UTC, so rows sort and prune by text (PostgreSQL parses it as a TIMESTAMP). */
 export function sqliteTimestamp(at: number): string {
   return new Date(at).toISOString().slice(0, 19).replace('T', ' ');
 }
@@ -63,6 +78,7 @@ export function statsRow(s: PoolStats): [string, number, number, number, number]
  * ```
  */
 export function statsTableWriter(host: StatsTableHost, options: StatsTableWriterOptions): Subscription {
+  const sql = SQL[options.dialect ?? 'sqlite'];
   const pending: [string, number, number, number, number][] = [];
   let writing = false;
   const flush = (): void => {
@@ -75,9 +91,9 @@ export function statsTableWriter(host: StatsTableHost, options: StatsTableWriter
     host
       .transaction(
         async (tx) => {
-          await tx.exec(STATS_TABLE_DDL);
-          for (const row of batch) await tx.run(INSERT, row);
-          if (cutoff !== undefined) await tx.run(PRUNE, [cutoff]);
+          await tx.exec(sql.ddl);
+          for (const row of batch) await tx.run(sql.insert, row);
+          if (cutoff !== undefined) await tx.run(sql.prune, [cutoff]);
         },
         { timeoutMs: options.intervalMs },
       )

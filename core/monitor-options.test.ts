@@ -58,8 +58,4 @@ test('rejects bad monitoring options synchronously, naming the option', (t) => {
     message(() => createPool({ filename: 'x.db', inspect: true as never })),
     /"inspect" must be a function/,
   );
-  t.regex(
-    message(() => resolveMonitorOptions({ statsTable: true }, 'postgres')),
-    /"statsTable" writes the SQLite table/,
-  );
 });

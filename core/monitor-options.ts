@@ -104,10 +104,7 @@ function unknownKeys(name: string, value: object, known: readonly string[]): voi
 }
 
 /** Checks the monitoring options and fills in defaults; throws INVALID_OPTION on the first fault. */
-export function resolveMonitorOptions(
-  options: MonitorOptions,
-  dialect: 'sqlite' | 'postgres' = 'sqlite',
-): ResolvedMonitorOptions {
+export function resolveMonitorOptions(options: MonitorOptions): ResolvedMonitorOptions {
   const statsIntervalMs = num('statsIntervalMs', options.statsIntervalMs, 1000, 1, false) as number;
   const statsWindowMs = num('statsWindowMs', options.statsWindowMs, 60_000, 6, false) as number;
   const a = options.alerts ?? {};
@@ -133,12 +130,6 @@ export function resolveMonitorOptions(
       );
     }
     unknownKeys('statsTable', o, ['intervalMs', 'retentionMs']);
-    if (dialect !== 'sqlite') {
-      throw new PoolError(
-        'INVALID_OPTION',
-        'option "statsTable" writes the SQLite table of the plan; use it with SQLite',
-      );
-    }
     statsTable = {
       intervalMs: num('statsTable.intervalMs', o.intervalMs, 60_000, 1, false) as number,
       retentionMs: num('statsTable.retentionMs', o.retentionMs, 7 * 24 * 3600_000, 0, true),

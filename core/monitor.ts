@@ -24,7 +24,7 @@ export interface PoolMonitor {
  * ```
  */
 export function monitorPool(
-  host: StatsTableHost,
+  host: StatsTableHost & { readonly driver: { readonly dialect: 'sqlite' | 'postgres' } },
   o: ResolvedOptions,
   metrics: PoolMetrics,
   events: Observable<PoolLifecycleEvent>,
@@ -43,6 +43,7 @@ export function monitorPool(
     statsTableWriter(host, {
       ...o.statsTable,
       scheduler: o.scheduler,
+      dialect: host.driver.dialect,
       end$: ended$,
       onFailure: (error) => {
         metrics.snapshotFailures++;

@@ -220,7 +220,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     pragmas: options.pragmas ?? {},
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1),
     scheduler: options.scheduler ?? asyncScheduler,
-    ...resolveMonitorOptions(options, options.driver?.dialect),
+    ...resolveMonitorOptions(options),
     ...healthOptions(options),
   };
 }
