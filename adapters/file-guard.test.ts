@@ -18,8 +18,11 @@ test('many guards on one file share one poll, and each hears the file vanish', a
         guard.listen((cause) => resolve(cause.message));
       }),
   );
+  // The poll never keeps the process alive (a pool's own timers do): hold it open meanwhile.
+  const keepAlive = setInterval(() => undefined, 1000);
   rmSync(file);
   const messages = await Promise.all(heard);
+  clearInterval(keepAlive);
   t.true(messages.every((m) => /deleted, moved or replaced/.test(m)));
   for (const guard of guards) guard.close();
   await new Promise((resolve) => setImmediate(resolve));
