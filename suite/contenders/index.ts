@@ -1,5 +1,6 @@
 import type { Contender } from '../types.js';
 import { genericPoolContender } from './generic-pool.js';
+import { kyselyRoasPool, kyselySqlite } from './kysely.js';
 import { naive } from './naive.js';
 import { roasPool } from './roas-pool.js';
 import { tarn } from './tarn.js';
@@ -14,6 +15,8 @@ export const CONTENDERS: Readonly<Record<string, () => Contender>> = {
   tarn: () => tarn(),
   'generic-pool': () => genericPoolContender(),
   'roas-pool': () => roasPool(),
+  'kysely-sqlite': () => kyselySqlite(),
+  'kysely-roas-pool': () => kyselyRoasPool(),
 };
 
 /** The contenders of `roas-pool bench` when none are named. */
@@ -33,4 +36,4 @@ export function contenderByName(name: string): Contender {
   return make();
 }
 
-export { naive, tarn, genericPoolContender, roasPool };
+export { naive, tarn, genericPoolContender, roasPool, kyselySqlite, kyselyRoasPool };

@@ -6,7 +6,7 @@ import { Pool, type AcquireOptions } from '../../core/pool.js';
 import type { Contender } from '../types.js';
 
 /** A pool that times every acquire, its own `read`/`write`/`transaction` included. */
-class TimedPool extends Pool {
+export class TimedPool extends Pool {
   constructor(
     options: PoolOptions,
     private readonly recordWait: (ns: number, mode: 'read' | 'write') => void,
