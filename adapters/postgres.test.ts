@@ -4,6 +4,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { createPool, type Pool } from '../core/pool.js';
 import { isPoolError } from '../core/errors.js';
 import { freePort } from '../scripts/pg-server.js';
+import { awaitingTransactions } from '../test/workloads.js';
 import { postgresUnavailable, startPostgres, type TestDatabase } from '../test/pg-server.js';
 import {
   POSTGRES_STATS_TABLE_SQL,
@@ -89,39 +90,12 @@ if (unavailable) {
   test.serial('50 workers run awaiting transactions with zero errors and every row present', async (t) => {
     const p = pool({}, 20);
     await p.write((w) => w.exec('CREATE TABLE t (id serial PRIMARY KEY, w int, i int)'));
-    const errors: unknown[] = [];
-    let writing = true;
-    let partial = 0;
-    let reads = 0;
-    // Every transaction writes +i and -i: a reader that ever sees an odd count or a non-zero sum
-    // has seen half a transaction.
-    const readers = Array.from({ length: 4 }, async () => {
-      while (writing) {
-        const row = await p.read((r) =>
-          r.get<{ n: number; s: number | null }>('SELECT count(*) AS n, sum(i) AS s FROM t'),
-        );
-        reads++;
-        if (!row || row.n % 2 !== 0 || Number(row.s ?? 0) !== 0) partial++;
-        await tick();
-      }
+    const { errors, partial, reads } = await awaitingTransactions(p, {
+      workers: 50,
+      perWorker: 20,
+      insertSql: 'INSERT INTO t (w, i) VALUES ($1, $2)',
+      pause: tick,
     });
-    await Promise.all(
-      Array.from({ length: 50 }, async (_, w) => {
-        for (let i = 1; i <= 20; i++) {
-          try {
-            await p.transaction(async (tx) => {
-              await tx.run('INSERT INTO t (w, i) VALUES ($1, $2)', [w, i]);
-              await tick();
-              await tx.run('INSERT INTO t (w, i) VALUES ($1, $2)', [w, -i]);
-            });
-          } catch (err) {
-            errors.push(err);
-          }
-        }
-      }),
-    );
-    writing = false;
-    await Promise.all(readers);
     t.deepEqual(errors, []);
     t.deepEqual(await p.read((r) => r.get('SELECT count(*) AS n, count(DISTINCT w) AS workers FROM t')), {
       n: 50 * 20 * 2,

@@ -318,7 +318,7 @@ export class Pool implements LeaseHost {
     const summary = this.summary();
     let leasedWrite = 0;
     for (const entry of this.writeLane.entries) if (entry.inUse) leasedWrite++;
-    const connections = this.supervisor.getSnapshot().context.connections;
+    const { connections, min, max } = this.supervisor.getSnapshot().context;
     let broken = 0;
     for (const entry of this.byRef.values()) if (entry.broken) broken++;
     const opening =
@@ -333,8 +333,8 @@ export class Pool implements LeaseHost {
       leasedWrite: this.writeLane === this.readLane ? 0 : leasedWrite,
       waitingRead: this.readLane.queue.size,
       waitingWrite: this.writeLane === this.readLane ? 0 : this.writeLane.queue.size,
-      max: this.supervisor.getSnapshot().context.max,
-      min: this.supervisor.getSnapshot().context.min,
+      max,
+      min,
       state: this.closing ? 'closed' : 'open',
       ...this.counters,
       at: now,

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createPool } from '../index.js';
 import { tempDir } from './helpers.js';
+import { awaitingTransactions } from './workloads.js';
 
 const run = promisify(execFile);
 
@@ -13,39 +14,12 @@ for (const threads of [false, true]) {
     const tmp = tempDir();
     const pool = createPool({ filename: tmp.file(), acquireTimeoutMs: 60_000, threads });
     await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
-    const errors: unknown[] = [];
-    let writing = true;
-    let partial = 0;
-    let reads = 0;
-    // Every transaction writes +i and -i: a reader that ever sees an odd count or a non-zero sum
-    // has seen half a transaction.
-    const readers = Array.from({ length: 4 }, async () => {
-      while (writing) {
-        const row = await pool.read((db) =>
-          db.get<{ n: number; s: number | null }>('SELECT count(*) AS n, sum(i) AS s FROM t'),
-        );
-        reads++;
-        if (!row || row.n % 2 !== 0 || (row.s ?? 0) !== 0) partial++;
-        await sleep(1);
-      }
+    const { errors, partial, reads } = await awaitingTransactions(pool, {
+      workers: 50,
+      perWorker: 200,
+      insertSql: 'INSERT INTO t (w, i) VALUES (?, ?)',
+      pause: () => sleep(0),
     });
-    await Promise.all(
-      Array.from({ length: 50 }, async (_, w) => {
-        for (let i = 1; i <= 200; i++) {
-          try {
-            await pool.transaction(async (tx) => {
-              await tx.run('INSERT INTO t (w, i) VALUES (?, ?)', [w, i]);
-              await sleep(0);
-              await tx.run('INSERT INTO t (w, i) VALUES (?, ?)', [w, -i]);
-            });
-          } catch (err) {
-            errors.push(err);
-          }
-        }
-      }),
-    );
-    writing = false;
-    await Promise.all(readers);
     t.deepEqual(errors, []);
     t.deepEqual(
       await pool.read((db) => db.get('SELECT count(*) AS n, count(DISTINCT w) AS workers FROM t')),
