@@ -1,7 +1,16 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  openSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
@@ -45,18 +54,24 @@ function caught(err: unknown): PoolError {
   return err;
 }
 
-// Root ignores file modes, so as root the probe runs as user nobody, who may read the root-owned
-// file but not write it; as anyone else, modes bind the test's own user and the probe runs as it.
+// Root ignores file modes through its capabilities (CAP_DAC_OVERRIDE). As root, the database and
+// its folder are handed to user nobody and the probe runs as root with every capability dropped
+// (`setpriv`), so their "other" mode bits bind it; it still reads the checkout, wherever CI put it
+// (a folder nobody could not enter would stop a probe run as nobody). As anyone else, modes bind
+// the test's own user and the probe runs as it.
 const ROOT_USER = process.getuid?.() === 0;
-const MODES = ROOT_USER
-  ? { file: 0o644, readOnlyDir: 0o755, writableDir: 0o777 }
-  : { file: 0o444, readOnlyDir: 0o555, writableDir: 0o755 };
+const NOBODY = 65534;
+// The folder is writable for the probe: by "other" as root (nobody owns it), by its owner otherwise.
+const MODES = { file: 0o444, readOnlyDir: 0o555, writableDir: ROOT_USER ? 0o777 : 0o755 };
 
 function probe(file: string): Promise<Record<string, unknown>> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', fixture('read-only-probe.ts'), file], {
-    cwd: ROOT,
-    ...(ROOT_USER ? { uid: 65534, gid: 65534, env: { ...process.env, HOME: '/tmp' } } : {}),
-  }).then(({ stdout }) => JSON.parse(stdout) as Record<string, unknown>);
+  const node = [process.execPath, '--import', 'tsx', fixture('read-only-probe.ts'), file];
+  const [command, ...args] = ROOT_USER
+    ? ['setpriv', '--inh-caps=-all', '--bounding-set=-all', '--', ...node]
+    : node;
+  return promisify(execFile)(command as string, args, { cwd: ROOT }).then(
+    ({ stdout }) => JSON.parse(stdout) as Record<string, unknown>,
+  );
 }
 
 test('a read-only file: reads work, writes fail with DATABASE_READ_ONLY, a read-only folder fails fast', async (t) => {
@@ -64,6 +79,10 @@ test('a read-only file: reads work, writes fail with DATABASE_READ_ONLY, a read-
   const setup = createPool({ filename: tmp.file() });
   await setup.write((db) => db.exec(`${TABLE}; INSERT INTO t (w, i) VALUES (0, 0)`));
   await setup.close();
+  if (ROOT_USER) {
+    chownSync(tmp.file(), NOBODY, NOBODY);
+    chownSync(tmp.dir, NOBODY, NOBODY);
+  }
   chmodSync(tmp.file(), MODES.file);
   // A read-only folder too: SQLite cannot create the WAL's -shm file, so no connection opens.
   chmodSync(tmp.dir, MODES.readOnlyDir);
