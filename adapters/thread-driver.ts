@@ -78,9 +78,9 @@ export class ThreadConnection implements DriverConnection {
       this.die(err);
     });
     // An idle worker must not keep the process alive, any more than an inline connection would;
-    // it stays referenced while it opens and while requests are in flight.
+    // it stays referenced while it opens, while requests are in flight and once it is closing.
     void this.ready.then(
-      () => this.pending.size === 0 && worker.unref(),
+      () => this.pending.size === 0 && !this.closing && worker.unref(),
       () => {},
     );
   }
@@ -134,6 +134,8 @@ export class ThreadConnection implements DriverConnection {
 
   /** Stops the worker at once, as a crash would. */
   async terminate(): Promise<void> {
+    // Referenced until it has stopped: `await pool.close()` must not find an empty event loop.
+    this.worker.ref();
     await this.worker.terminate();
   }
 
@@ -189,7 +191,9 @@ export class ThreadConnection implements DriverConnection {
       if (error === undefined) waiter.resolve(restoreRows(waiter.op, values[i]));
       else waiter.reject(fromWire(error));
     }
-    if (this.pending.size === 0) this.worker.unref();
+    // A closing worker stays referenced until it exits: a reply that lands after close() began
+    // (a statement still in flight) must not let the process end under `await pool.close()`.
+    if (this.pending.size === 0 && !this.closing) this.worker.unref();
   }
 
   /** The worker is gone: fail what was in flight, say what became of the transaction, tell the pool. */
