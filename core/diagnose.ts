@@ -36,6 +36,10 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   POOL_EXHAUSTED: ['retry', 'rejects at once instead of queueing past maxWaiting'],
   ABORTED: ['caller', 'removes the waiter; no lease is left behind'],
   LEASE_RELEASED: ['usage-bug', 'refuses the statement; the connection already serves someone else'],
+  LEASE_REVOKED: [
+    'usage-bug',
+    'refuses every later statement before it reaches the connection, then rolls back the transaction left open',
+  ],
   DOUBLE_RELEASE: ['usage-bug', 'ignores the second release and counts it'],
   SQLITE_BUSY: [
     'restart-transaction',

@@ -8,6 +8,7 @@ export type PoolErrorCode =
   | 'POOL_EXHAUSTED'
   | 'ABORTED'
   | 'LEASE_RELEASED'
+  | 'LEASE_REVOKED'
   | 'DOUBLE_RELEASE'
   | 'SQLITE_BUSY'
   | 'READ_ONLY_LEASE'
@@ -52,6 +53,12 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
   LEASE_RELEASED: {
     diagnosis: 'the lease was used after release()',
     remedy: 'finish every statement before release(), or use pool.read()/pool.write() which release for you',
+  },
+  LEASE_REVOKED: {
+    diagnosis:
+      'the pool took the connection back from this lease (close() stopped waiting after closeTimeoutMs, or the connection failed) and rolled back the transaction it had open',
+    remedy:
+      'retry the work on a new lease, as nothing of that transaction was committed; at shutdown, release leases before close() or raise closeTimeoutMs',
   },
   DOUBLE_RELEASE: {
     diagnosis: 'release() was called twice on the same lease',

@@ -16,15 +16,26 @@ export interface LeaseHost {
   onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown>;
 }
 
+/** Why the pool took a connection back from its holder, and what caused it. Internal. */
+export interface Revocation {
+  readonly detail: string;
+  readonly cause?: Error;
+}
+
 /** The part of a pool entry a lease touches. Internal. */
 export interface LeasedConnection {
   readonly conn: DriverConnection;
+  /**
+   * Set once the pool has taken the connection back from its holder. The entry is never lent
+   * again, so every lease on it is refused from then on, before anything reaches the connection.
+   */
+  readonly revoked: Revocation | undefined;
 }
 
 /**
  * A connection lent to one holder until `release()`. Statements are async and take positional
  * (`?`) or named (`@name`) parameters. Use after release, or a second release, throws a
- * PoolError at once.
+ * PoolError at once; so does any use after the pool revoked the lease (LEASE_REVOKED).
  *
  * @example
  * ```ts
@@ -51,6 +62,15 @@ export class Lease {
   /** True once `release()` has been called. */
   get released(): boolean {
     return this.#released;
+  }
+
+  /**
+   * True once the pool took the connection back while this lease held it: `close()` stopped waiting
+   * after `closeTimeoutMs`, or the connection failed. Every later call throws LEASE_REVOKED, and
+   * the transaction the lease had open is rolled back, never committed.
+   */
+  get revoked(): boolean {
+    return this.entry.revoked !== undefined;
   }
 
   /** True while a transaction is open on the leased connection. */
@@ -150,6 +170,8 @@ export class Lease {
 
   private assertLive(): void {
     if (this.#released) throw new PoolError('LEASE_RELEASED');
+    const revoked = this.entry.revoked;
+    if (revoked !== undefined) throw new PoolError('LEASE_REVOKED', revoked.detail, { cause: revoked.cause });
   }
 
   private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {

@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { ConnectionRole, DriverConnection } from '../adapters/driver.js';
 import type { ConnectionRef } from '../machines/pool.machine.js';
 import type { AcquireQueue } from '../streams/acquire-queue.js';
-import type { Lease, LeaseMode } from './lease.js';
+import type { Lease, LeaseMode, Revocation } from './lease.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
@@ -27,6 +27,8 @@ export interface Entry {
   settled: boolean;
   /** A fatal error seen while leased: the connection is failed and replaced on release. */
   broken: Error | undefined;
+  /** Taken back from its holder (see `Lease.revoked`): never lent again. */
+  revoked: Revocation | undefined;
   /** `performance.now()` at the current grant, for the lease-hold histogram. */
   heldSince: number;
   /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */

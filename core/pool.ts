@@ -270,7 +270,8 @@ export class Pool implements LeaseHost {
         try {
           result = await fn(tx);
         } catch (err) {
-          if (!tx.released && tx.inTransaction) await tx.exec('ROLLBACK');
+          // A revoked lease is refused; the pool rolls its transaction back itself.
+          if (!tx.released && !tx.revoked && tx.inTransaction) await tx.exec('ROLLBACK');
           throw err;
         }
         await tx.exec('COMMIT');
@@ -403,7 +404,12 @@ export class Pool implements LeaseHost {
     this.events.complete();
   }
 
-  /** Waits for the holders, up to `ms`; then rolls back the transactions they left open. */
+  /**
+   * Waits for the holders, up to `ms`. Then takes their connections back: every lease still held
+   * is revoked first, so its holder's next statement (or COMMIT) is refused before it reaches the
+   * connection, and only then is the transaction it left open rolled back. Rolling back while the
+   * holder could still send would let its next INSERT run, and commit, in autocommit.
+   */
   private async drainFor(ms: number): Promise<void> {
     let timer: Subscription | undefined;
     await new Promise<void>((resolve) => {
@@ -411,11 +417,23 @@ export class Pool implements LeaseHost {
       timer = this.options.scheduler.schedule(() => resolve(), ms);
     });
     timer?.unsubscribe();
+    const taken: Entry[] = [];
     for (const lane of this.lanes()) {
       for (const entry of lane.entries) {
-        if (entry.inUse && entry.conn.inTransaction) await entry.conn.exec('ROLLBACK').catch(() => undefined);
+        if (!entry.inUse || entry.revoked) continue;
+        entry.revoked = {
+          detail: `pool.close() stopped waiting for this lease after closeTimeoutMs (${ms} ms)`,
+        };
+        taken.push(entry);
       }
     }
+    for (const entry of taken)
+      if (!entry.broken) await this.rollbackIfOpen(entry.conn).catch(() => undefined);
+  }
+
+  /** Rolls back the transaction open on `conn`, if any; only the pool calls it, once no holder can send. */
+  private async rollbackIfOpen(conn: DriverConnection): Promise<void> {
+    if (conn.inTransaction) await conn.exec('ROLLBACK');
   }
 
   /** Best effort, as the pool is closing: a vanished or corrupt file must not stop the close. */
@@ -464,6 +482,8 @@ export class Pool implements LeaseHost {
     const t = performance.now();
     this.metrics.held((t - entry.heldSince) * 1e6);
     if (entry.broken) return this.fail(entry, entry.broken);
+    // Taken back by close(), which rolls it back and closes it: never handed on.
+    if (entry.revoked) return;
     if (entry.conn.inTransaction) {
       // The holder left a transaction open: roll it back before anyone else sees the connection.
       entry.conn.exec('ROLLBACK').then(
@@ -558,6 +578,7 @@ export class Pool implements LeaseHost {
       inUse: false,
       settled: true,
       broken: undefined,
+      revoked: undefined,
       idleSince: this.options.scheduler.now(),
       expired: false,
       expiry: undefined,

@@ -39,6 +39,9 @@ export async function handleStatementError(
     });
   if (kind === 'fatal') {
     entry.broken = err instanceof Error ? err : new Error(String(err));
+    // SQLite may have rolled the transaction back on its own (IOERR, FULL, CORRUPT): a later
+    // statement of the holder's would run in autocommit, so none reaches the connection.
+    entry.revoked ??= { detail: `the connection failed: ${entry.broken.message}`, cause: entry.broken };
     ctx.connectionBroke(entry.broken);
     throw new PoolError('CONNECTION_LOST', `the connection failed: ${entry.broken.message}`, { cause: err });
   }

@@ -1,7 +1,9 @@
 import test from 'ava';
+import Database from 'better-sqlite3';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createPool, PoolError } from '../index.js';
 import { tempDir } from './helpers.js';
 
 // Faults a careless caller or a shutdown can cause, run for real: real SQLite files, real worker
@@ -11,7 +13,7 @@ import { tempDir } from './helpers.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
-test('await pool.close() on worker threads keeps the process alive until it resolves', async (t) => {
+test.serial('await pool.close() on worker threads keeps the process alive until it resolves', async (t) => {
   const tmp = tempDir();
   const run = promisify(execFile);
   const { stdout } = await run(
@@ -27,3 +29,82 @@ test('await pool.close() on worker threads keeps the process alive until it reso
   t.is(stdout, 'after close\n');
   tmp.cleanup();
 });
+
+/** Long enough (tens of ms in a worker) that close() gives up waiting while it runs. */
+const SLOW =
+  'WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 300000) SELECT sum(k) AS s FROM n';
+const TABLE = 'CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT)';
+
+/** Rows in `file`, counted through a connection of its own, as another process would. */
+function present(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+function codeOf(err: unknown): string {
+  return err instanceof PoolError ? err.code : `${(err as Error).name}: ${(err as Error).message}`;
+}
+
+/**
+ * One `pool.transaction()` whose holder outlives `closeTimeoutMs`: it inserts a row, then close()
+ * starts and gives up waiting while the holder is still busy (a slow query in the worker, or a
+ * timer inline); then the holder carries on, with one more INSERT or straight to COMMIT.
+ */
+async function holderOutlivesClose(
+  threads: boolean,
+  next: 'statement' | 'commit',
+): Promise<{ acknowledged: number; present: number; error: string }> {
+  const tmp = tempDir();
+  const pool = createPool({ filename: tmp.file(), threads, closeTimeoutMs: 1, acquireTimeoutMs: 120_000 });
+  await pool.write((db) => db.exec(TABLE));
+  let acknowledged = 0;
+  let closing: Promise<void> | undefined;
+  const error = await pool
+    .transaction(async (tx) => {
+      await tx.run('INSERT INTO t (tag) VALUES (?)', ['first']);
+      // Inline, the slow query would block the close timer: a timer, armed after close's, keeps
+      // the holder busy instead.
+      const slow = threads ? tx.get(SLOW) : undefined;
+      closing = pool.close();
+      await (slow ?? new Promise<void>((resolve) => setTimeout(resolve, 30)));
+      if (next === 'statement') await tx.run('INSERT INTO t (tag) VALUES (?)', ['second']);
+    })
+    .then(() => {
+      acknowledged += next === 'statement' ? 2 : 1;
+      return 'committed';
+    }, codeOf);
+  await closing;
+  const rows = present(tmp.file());
+  tmp.cleanup();
+  return { acknowledged, present: rows, error };
+}
+
+for (const threads of [false, true]) {
+  const mode = threads ? 'threads' : 'inline';
+  for (const next of ['statement', 'commit'] as const) {
+    test.serial(
+      `${mode}: a holder past closeTimeoutMs is refused with LEASE_REVOKED at its next ${next}, and nothing of its transaction commits`,
+      async (t) => {
+        const runs = 10;
+        let acknowledged = 0;
+        let rows = 0;
+        const errors = new Map<string, number>();
+        for (let i = 0; i < runs; i++) {
+          const r = await holderOutlivesClose(threads, next);
+          acknowledged += r.acknowledged;
+          rows += r.present;
+          errors.set(r.error, (errors.get(r.error) ?? 0) + 1);
+        }
+        t.log(
+          `${runs} runs: ${acknowledged} rows acknowledged, ${rows} present; outcomes ${JSON.stringify([...errors])}`,
+        );
+        t.is(rows, acknowledged, 'rows present = rows acknowledged');
+        t.deepEqual([...errors], [['LEASE_REVOKED', runs]]);
+      },
+    );
+  }
+}

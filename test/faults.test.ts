@@ -177,6 +177,21 @@ test('a corrupt table page fails the connection with CONNECTION_LOST and the poo
     t.is(pool.stats().failed, attempt);
     t.is(pool.stats().created, attempt);
   }
+  // A holder that carries on after the failure is refused before anything reaches the connection:
+  // SQLite may have rolled its transaction back, and the next write would run in autocommit.
+  const lease = await pool.acquire({ mode: 'write' });
+  await lease.exec('BEGIN IMMEDIATE');
+  t.is(caught(await lease.get('SELECT sum(i) FROM t').catch((e: unknown) => e)).code, 'CONNECTION_LOST');
+  t.true(lease.revoked);
+  t.throws(() => lease.run('INSERT INTO t (w, i) VALUES (1, 1)'), {
+    instanceOf: PoolError,
+    message: /^LEASE_REVOKED/,
+  });
+  t.throws(() => lease.inTransaction, {
+    instanceOf: PoolError,
+    message: /LEASE_REVOKED: the connection failed/,
+  });
+  lease.release();
   await pool.close();
   tmp.cleanup();
 });
