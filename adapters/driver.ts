@@ -53,6 +53,13 @@ export interface DriverConnection {
   exec(sql: string): Promise<void>;
   /** True while a transaction is open on this connection. */
   readonly inTransaction: boolean;
+  /**
+   * Optional, for drivers that answer statements later than they are sent (worker threads): a
+   * promise that resolves once every statement sent so far is answered, so that `inTransaction`
+   * is the connection's own state again; `undefined` when nothing is in flight. The pool waits on
+   * it before deciding whether a returned connection needs a ROLLBACK. Never rejects.
+   */
+  answered?(): Promise<void> | undefined;
   /** Whether `sql` only reads; used by the bot facade to pick a lane. */
   isReadonly(sql: string): Promise<boolean>;
   /**

@@ -52,6 +52,8 @@ export class ThreadConnection implements DriverConnection {
   /** Set once the worker is gone: the detail every later call is rejected with. */
   private lost: { detail: string; cause: Error } | undefined;
   private readonly lostListeners: ((cause: Error) => void)[] = [];
+  /** Resolved once nothing is in flight; see {@link answered}. */
+  private idleWaiters: (() => void)[] = [];
   private readonly exited: Promise<void>;
 
   /** @internal Use {@link threadDriver}. */
@@ -88,6 +90,15 @@ export class ThreadConnection implements DriverConnection {
   /** True while a transaction is open, as of the latest reply from the worker. */
   get inTransaction(): boolean {
     return this.inTx;
+  }
+
+  /**
+   * Resolves once every request sent so far is answered: `inTransaction` mirrors the worker's
+   * last reply, so only then is it the connection's own state. `undefined` when none is in flight.
+   */
+  answered(): Promise<void> | undefined {
+    if (this.pending.size === 0) return undefined;
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   run(sql: string, params?: Params): Promise<RunResult> {
@@ -193,7 +204,16 @@ export class ThreadConnection implements DriverConnection {
     }
     // A closing worker stays referenced until it exits: a reply that lands after close() began
     // (a statement still in flight) must not let the process end under `await pool.close()`.
-    if (this.pending.size === 0 && !this.closing) this.worker.unref();
+    if (this.pending.size === 0) {
+      if (!this.closing) this.worker.unref();
+      this.wakeIdle();
+    }
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** The worker is gone: fail what was in flight, say what became of the transaction, tell the pool. */
@@ -208,6 +228,7 @@ export class ThreadConnection implements DriverConnection {
     const waiters = [...this.pending.values()];
     this.pending.clear();
     for (const waiter of waiters) waiter.reject(lostError(this.lost));
+    this.wakeIdle();
     if (this.closing) return;
     for (const listener of this.lostListeners) listener(lostCause(this.lost));
   }

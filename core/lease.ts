@@ -145,7 +145,11 @@ export class Lease {
     const conn = this.entry.conn;
     const attempt = (): Promise<unknown> =>
       conn.getMany ? conn.getMany(sql, paramsList) : Promise.all(paramsList.map((p) => conn.get(sql, p)));
-    return attempt().catch((err: unknown) => this.host.onError(this, err, attempt)) as Promise<
+    const again = (): Promise<unknown> => {
+      this.assertHeld();
+      return attempt();
+    };
+    return attempt().catch((err: unknown) => this.host.onError(this, err, again)) as Promise<
       (T | undefined)[]
     >;
   }
@@ -174,20 +178,36 @@ export class Lease {
     if (revoked !== undefined) throw new PoolError('LEASE_REVOKED', revoked.detail, { cause: revoked.cause });
   }
 
+  /**
+   * Before a busy statement's next attempt: the holder may have released the lease (or the pool
+   * revoked it) while the statement waited, and the connection may already serve someone else,
+   * inside their transaction. The statement has not run; it must not run there.
+   */
+  private assertHeld(): void {
+    if (this.#released)
+      throw new PoolError(
+        'LEASE_RELEASED',
+        'the lease was released while this statement waited out SQLITE_BUSY; the statement never ran',
+      );
+    this.assertLive();
+  }
+
   private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     this.assertLive();
+    const again = (): Promise<unknown> => {
+      this.assertHeld();
+      return this.invoke(kind, sql, params);
+    };
     const sync = this.entry.conn.sync;
     if (sync !== undefined && (kind === 'get' || kind === 'all' || kind === 'run')) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {
         return Promise.resolve(sync[kind](sql, params));
       } catch (err) {
-        return this.host.onError(this, err, () => this.invoke(kind, sql, params));
+        return this.host.onError(this, err, again);
       }
     }
-    return this.invoke(kind, sql, params).catch((err: unknown) =>
-      this.host.onError(this, err, () => this.invoke(kind, sql, params)),
-    );
+    return this.invoke(kind, sql, params).catch((err: unknown) => this.host.onError(this, err, again));
   }
 
   private invoke(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {

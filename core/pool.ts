@@ -431,8 +431,12 @@ export class Pool implements LeaseHost {
       if (!entry.broken) await this.rollbackIfOpen(entry.conn).catch(() => undefined);
   }
 
-  /** Rolls back the transaction open on `conn`, if any; only the pool calls it, once no holder can send. */
+  /**
+   * Rolls back the transaction open on `conn`, if any, as the connection itself sees it once the
+   * statements already sent are answered. Only the pool calls it, once no holder can send.
+   */
   private async rollbackIfOpen(conn: DriverConnection): Promise<void> {
+    await conn.answered?.();
     if (conn.inTransaction) await conn.exec('ROLLBACK');
   }
 
@@ -481,12 +485,26 @@ export class Pool implements LeaseHost {
     if (this.wal && entry.lane === this.writeLane) this.wal.wrote();
     const t = performance.now();
     this.metrics.held((t - entry.heldSince) * 1e6);
+    this.reclaim(entry, t);
+  }
+
+  /** Makes a returned connection clean (no transaction, nothing in flight), then hands it on. */
+  private reclaim(entry: Entry, t: number): void {
     if (entry.broken) return this.fail(entry, entry.broken);
     // Taken back by close(), which rolls it back and closes it: never handed on.
     if (entry.revoked) return;
-    if (entry.conn.inTransaction) {
+    const conn = entry.conn;
+    // Statements the holder sent without awaiting are still in the worker, and `inTransaction`
+    // is only its last reply: decide once they are answered, or the next holder's writes could
+    // run inside (and be rolled back with) a transaction they opened.
+    const answered = conn.answered?.();
+    if (answered !== undefined) {
+      void answered.then(() => this.reclaim(entry, performance.now()));
+      return;
+    }
+    if (conn.inTransaction) {
       // The holder left a transaction open: roll it back before anyone else sees the connection.
-      entry.conn.exec('ROLLBACK').then(
+      conn.exec('ROLLBACK').then(
         () => this.handOff(entry, performance.now()),
         (err: unknown) => this.fail(entry, err instanceof Error ? err : new Error(String(err))),
       );

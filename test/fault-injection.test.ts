@@ -108,3 +108,94 @@ for (const threads of [false, true]) {
     );
   }
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+for (const threads of [false, true]) {
+  const mode = threads ? 'threads' : 'inline';
+
+  test.serial(
+    `${mode}: a caller that releases without awaiting its statements never costs the next caller an acknowledged write`,
+    async (t) => {
+      const tmp = tempDir();
+      const pool = createPool({ filename: tmp.file(), threads, acquireTimeoutMs: 120_000 });
+      await pool.write((db) => db.exec(TABLE));
+      const runs = 10;
+      let acknowledged = 0;
+      for (let i = 0; i < runs; i++) {
+        // Careless: opens a transaction, writes, and releases without awaiting any of it.
+        const careless = await pool.acquire({ mode: 'write' });
+        const unawaited = [
+          careless.exec('BEGIN IMMEDIATE'),
+          careless.run('INSERT INTO t (tag) VALUES (?)', ['careless']),
+        ];
+        careless.release();
+        // Careful: the next holder of the write lane, in autocommit.
+        await pool.write((db) => db.run('INSERT INTO t (tag) VALUES (?)', ['careful']));
+        acknowledged++;
+        await Promise.allSettled(unawaited);
+      }
+      await pool.close();
+      const db = new Database(tmp.file(), { readonly: true });
+      const rows = db.prepare('SELECT tag, count(*) AS n FROM t GROUP BY tag').all();
+      db.close();
+      t.log(`${runs} runs: ${acknowledged} careful writes acknowledged; present ${JSON.stringify(rows)}`);
+      t.deepEqual(
+        rows,
+        [{ tag: 'careful', n: acknowledged }],
+        'every acknowledged write, and nothing uncommitted',
+      );
+      tmp.cleanup();
+    },
+  );
+
+  test.serial(
+    `${mode}: a statement waiting out SQLITE_BUSY when its holder releases never runs inside the next holder's transaction`,
+    async (t) => {
+      const tmp = tempDir();
+      const pool = createPool({
+        filename: tmp.file(),
+        threads,
+        acquireTimeoutMs: 120_000,
+        busyTimeoutMs: 10_000,
+      });
+      await pool.write((db) => db.exec(TABLE));
+      // Another process's connection, as far as SQLite can tell: it holds the write lock.
+      const other = new Database(tmp.file());
+      const runs = 5;
+      let acknowledged = 0;
+      const outcomes = new Map<string, number>();
+      for (let i = 0; i < runs; i++) {
+        other.exec('BEGIN IMMEDIATE');
+        const careless = await pool.acquire({ mode: 'write' });
+        // SQLITE_BUSY: the pool waits and retries it; the holder releases without awaiting it.
+        const waiting = careless.run('INSERT INTO t (tag) VALUES (?)', ['careless']).then(() => {
+          acknowledged++;
+          return 'acknowledged';
+        }, codeOf);
+        await sleep(30);
+        careless.release();
+        const next = await pool.acquire({ mode: 'write' });
+        await sleep(30);
+        // The lock frees and the next holder takes it in the same turn: its transaction is open
+        // when the careless statement's next retry comes due. Then it changes its mind.
+        other.exec('COMMIT');
+        await next.exec('BEGIN IMMEDIATE');
+        await next.run('INSERT INTO t (tag) VALUES (?)', ['rolled back']);
+        await sleep(250);
+        await next.exec('ROLLBACK');
+        next.release();
+        const outcome = await waiting;
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+      await pool.close();
+      other.close();
+      const rows = present(tmp.file());
+      t.log(
+        `${runs} runs: ${acknowledged} careless writes acknowledged, ${rows} present; outcomes ${JSON.stringify([...outcomes])}`,
+      );
+      t.is(rows, acknowledged, 'rows present = rows acknowledged');
+      tmp.cleanup();
+    },
+  );
+}
