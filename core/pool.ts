@@ -421,14 +421,17 @@ export class Pool implements LeaseHost {
     for (const lane of this.lanes()) {
       for (const entry of lane.entries) {
         if (!entry.inUse || entry.revoked) continue;
-        entry.revoked = {
-          detail: `pool.close() stopped waiting for this lease after closeTimeoutMs (${ms} ms)`,
-        };
+        this.revoke(entry, `pool.close() stopped waiting for this lease after closeTimeoutMs (${ms} ms)`);
         taken.push(entry);
       }
     }
     for (const entry of taken)
       if (!entry.broken) await this.rollbackIfOpen(entry.conn).catch(() => undefined);
+  }
+
+  /** Takes `entry` back from its holder: every later call on the lease is refused. */
+  protected revoke(entry: Entry, detail: string): void {
+    entry.revoked = { detail };
   }
 
   /**
@@ -489,7 +492,7 @@ export class Pool implements LeaseHost {
   }
 
   /** Makes a returned connection clean (no transaction, nothing in flight), then hands it on. */
-  private reclaim(entry: Entry, t: number): void {
+  protected reclaim(entry: Entry, t: number): void {
     if (entry.broken) return this.fail(entry, entry.broken);
     // Taken back by close(), which rolls it back and closes it: never handed on.
     if (entry.revoked) return;

@@ -5,10 +5,18 @@ import {
   CloseForgetsWaitersPool,
   DeafAbortPool,
   ForgetfulTimeoutPool,
+  RollbackWithoutRevokePool,
+  StaleMirrorPool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
 import { poolModelProperty } from './pool-model.js';
-import { abortRacingGrant, closeRacingAcquire, releaseRacingTimeout } from './races.js';
+import {
+  abortRacingGrant,
+  closeDuringTransaction,
+  closeRacingAcquire,
+  releaseRacingTimeout,
+  releaseWithoutAwait,
+} from './races.js';
 
 // The properties can fail: each deliberately broken pool must be caught, by the invariant aimed at
 // its bug, within a fixed seed's runs.
@@ -43,6 +51,16 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'close racing acquire',
     async () => (await fc.check(closeRacingAcquire('memory', CloseForgetsWaitersPool), raceRuns)) as never,
     ['settles-once', 'close'],
+  ],
+  [
+    'close during an open transaction',
+    async () => (await fc.check(closeDuringTransaction(RollbackWithoutRevokePool), raceRuns)) as never,
+    ['all-or-nothing'],
+  ],
+  [
+    'release without awaiting',
+    async () => (await fc.check(releaseWithoutAwait(StaleMirrorPool), raceRuns)) as never,
+    ['acknowledged-kept'],
   ],
 ];
 

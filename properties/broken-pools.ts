@@ -121,6 +121,25 @@ export class LifoPool extends InspectablePool {
   }
 }
 
+/**
+ * A close that rolls back without revoking: past closeTimeoutMs it rolls the holder's transaction
+ * back while the lease still works, so the holder's next INSERT runs, and commits, in autocommit.
+ */
+export class RollbackWithoutRevokePool extends InspectablePool {
+  protected override revoke(): void {}
+}
+
+/**
+ * A release that trusts a stale mirror: it decides on ROLLBACK from `inTransaction` as of the last
+ * answered statement, and hands the connection on while the holder's BEGIN is still in flight.
+ */
+export class StaleMirrorPool extends InspectablePool {
+  protected override reclaim(entry: Entry, t: number): void {
+    if (!entry.broken && !entry.revoked && !entry.conn.inTransaction) return this.handOff(entry, t);
+    super.reclaim(entry, t);
+  }
+}
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {

@@ -29,6 +29,17 @@ export interface MemoryDriverLog {
   closed: number;
   /** Statements run on a connection after it was closed: a pool bug. */
   useAfterClose: number;
+  /** INSERTs made durable: in autocommit, or by their transaction's COMMIT. */
+  committed: number;
+}
+
+/** How the fake answers; see {@link memoryDriver}. */
+export interface MemoryDriverOptions {
+  /**
+   * Like the worker-thread driver: `inTransaction` is the state as of the last answered statement
+   * (a stale mirror while statements are in flight), and `answered()` waits for them.
+   */
+  answerLater?: boolean;
 }
 
 /** A memory driver with its fault switches and its log. */
@@ -48,13 +59,29 @@ class FatalError extends Error {
 
 class MemoryConnection implements DriverConnection {
   readonly raw = undefined;
-  inTransaction = false;
   closed = false;
+  /** The connection's own state, changed as each statement runs (at once, in call order). */
+  private tx = false;
+  /** What the pool is told under `answerLater`: the state after the last answered statement. */
+  private mirror = false;
+  private uncommitted = 0;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+  readonly answered: (() => Promise<void> | undefined) | undefined;
   constructor(
     readonly id: number,
     private readonly driver: MemoryDriver,
     private readonly schedule: Schedule,
-  ) {}
+    private readonly answerLater: boolean,
+  ) {
+    this.answered = answerLater
+      ? () => (this.inFlight === 0 ? undefined : new Promise((resolve) => this.idle.push(resolve)))
+      : undefined;
+  }
+
+  get inTransaction(): boolean {
+    return this.answerLater ? this.mirror : this.tx;
+  }
 
   private statement<T>(sql: string, value: T): Promise<T> {
     if (this.closed) {
@@ -64,9 +91,29 @@ class MemoryConnection implements DriverConnection {
     if (sql === FATAL_SQL)
       return failLater(this.schedule, new FatalError('disk I/O error'), `fatal#${this.id}`);
     const upper = sql.trim().toUpperCase();
-    if (upper.startsWith('BEGIN')) this.inTransaction = true;
-    if (upper === 'COMMIT' || upper === 'ROLLBACK') this.inTransaction = false;
-    return this.schedule(Promise.resolve(value), `sql#${this.id}`);
+    if (upper === 'COMMIT' && !this.tx)
+      return failLater(
+        this.schedule,
+        new Error('cannot commit - no transaction is active'),
+        `sql#${this.id}`,
+      );
+    if (upper.startsWith('BEGIN')) this.tx = true;
+    if (upper.startsWith('INSERT')) {
+      if (this.tx) this.uncommitted++;
+      else this.driver.log.committed++;
+    }
+    if (upper === 'COMMIT') this.driver.log.committed += this.uncommitted;
+    if (upper === 'COMMIT' || upper === 'ROLLBACK') {
+      this.tx = false;
+      this.uncommitted = 0;
+    }
+    const after = this.tx;
+    this.inFlight++;
+    return this.schedule(Promise.resolve(value), `sql#${this.id}`).then((v) => {
+      this.mirror = --this.inFlight === 0 ? this.tx : after;
+      if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
+      return v;
+    });
   }
 
   run(sql: string): Promise<RunResult> {
@@ -91,6 +138,8 @@ class MemoryConnection implements DriverConnection {
   close(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      // A connection closed inside a transaction rolls it back.
+      this.uncommitted = 0;
       this.driver.log.closed++;
     }
     return this.schedule(Promise.resolve(), `close#${this.id}`);
@@ -106,7 +155,10 @@ class MemoryConnection implements DriverConnection {
  * driver.faults.failOpens = 1; // the next open rejects
  * ```
  */
-export function memoryDriver(schedule: Schedule = (task) => task): MemoryDriver {
+export function memoryDriver(
+  schedule: Schedule = (task) => task,
+  options: MemoryDriverOptions = {},
+): MemoryDriver {
   let ids = 0;
   const driver: MemoryDriver = {
     name: 'memory (fake)',
@@ -114,7 +166,7 @@ export function memoryDriver(schedule: Schedule = (task) => task): MemoryDriver 
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
     faults: { failOpens: 0, alwaysFail: false },
-    log: { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0 },
+    log: { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0, committed: 0 },
     classify(err: unknown): ErrorClass {
       return err instanceof FatalError ? 'fatal' : 'statement';
     },
@@ -125,7 +177,7 @@ export function memoryDriver(schedule: Schedule = (task) => task): MemoryDriver 
         if (driver.faults.failOpens > 0) driver.faults.failOpens--;
         return failLater(schedule, new Error(`memory: cannot open ${role} #${id}`), `open#${id}`);
       }
-      const conn = new MemoryConnection(id, driver, schedule);
+      const conn = new MemoryConnection(id, driver, schedule, options.answerLater ?? false);
       // Counted when the open settles, so a connection still opening is not "open".
       return schedule(Promise.resolve(conn), `open#${id}`).then((c) => {
         driver.log.opened++;

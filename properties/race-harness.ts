@@ -47,15 +47,20 @@ export interface Race {
 export function raceOn(
   kind: DriverKind,
   s: Scheduler,
-  options: { max: number; poolClass?: PoolClass },
+  options: { max: number; poolClass?: PoolClass; closeTimeoutMs?: number; answerLater?: boolean },
 ): Race {
   const schedule = <T>(task: Promise<T>, label: string) => s.schedule(task, label);
   const tmp = kind === 'sqlite' ? tempDir('roas-pool-race-') : undefined;
-  const memory = tmp ? undefined : memoryDriver(schedule);
+  const memory = tmp ? undefined : memoryDriver(schedule, { answerLater: options.answerLater });
   const driver = memory ?? scheduledDriver(sqliteDriver({ filename: tmp?.file() ?? '' }), schedule);
   const clock = new VirtualClock();
   const PoolCtor = options.poolClass ?? InspectablePool;
-  const pool = new PoolCtor({ driver, max: options.max, scheduler: clock.scheduler });
+  const pool = new PoolCtor({
+    driver,
+    max: options.max,
+    scheduler: clock.scheduler,
+    ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
+  });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 50; i++) {
       await s.waitIdle();

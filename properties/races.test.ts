@@ -3,10 +3,12 @@ import fc from 'fast-check';
 import { SEED } from './seed.js';
 import {
   abortRacingGrant,
+  closeDuringTransaction,
   closeRacingAcquire,
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
+  releaseWithoutAwait,
 } from './races.js';
 
 const memory = { seed: SEED, numRuns: 300 };
@@ -37,5 +39,15 @@ test('a connection failure racing the handoff still serves the waiter', async (t
 
 test('a factory that always fails rejects every acquire and does not spin', async (t) => {
   await fc.assert(factoryAlwaysFails(), memory);
+  t.pass();
+});
+
+test('close during an open transaction commits it whole or not at all', async (t) => {
+  await fc.assert(closeDuringTransaction(), memory);
+  t.pass();
+});
+
+test('a release without awaiting never costs the next holder an acknowledged write', async (t) => {
+  await fc.assert(releaseWithoutAwait(), memory);
   t.pass();
 });

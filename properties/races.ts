@@ -141,3 +141,65 @@ export function factoryAlwaysFails(poolClass?: PoolClass) {
     await race.finish();
   });
 }
+
+/**
+ * Close during an open transaction: the holder has BEGIN behind it and then INSERTs and COMMITs,
+ * racing close() and its closeTimeoutMs. Whatever the order, the transaction is all or nothing:
+ * its row is committed exactly when its COMMIT was acknowledged.
+ */
+export function closeDuringTransaction(poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), async (s) => {
+    const closeTimeoutMs = 5;
+    const race = raceOn('memory', s, { max: 2, poolClass, closeTimeoutMs });
+    const holder = await holdOne(race, 'write');
+    const begun = holder.exec('BEGIN IMMEDIATE');
+    await race.settle();
+    await begun;
+    let acknowledged = 0;
+    race.later('insert', () => {
+      const work = Promise.resolve()
+        .then(() => holder.run('INSERT INTO t VALUES (1)'))
+        .then(() => holder.exec('COMMIT'))
+        .then(() => (acknowledged = 1));
+      void work.catch(() => undefined).then(() => !holder.released && holder.release());
+    });
+    race.later('close', () => void race.pool.close());
+    race.later('deadline', () => race.clock.advance(closeTimeoutMs));
+    await race.settle();
+    const committed = race.log.committed;
+    expect(
+      committed === acknowledged,
+      'all-or-nothing',
+      () => `${committed} row(s) committed, ${acknowledged} acknowledged`,
+    );
+    await race.finish();
+  });
+}
+
+/**
+ * Release without awaiting (worker threads' stale `inTransaction`): a careless holder sends BEGIN
+ * and an INSERT and releases at once; the next holder writes in autocommit. Every write the pool
+ * acknowledged to the second holder is committed; the careless transaction never is.
+ */
+export function releaseWithoutAwait(poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), async (s) => {
+    const race = raceOn('memory', s, { max: 2, poolClass, answerLater: true });
+    const careless = await holdOne(race, 'write');
+    void careless.exec('BEGIN IMMEDIATE').catch(() => undefined);
+    void careless.run('INSERT INTO t VALUES (1)').catch(() => undefined);
+    careless.release();
+    let acknowledged = 0;
+    void race.pool
+      .write((db) => db.run('INSERT INTO t VALUES (2)'))
+      .then(() => acknowledged++)
+      .catch(() => undefined);
+    await race.settle();
+    const committed = race.log.committed;
+    expect(
+      committed === acknowledged && acknowledged === 1,
+      'acknowledged-kept',
+      () => `${acknowledged} write(s) acknowledged, ${committed} committed`,
+    );
+    await race.finish();
+  });
+}

@@ -12,7 +12,7 @@ import type { MemoryDriverLog, Schedule } from './memory-driver.js';
  * ```
  */
 export function scheduledDriver(inner: Driver, schedule: Schedule): Driver & { log: MemoryDriverLog } {
-  const log: MemoryDriverLog = { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0 };
+  const log: MemoryDriverLog = { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0, committed: 0 };
   const wrap = (conn: DriverConnection, id: number): DriverConnection => {
     let closed = false;
     const guard = <T>(label: string, work: () => Promise<T>): Promise<T> => {

@@ -7,7 +7,8 @@ import { settleAndCheck } from './step.js';
 /**
  * A held connection dies (the fake driver's fatal statement error, injected through the Driver
  * seam). The statement's failure settles when the scheduler says, possibly after the holder has
- * released: the pool must then replace the connection without losing a lease.
+ * released: the pool must then replace the connection without losing a lease. Once it has
+ * failed, the holder's next statement is refused with LEASE_REVOKED and never sent.
  */
 export class FailConnectionCommand implements AsyncCommand<Model, Real> {
   constructor(readonly pick: number) {}
@@ -19,6 +20,17 @@ export class FailConnectionCommand implements AsyncCommand<Model, Real> {
     const held = holders(m);
     const t = held[this.pick % held.length];
     if (!t?.lease) return;
+    if (t.lease.revoked) {
+      // Its connection already failed: the lease refuses every statement before it is sent.
+      try {
+        void t.lease.run(FATAL_SQL);
+        m.violations.push(`fault: a statement on revoked #${t.id} was sent`);
+      } catch (err) {
+        const code = err instanceof PoolError ? err.code : String(err);
+        if (code !== 'LEASE_REVOKED') m.violations.push(`fault: a revoked lease gave ${code}`);
+      }
+      return settleAndCheck(m, r);
+    }
     t.lease.run(FATAL_SQL).then(
       () => m.violations.push(`fault: a fatal statement on #${t.id} succeeded`),
       (err: unknown) => {
