@@ -194,20 +194,24 @@ export class Lease {
 
   private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
     this.assertLive();
-    const again = (): Promise<unknown> => {
-      this.assertHeld();
-      return this.invoke(kind, sql, params);
-    };
     const sync = this.entry.conn.sync;
     if (sync !== undefined && (kind === 'get' || kind === 'all' || kind === 'run')) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {
         return Promise.resolve(sync[kind](sql, params));
       } catch (err) {
-        return this.host.onError(this, err, again);
+        return this.host.onError(this, err, () => this.again(kind, sql, params));
       }
     }
-    return this.invoke(kind, sql, params).catch((err: unknown) => this.host.onError(this, err, again));
+    return this.invoke(kind, sql, params).catch((err: unknown) =>
+      this.host.onError(this, err, () => this.again(kind, sql, params)),
+    );
+  }
+
+  /** A retry of a statement that failed busy: sent only while the lease is still held. */
+  private again(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
+    this.assertHeld();
+    return this.invoke(kind, sql, params);
   }
 
   private invoke(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
