@@ -48,6 +48,7 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool()'],
   NOT_SUPPORTED: ['usage-bug', 'throws at once'],
   UNPINNED_TRANSACTION: ['usage-bug', 'refuses the statement before it runs; nothing was written'],
+  NATIVE_BINDING_MISSING: ['fatal', 'throws synchronously from createPool(); no connection was opened'],
 };
 
 const UNKNOWN: CodeEntry = [
