@@ -36,8 +36,7 @@ export function intList(flag: string, value: string, command: string, min = 1, m
 /** A duration: milliseconds, or with a unit (`500ms`, `3s`, `2m`); at least `minMs`. */
 export function duration(flag: string, value: string, command: string, minMs = 1): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(value.trim());
-  if (!m)
-    throw new UsageError(`--${flag} takes a duration such as 3000, 3s or 2m, got "${value}"`, command);
+  if (!m) throw new UsageError(`--${flag} takes a duration such as 3000, 3s or 2m, got "${value}"`, command);
   const n = Number(m[1]);
   const ms = Math.round(m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n);
   if (ms < minMs)
@@ -84,7 +83,8 @@ export function writableDir(flag: string, dir: string): string {
 /** Checks that `file` exists and is a file, before opening it. */
 export function existingFile(flag: string, file: string, what: string): string {
   const named = flag ? `${flag} ${file}` : file;
-  if (!existsSync(file)) throw new CliError('FILE_NOT_FOUND', `${named} does not exist`, `pass the path of ${what}`);
+  if (!existsSync(file))
+    throw new CliError('FILE_NOT_FOUND', `${named} does not exist`, `pass the path of ${what}`);
   if (!statSync(file).isFile())
     throw new CliError('NOT_A_FILE', `${named} is a folder, not a file`, `pass the path of ${what}`);
   return file;

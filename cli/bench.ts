@@ -1,6 +1,9 @@
 import { CONTENDERS, DEFAULT_CONTENDERS } from '../suite/contenders/index.js';
 import { missingPackage } from '../suite/contenders/optional-import.js';
-import { generatePerformanceReport, type PerformanceReport } from '../suite/report/generate-performance-report.js';
+import {
+  generatePerformanceReport,
+  type PerformanceReport,
+} from '../suite/report/generate-performance-report.js';
 import { markdownTable } from '../suite/report/markdown.js';
 import { verdicts } from '../suite/report/verdict.js';
 import { runMatrix } from '../suite/run-matrix.js';

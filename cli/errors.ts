@@ -81,7 +81,11 @@ function stackOf(err: unknown): string {
  * Prints an error the way the CLI promises and returns the exit code: a CliError or a PoolError
  * as one line (its code, what, and the fix), anything else as a bug with its stack.
  */
-export function report(command: string, err: unknown, write = (s: string) => process.stderr.write(s)): number {
+export function report(
+  command: string,
+  err: unknown,
+  write = (s: string) => process.stderr.write(s),
+): number {
   const prefix = `roas-pool${command ? ` ${command}` : ''}: `;
   if (err instanceof CliError || isPoolError(err)) {
     write(`${prefix}${err.message}\n`);

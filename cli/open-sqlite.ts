@@ -28,9 +28,15 @@ export function openSqlite(flag: string, file: string): Database.Database {
         { cause: err },
       );
     if (code.startsWith('SQLITE_'))
-      throw new CliError('CANNOT_OPEN', `cannot read ${flag} ${file} (${code}: ${(err as Error).message})`, 'check the file and its permissions', undefined, {
-        cause: err,
-      });
+      throw new CliError(
+        'CANNOT_OPEN',
+        `cannot read ${flag} ${file} (${code}: ${(err as Error).message})`,
+        'check the file and its permissions',
+        undefined,
+        {
+          cause: err,
+        },
+      );
     throw err;
   }
 }

@@ -120,7 +120,10 @@ export function connectError(t: PgTarget, flag: string, err: unknown): CliError 
   const where = `${t.host}:${t.port}`;
   const [what, fix] =
     code === 'ECONNREFUSED'
-      ? [`nothing accepts connections at ${where}`, `start PostgreSQL there, or correct the host or port in ${flag}`]
+      ? [
+          `nothing accepts connections at ${where}`,
+          `start PostgreSQL there, or correct the host or port in ${flag}`,
+        ]
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? [`the host "${t.host}" is not known`, `correct the host in ${flag}`]
         : code === 'ETIMEDOUT'

@@ -23,11 +23,14 @@ Examples:
 
 type Row = Record<string, unknown>;
 
-const cell = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('T', ' ').slice(0, 19) : String(v ?? ''));
+const cell = (v: unknown): string =>
+  v instanceof Date ? v.toISOString().replace('T', ' ').slice(0, 19) : String(v ?? '');
 
 function print(source: string, rows: Row[] | undefined): void {
   if (rows === undefined) {
-    process.stdout.write(`${source} has no connection_pool_stats table: the pool has not recorded stats in it.\n`);
+    process.stdout.write(
+      `${source} has no connection_pool_stats table: the pool has not recorded stats in it.\n`,
+    );
     return;
   }
   if (rows.length === 0) {
@@ -37,7 +40,8 @@ function print(source: string, rows: Row[] | undefined): void {
   const cols = Object.keys(rows[0] as object);
   const cells = [cols, ...rows.map((r) => cols.map((c) => cell(r[c])))];
   const widths = cols.map((_, i) => Math.max(...cells.map((row) => (row[i] as string).length)));
-  for (const row of cells) process.stdout.write(`${row.map((c, i) => c.padStart(widths[i] as number)).join('  ')}\n`);
+  for (const row of cells)
+    process.stdout.write(`${row.map((c, i) => c.padStart(widths[i] as number)).join('  ')}\n`);
 }
 
 function fromSqlite(file: string, limit: number): Row[] | undefined {
@@ -66,7 +70,9 @@ async function fromPostgres(url: string, limit: number): Promise<Row[] | undefin
     throw connectError(target, '--db', err);
   }
   try {
-    const { rows: found } = await client.query("SELECT to_regclass('connection_pool_stats') IS NOT NULL AS ok");
+    const { rows: found } = await client.query(
+      "SELECT to_regclass('connection_pool_stats') IS NOT NULL AS ok",
+    );
     if (!(found[0] as { ok: boolean } | undefined)?.ok) return undefined;
     const { rows } = await client.query<Row>(
       'SELECT * FROM (SELECT * FROM connection_pool_stats ORDER BY id DESC LIMIT $1) AS newest ORDER BY id',

@@ -22,7 +22,12 @@ export function reportCharts(results: readonly TestResult[]): { title: string; s
     }));
   const anything = (values: number[]): boolean => values.some((v) => v > 0);
   const charts: { title: string; svg: string }[] = [];
-  const bars = (title: string, series: { name: string; values: number[] }[], log = false, unit = ''): void => {
+  const bars = (
+    title: string,
+    series: { name: string; values: number[] }[],
+    log = false,
+    unit = '',
+  ): void => {
     if (cats.length > 0 && series.some((x) => anything(x.values)))
       charts.push({ title, svg: barChart(title, cats, series, log, unit) });
   };
@@ -37,7 +42,12 @@ export function reportCharts(results: readonly TestResult[]): { title: string; s
     true,
   );
   bars('Throughput (successful ops/s)', [{ name: 'ops/s', values: measured.map((r) => r.opsPerSec) }]);
-  bars('Error rate (%)', [{ name: 'error rate', values: measured.map((r) => r.errorRate * 100) }], false, '%');
+  bars(
+    'Error rate (%)',
+    [{ name: 'error rate', values: measured.map((r) => r.errorRate * 100) }],
+    false,
+    '%',
+  );
   for (const r of results) {
     const series = (['size', 'leased', 'waiting'] as const).map((k) => ({
       name: k,

@@ -60,7 +60,7 @@ export function resultCells(r: TestResult): string[] {
         ? `– (max ${ms(r.opLatency.maxMs)})`
         : '–'
       : lat(r.opLatency, ['p50Ms', 'p95Ms', 'p99Ms', 'maxMs']),
-    r.failed ? '–' : `${ms(r.eventLoop.p99Ms)} / ${ms(r.eventLoop.maxMs)}`,
+    r.failed ? '–' : `${nothing ? '–' : ms(r.eventLoop.p99Ms)} / ${ms(r.eventLoop.maxMs)}`,
     r.failed ? '–' : mb(r.memory.heapGrowthBytes),
     integrity,
   ];

@@ -25,14 +25,14 @@ const fmt = (v: number): string =>
 const tick = (v: number): string => String(Number(v.toPrecision(6)));
 
 /**
- * Round axis ticks from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten, about
+ * Round axis ticks from 0 to at least `max`: steps of 1, 2, 2.5 or 5 times a power of ten, about
  * `count` of them. Exported for its test.
  */
 export function niceTicks(max: number, count = 4): number[] {
   if (!(max > 0) || !Number.isFinite(max)) return [0, 1];
   const raw = max / count;
   const power = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
   const top = Math.ceil(max / step - 1e-9) * step;
   return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }

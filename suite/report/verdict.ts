@@ -68,7 +68,8 @@ function verdictOf(scenario: string, workers: number, runs: readonly TestResult[
   const naive = runs.find((r) => r.contender === 'naive') ?? runs.find((r) => r.contender === 'naive-bt0');
   const best = peers[0];
   const parts = [`${head}: roas-pool ${describeRun(pool)}.`];
-  if (naive) parts.push(`Without a pool (${naive.contender}, a connection per worker): ${describeRun(naive)}.`);
+  if (naive)
+    parts.push(`Without a pool (${naive.contender}, a connection per worker): ${describeRun(naive)}.`);
   if (best && best !== naive) parts.push(`Best other contender, ${best.contender}: ${describeRun(best)}.`);
   const planMet =
     pool.errorRate <= PLAN_ERROR_RATE && pool.acquireWait.p95Ms <= PLAN_WAIT_P95_MS && !pool.stopped;
@@ -91,7 +92,9 @@ function verdictOf(scenario: string, workers: number, runs: readonly TestResult[
       : best.stopped
         ? 'the others froze their event loop'
         : `the best other contender lost ${pct(best.errorRate)} of its operations`;
-    const ratio = completedNothing(best) ? '' : ` at ${(pool.opsPerSec / best.opsPerSec).toFixed(2)}x its throughput`;
+    const ratio = completedNothing(best)
+      ? ''
+      : ` at ${(pool.opsPerSec / best.opsPerSec).toFixed(2)}x its throughput`;
     parts.push(`Verdict: use the pool. It ran with 0 errors where ${what}${ratio}. ${bars}`);
     return { scenario, workers, outcome: 'use-pool', text: parts.join(' ') };
   }
