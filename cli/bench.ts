@@ -1,3 +1,4 @@
+import { checkSqliteBinding } from '../adapters/native-binding.js';
 import { CONTENDERS, DEFAULT_CONTENDERS } from '../suite/contenders/index.js';
 import { missingPackage } from '../suite/contenders/optional-import.js';
 import {
@@ -128,6 +129,7 @@ export async function runBench(argv: string[]): Promise<number> {
       return EXIT.OK;
     }
     const out = writableDir('out', args.out);
+    checkSqliteBinding(); // NATIVE_BINDING_MISSING as one line, before any run
     const contenders = await runnable(args.contenders, (line) => process.stderr.write(`${line}\n`));
     if (contenders.length === 0)
       throw new CliError(
