@@ -36,7 +36,7 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   POOL_EXHAUSTED: ['retry', 'rejects at once instead of queueing past maxWaiting'],
   ABORTED: ['caller', 'removes the waiter; no lease is left behind'],
   LEASE_RELEASED: ['usage-bug', 'refuses the statement; the connection already serves someone else'],
-  DOUBLE_RELEASE: ['usage-bug', 'ignores the second release and counts it'],
+  DOUBLE_RELEASE: ['usage-bug', 'throws at the second release, changes nothing else and counts it'],
   SQLITE_BUSY: [
     'restart-transaction',
     'gave up (after busyTimeoutMs outside a transaction, at once inside one); pool.transaction() rolled back',

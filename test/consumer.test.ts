@@ -68,7 +68,11 @@ function runModule(name: string, code: string, env: NodeJS.ProcessEnv = {}): Ret
   const dir = join(project, 'examples', name.replace(/[^\w.-]+/g, '_'));
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'example.ts'), code);
-  return run(process.execPath, ['--import', TSX, join(dir, 'example.ts')], { cwd: dir, env, timeoutMs: 60_000 });
+  return run(process.execPath, ['--import', TSX, join(dir, 'example.ts')], {
+    cwd: dir,
+    env,
+    timeoutMs: 60_000,
+  });
 }
 
 test.serial(
