@@ -39,7 +39,8 @@ export function progress(total: number, stream: NodeJS.WriteStream = process.std
     const filled = Math.round(done * WIDTH);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}`;
     const text = ` [${bar}] ${Math.floor(done * 100)}% run ${index + 1}/${total} ${label}`;
-    stream.write(`\r\x1b[2K${text.slice(0, Math.max(20, (stream.columns ?? 80) - 1))}`);
+    // A terminal that does not report its width (0) gets 80 columns.
+    stream.write(`\r\x1b[2K${text.slice(0, Math.max(20, (stream.columns || 80) - 1))}`);
     drawn = true;
     lastDraw = Date.now();
   };

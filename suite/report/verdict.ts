@@ -14,7 +14,8 @@ export interface Verdict {
   text: string;
 }
 
-const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
+const ms = (v: number): string =>
+  v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v > 0 && v < 0.0005 ? '< 0.001' : v.toFixed(3);
 const pct = (v: number): string => `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 1)} %`;
 
 /** True when a run completed nothing: it failed to run, or froze before any operation finished. */
