@@ -84,7 +84,7 @@ function stackOf(err: unknown): string {
 export function report(
   command: string,
   err: unknown,
-  write = (s: string) => process.stderr.write(s),
+  write: (s: string) => void = (s) => void process.stderr.write(s),
 ): number {
   const prefix = `roas-pool${command ? ` ${command}` : ''}: `;
   if (err instanceof CliError || isPoolError(err)) {
