@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from '../core/diagnose.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
+import { checkSqliteBinding } from './native-binding.js';
 import type {
   ConnectionRole,
   Driver,
@@ -162,6 +163,7 @@ class SqliteConnection implements DriverConnection {
  * ```
  */
 export function sqliteDriver(options: SqliteDriverOptions): Driver {
+  checkSqliteBinding();
   const cacheSize = options.statementCacheSize ?? 256;
   const guard = fileGuard(
     options.filename,

@@ -36,6 +36,13 @@ const SQL = {
 const MAX_PENDING = 60;
 /** Rows a snapshot may defer while user writers wait for the write lane. */
 const MAX_DEFERRED = 10;
+/**
+ * The least time a snapshot waits for the write lane. The wait can include opening a connection
+ * (a PostgreSQL connect takes tens of ms, more on a loaded machine), so a deadline of one short
+ * interval failed snapshots that would have succeeded; flushes never overlap (`writing`), so a
+ * longer wait does not pile them up.
+ */
+const MIN_WAIT_MS = 5_000;
 
 /** What the writer needs from the pool. */
 export interface StatsTableHost {
@@ -95,7 +102,7 @@ export function statsTableWriter(host: StatsTableHost, options: StatsTableWriter
           for (const row of batch) await tx.run(sql.insert, row);
           if (cutoff !== undefined) await tx.run(sql.prune, [cutoff]);
         },
-        { timeoutMs: options.intervalMs },
+        { timeoutMs: Math.max(options.intervalMs, MIN_WAIT_MS) },
       )
       .then(
         () => {

@@ -1,13 +1,11 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createPool, type Pool } from '../core/pool.js';
 import { isPoolError, PoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
 import { sqliteDriver } from './sqlite.js';
 import { threadDriver, type ThreadConnection } from './thread-driver.js';
+import { tempDir } from '../test/helpers.js';
 
 /**
  * A worker thread compiles the TypeScript sources on start (tsx), which takes seconds on a busy
@@ -16,7 +14,7 @@ import { threadDriver, type ThreadConnection } from './thread-driver.js';
 const SLOW_START_MS = 120_000;
 
 function tempFile(): string {
-  return join(mkdtempSync(join(tmpdir(), 'roas-threads-')), 'bot.db');
+  return tempDir('roas-threads-').file();
 }
 
 async function threadPool(max = 4): Promise<Pool> {
@@ -255,7 +253,7 @@ test('statements pipelined without awaits run in call order on the one connectio
 });
 
 test('a worker that cannot open its database fails acquire with CONNECTION_FAILED and the SQLite code', async (t) => {
-  const missing = join(mkdtempSync(join(tmpdir(), 'roas-threads-')), 'missing.db');
+  const missing = tempDir('roas-threads-').file('missing.db');
   const pool = createPool({
     driver: threadDriver({ filename: missing, fileMustExist: true }),
     max: 3,

@@ -1,5 +1,7 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
+import { writeFileSync } from 'node:fs';
+import { capture } from '../test/capture.js';
 import { tempDir } from '../test/helpers.js';
 import { assess, renderReport, runAssess } from './assess.js';
 import { createSampleBotDb } from '../test/fixtures/sample-bot-db.js';
@@ -100,6 +102,39 @@ test('renders the mapping and an ordered plan as Markdown', async (t) => {
   let printed = '';
   t.is(await runAssess(['--db', tmp.file(), '--json'], (s) => (printed += s)), 0);
   t.is((JSON.parse(printed) as { totalRows: number }).totalRows, 1200);
-  t.is(await runAssess([], () => undefined), 2);
   tmp.cleanup();
 });
+
+test.serial(
+  'prints a verdict line first and exits 0 when ready, 1 with blockers, 2 on a bad input',
+  async (t) => {
+    const tmp = tempDir();
+    createSampleBotDb(tmp.file());
+    let printed = '';
+    t.is(await runAssess(['--db', tmp.file()], (s) => (printed += s)), 0);
+    t.regex(
+      printed.split('\n')[2] ?? '',
+      /^Verdict: ready to migrate: 3 table\(s\), 1200 row\(s\), no blockers/,
+    );
+    const missing = await capture(() => runAssess(['--db', tmp.file('nope.db')], () => undefined));
+    t.is(missing.code, 2);
+    t.is(
+      missing.err,
+      `roas-pool assess: FILE_NOT_FOUND: --db ${tmp.file('nope.db')} does not exist. Fix: pass the path of a SQLite database file.\n`,
+    );
+    writeFileSync(
+      tmp.file('text.db'),
+      'not a database at all, just some text that is long enough '.repeat(20),
+    );
+    const text = await capture(() => runAssess(['--db', tmp.file('text.db')], () => undefined));
+    t.is(text.code, 2);
+    t.regex(
+      text.err,
+      /^roas-pool assess: NOT_A_DATABASE: --db .*text\.db is not a SQLite database \(SQLITE_NOTADB\)\. Fix: /,
+    );
+    const none = await capture(() => runAssess([], () => undefined));
+    t.is(none.code, 2);
+    t.regex(none.err, /USAGE: assess needs --db/);
+    tmp.cleanup();
+  },
+);

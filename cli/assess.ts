@@ -1,6 +1,7 @@
-import Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parse, UsageError } from './args.js';
+import { EXIT, exitCodesHelp, guarded } from './errors.js';
+import { openSqlite } from './open-sqlite.js';
 import { dependencyOrder, readSchema, type SchemaObject, type TableInfo } from './sqlite-schema.js';
 
 /** Something the migration must fix (`blocker`), a person must look at (`review`), or just know. */
@@ -22,6 +23,8 @@ export interface Report {
   others: SchemaObject[];
   findings: Finding[];
   plan: string[];
+  /** One line: ready to migrate, or how many blockers to fix first. */
+  verdict: string;
 }
 
 function findingsOf(
@@ -131,13 +134,19 @@ function planOf(tables: readonly TableInfo[], others: readonly SchemaObject[], b
  * ```
  */
 export function assess(dbPath: string): Report {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const db = openSqlite('--db', dbPath);
   try {
     const schema = readSchema(db);
     const tables = dependencyOrder(schema.tables);
     const findings = findingsOf(tables, schema.others, schema.orphans);
     const blockers = findings.filter((f) => f.severity === 'blocker').length;
+    const reviews = findings.filter((f) => f.severity === 'review').length;
+    const rows = tables.reduce((n, t) => n + t.rows, 0);
     return {
+      verdict:
+        blockers > 0
+          ? `Verdict: not ready: ${blockers} blocker(s) to fix in SQLite first (see Findings), then \`roas-pool migrate\`.`
+          : `Verdict: ready to migrate: ${tables.length} table(s), ${rows} row(s), no blockers${reviews > 0 ? `; ${reviews} item(s) to redo by hand after the copy (see Findings)` : ''}. Next: \`roas-pool migrate --from ${dbPath} --to <postgres url>\`.`,
       file: dbPath,
       sizeBytes: statSync(dbPath).size,
       journalMode: String(db.pragma('journal_mode', { simple: true })),
@@ -160,6 +169,8 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 export function renderReport(r: Report): string {
   const lines = [
     `# PostgreSQL migration assessment: ${r.file}`,
+    '',
+    r.verdict,
     '',
     `${r.tables.length} table(s), ${r.totalRows} row(s), ${r.sizeBytes} bytes, journal mode ${r.journalMode}.`,
     '',
@@ -192,27 +203,51 @@ export function renderReport(r: Report): string {
   return lines.join('\n');
 }
 
+const USAGE = `Usage: roas-pool assess --db <sqlite file> [--json]
+
+Reads a SQLite file (read-only) and reports what moving it to PostgreSQL involves: a verdict
+line first, then tables in foreign-key order with row counts and the column type mapping,
+indexes and foreign keys, findings (blockers, items to redo by hand, notes), and an ordered plan.
+
+Options:
+  --db <file>   the SQLite file to assess (required)
+  --json        print the report as JSON instead of Markdown
+  --debug       print stack traces with errors
+  -h, --help    this text
+
+${exitCodesHelp('blockers found: fix them in SQLite before `roas-pool migrate` (the verdict says how many)')}
+Example:
+  roas-pool assess --db bot.db > assessment.md
+`;
+
 /**
- * `roas-pool assess --db bot.db [--json]`: prints the report; resolves to the exit code
- * (0, or 1 with blockers, 2 on bad arguments).
+ * `roas-pool assess --db bot.db [--json]`: prints the verdict and the report; resolves to the
+ * exit code (0 ready, 1 blockers found, 2 bad arguments or file).
  */
 export async function runAssess(
   argv: string[],
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { db: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  return guarded('assess', async () => {
+    const { values } = parse(
+      {
+        args: argv,
+        strict: true,
+        options: {
+          db: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      },
+      'assess',
+    );
+    if (values.help) {
+      out(USAGE);
+      return EXIT.OK;
+    }
+    if (!values.db) throw new UsageError('assess needs --db <sqlite file>', 'assess');
+    const report = assess(values.db);
+    out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+    return report.findings.some((f) => f.severity === 'blocker') ? EXIT.FINDINGS : EXIT.OK;
   });
-  if (values.help) {
-    out('usage: roas-pool assess --db <sqlite file> [--json]\n');
-    return 0;
-  }
-  if (!values.db) {
-    out('usage: roas-pool assess --db <sqlite file> [--json]\n');
-    return 2;
-  }
-  const report = assess(values.db);
-  out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
-  return report.findings.some((f) => f.severity === 'blocker') ? 1 : 0;
 }

@@ -1,20 +1,29 @@
-import Database from 'better-sqlite3';
-import { parseArgs } from 'node:util';
-import pg from 'pg';
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import { intList, parse, UsageError } from './args.js';
 import { assess } from './assess.js';
+import { CliError, EXIT, exitCodesHelp, guarded } from './errors.js';
+import { openSqlite } from './open-sqlite.js';
+import { clientConfig, connectError, loadPg, parsePostgresUrl, type PgTarget } from './pg-url.js';
 import { q, type ColumnInfo, type TableInfo } from './sqlite-schema.js';
 
 /** Options of {@link migrate}. */
 export interface MigrateOptions {
   /** The SQLite file to read (opened read-only; one snapshot for the whole copy). */
   from: string;
-  /** A `postgres://` URL or a node-postgres client config of an empty database. */
+  /**
+   * A `postgres://user:password@host:port/database` URL (parsed completely: a wrong part is
+   * named) or a node-postgres client config.
+   */
   to: string | pg.ClientConfig;
   /** Rows a INSERT statement carries. Default 500 (fewer for wide tables: 65535 parameters at most). */
   batchSize?: number;
-  /** Drop tables of the same name first. Default false: an existing table stops the copy. */
+  /**
+   * Replace tables of the same name (dropped and copied again inside the same transaction).
+   * Default false: if the target has any of the tables, nothing is done (`TARGET_NOT_EMPTY`).
+   */
   dropExisting?: boolean;
-  /** Called after each table is committed. */
+  /** Called after each table is copied (inside the transaction, before the final commit). */
   onTable?: (table: TableCopy) => void;
 }
 
@@ -128,11 +137,22 @@ function indexSql(sql: string): string {
     .replace(/\s+COLLATE\s+NOCASE/gi, '');
 }
 
+/** The tables of `names` that already exist in the target's current schema. */
+async function existingTables(client: pg.Client, names: readonly string[]): Promise<string[]> {
+  const { rows } = await client.query<{ table_name: string }>(
+    'SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ANY($1) ORDER BY table_name',
+    [names],
+  );
+  return rows.map((r) => r.table_name);
+}
+
 /**
- * Copies a SQLite file's tables and rows into an empty PostgreSQL database: tables in
- * foreign-key order, rows in batches with one transaction per table, identity sequences moved
- * past the highest id, then indexes and foreign keys, then a row count check on both sides.
- * Rejects if any count differs. Views and triggers are not copied (`assess` lists them).
+ * Copies a SQLite file's tables and rows into a PostgreSQL database in ONE transaction: tables in
+ * foreign-key order, rows in batches, identity sequences moved past the highest id, then indexes
+ * and foreign keys, then a row count check on both sides. Any failure rolls everything back, so
+ * the target is left as it was. Tables that already exist stop it before anything is written
+ * (`TARGET_NOT_EMPTY`) unless `dropExisting`. Views and triggers are not copied (`assess` lists
+ * them).
  *
  * @example
  * ```ts
@@ -141,62 +161,45 @@ function indexSql(sql: string): string {
  * ```
  */
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const target: PgTarget | undefined =
+    typeof options.to === 'string' ? parsePostgresUrl('--to', options.to) : undefined;
   const report = assess(options.from);
-  const db = new Database(options.from, { readonly: true, fileMustExist: true });
-  const client = new pg.Client(
-    typeof options.to === 'string' ? { connectionString: options.to } : options.to,
-  );
+  const pgModule = await loadPg('migrate');
+  const client = new pgModule.Client(target ? clientConfig(target) : (options.to as pg.ClientConfig));
   client.on('error', () => undefined); // surfaces through the query that fails
-  await client.connect();
   try {
-    db.exec('BEGIN'); // one read snapshot: counts and rows agree even if the bot still writes
-    const result: MigrateResult = { tables: [], indexes: 0, foreignKeys: 0, notValid: [] };
-    for (const t of report.tables) {
-      await client.query('BEGIN');
-      try {
-        if (options.dropExisting) await client.query(`DROP TABLE IF EXISTS ${q(t.name)} CASCADE`);
-        await client.query(createTableSql(t));
-        const copied = await copyTable(db, client, t, options.batchSize ?? 500);
-        await moveIdentity(db, client, t);
-        await client.query('COMMIT');
-        const sqliteRows = (db.prepare(`SELECT count(*) AS n FROM ${q(t.name)}`).get() as { n: number }).n;
-        const copy = { name: t.name, sqliteRows, postgresRows: copied };
-        options.onTable?.(copy);
-        result.tables.push(copy);
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw new Error(`copying table ${t.name} failed: ${(err as Error).message}`, { cause: err });
-      }
-    }
-    for (const t of report.tables)
-      for (const i of t.indexes)
-        if (i.origin === 'c' && i.sql) {
-          await client.query(indexSql(i.sql));
-          result.indexes++;
-        }
-    const broken = new Set(
-      report.findings.filter((f) => f.message.includes('break a foreign key')).map((f) => f.table),
-    );
-    for (const t of report.tables)
-      for (const fk of t.foreignKeys) {
-        const to = fk.to.length > 0 ? ` (${fk.to.map(q).join(', ')})` : '';
-        const notValid = broken.has(t.name);
-        await client.query(
-          `ALTER TABLE ${q(t.name)} ADD FOREIGN KEY (${fk.from.map(q).join(', ')}) REFERENCES ${q(fk.table)}${to} ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete}${notValid ? ' NOT VALID' : ''}`,
-        );
-        result.foreignKeys++;
-        if (notValid) result.notValid.push(`${t.name}(${fk.from.join(', ')}) → ${fk.table}`);
-      }
-    for (const copy of result.tables) {
-      const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(copy.name)}`);
-      copy.postgresRows = Number(rows[0]?.n);
-    }
-    const wrong = result.tables.filter((c) => c.postgresRows !== c.sqliteRows);
-    if (wrong.length > 0)
-      throw new Error(
-        `row counts differ: ${wrong.map((c) => `${c.name} ${c.sqliteRows} → ${c.postgresRows}`).join(', ')}`,
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw target ? connectError(target, '--to', err) : err;
+  }
+  const db = openSqlite('--from', options.from);
+  try {
+    const names = report.tables.map((t) => t.name);
+    const existing = await existingTables(client, names);
+    if (existing.length > 0 && !options.dropExisting)
+      throw new CliError(
+        'TARGET_NOT_EMPTY',
+        `the target already has table(s) ${existing.join(', ')}; nothing was written`,
+        'migrate into an empty database, or pass --drop-existing to replace those tables (in the same transaction)',
       );
-    return result;
+    db.exec('BEGIN'); // one read snapshot: counts and rows agree even if the bot still writes
+    await client.query('BEGIN');
+    try {
+      const result = await copyAll(db, client, report, options);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (err instanceof CliError) throw err;
+      throw new CliError(
+        'MIGRATION_FAILED',
+        `${(err as Error).message}; rolled back, the target is as it was`,
+        'fix the cause above and run migrate again',
+        EXIT.FINDINGS,
+        { cause: err },
+      );
+    }
   } finally {
     if (db.inTransaction) db.exec('COMMIT');
     db.close();
@@ -204,45 +207,124 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 }
 
+async function copyAll(
+  db: Database.Database,
+  client: pg.Client,
+  report: ReturnType<typeof assess>,
+  options: MigrateOptions,
+): Promise<MigrateResult> {
+  const result: MigrateResult = { tables: [], indexes: 0, foreignKeys: 0, notValid: [] };
+  for (const t of report.tables) {
+    try {
+      if (options.dropExisting) await client.query(`DROP TABLE IF EXISTS ${q(t.name)} CASCADE`);
+      await client.query(createTableSql(t));
+      const copied = await copyTable(db, client, t, options.batchSize ?? 500);
+      await moveIdentity(db, client, t);
+      const sqliteRows = (db.prepare(`SELECT count(*) AS n FROM ${q(t.name)}`).get() as { n: number }).n;
+      const copy = { name: t.name, sqliteRows, postgresRows: copied };
+      options.onTable?.(copy);
+      result.tables.push(copy);
+    } catch (err) {
+      throw new Error(`copying table ${t.name} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  for (const t of report.tables)
+    for (const i of t.indexes)
+      if (i.origin === 'c' && i.sql) {
+        await client.query(indexSql(i.sql));
+        result.indexes++;
+      }
+  const broken = new Set(
+    report.findings.filter((f) => f.message.includes('break a foreign key')).map((f) => f.table),
+  );
+  for (const t of report.tables)
+    for (const fk of t.foreignKeys) {
+      const to = fk.to.length > 0 ? ` (${fk.to.map(q).join(', ')})` : '';
+      const notValid = broken.has(t.name);
+      await client.query(
+        `ALTER TABLE ${q(t.name)} ADD FOREIGN KEY (${fk.from.map(q).join(', ')}) REFERENCES ${q(fk.table)}${to} ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete}${notValid ? ' NOT VALID' : ''}`,
+      );
+      result.foreignKeys++;
+      if (notValid) result.notValid.push(`${t.name}(${fk.from.join(', ')}) → ${fk.table}`);
+    }
+  for (const copy of result.tables) {
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(copy.name)}`);
+    copy.postgresRows = Number(rows[0]?.n);
+  }
+  const wrong = result.tables.filter((c) => c.postgresRows !== c.sqliteRows);
+  if (wrong.length > 0)
+    throw new Error(
+      `row counts differ: ${wrong.map((c) => `${c.name} ${c.sqliteRows} → ${c.postgresRows}`).join(', ')}`,
+    );
+  return result;
+}
+
+const USAGE = `Usage: roas-pool migrate --from <sqlite file> --to <postgres url> [options]
+
+Copies every table of a SQLite file into a PostgreSQL database, in ONE transaction: tables in
+foreign-key order, rows in batches, identity sequences past the highest id, indexes, foreign
+keys, then a row count check on both sides. Any failure rolls everything back: the target is
+left as it was. Run \`roas-pool assess --db <file>\` first; views and triggers are not copied.
+
+Options:
+  --from <file>        the SQLite file (opened read-only, one snapshot for the whole copy) (required)
+  --to <url>           postgres://user:password@host:port/database[?sslmode=require]; port 5432
+                       when left out (required; needs the pg package: npm install pg)
+  --batch-size <n>     rows per INSERT, 1 to 65535 (default 500; fewer for wide tables)
+  --drop-existing      replace tables of the same name (dropped and copied again inside the
+                       transaction). Without it, any existing table stops the copy before
+                       anything is written.
+  --debug              print stack traces with errors
+  -h, --help           this text
+
+${exitCodesHelp('the copy failed and was rolled back (the target is unchanged); the line says why')}
+Example:
+  roas-pool migrate --from bot.db --to postgres://bot:secret@localhost:5432/bot
+`;
+
 /**
- * `roas-pool migrate --from bot.db --to postgres://... [--batch-size 500] [--drop-existing]`:
- * copies and prints one line a table; resolves to the exit code (0, 1 on failure, 2 on bad arguments).
+ * \`roas-pool migrate --from bot.db --to postgres://... [--batch-size 500] [--drop-existing]\`:
+ * copies and prints one line a table; resolves to the exit code (0 done, 1 rolled back, 2 bad
+ * arguments or inputs, 3 pg missing or the server unreachable).
  */
 export async function runMigrate(
   argv: string[],
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'batch-size': { type: 'string' },
-      'drop-existing': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const usage =
-    'usage: roas-pool migrate --from <sqlite file> --to <postgres url> [--batch-size 500] [--drop-existing]\n';
-  if (values.help || !values.from || !values.to) {
-    out(usage);
-    return values.help ? 0 : 2;
-  }
-  try {
+  return guarded('migrate', async () => {
+    const { values } = parse(
+      {
+        args: argv,
+        strict: true,
+        options: {
+          from: { type: 'string' },
+          to: { type: 'string' },
+          'batch-size': { type: 'string', default: '500' },
+          'drop-existing': { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      },
+      'migrate',
+    );
+    if (values.help) {
+      out(USAGE);
+      return EXIT.OK;
+    }
+    if (!values.from) throw new UsageError('migrate needs --from <sqlite file>', 'migrate');
+    if (!values.to) throw new UsageError('migrate needs --to <postgres url>', 'migrate');
+    parsePostgresUrl('--to', values.to); // a wrong URL is named before anything is read
+    const batchSize = intList('batch-size', values['batch-size'], 'migrate', 1, 65535)[0] as number;
     const result = await migrate({
       from: values.from,
       to: values.to,
-      batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
-      dropExisting: values['drop-existing'] ?? false,
+      batchSize,
+      dropExisting: values['drop-existing'],
       onTable: (t) => out(`${t.name}: ${t.postgresRows} row(s) copied\n`),
     });
     out(
-      `verified ${result.tables.length} table(s), ${result.indexes} index(es), ${result.foreignKeys} foreign key(s)\n`,
+      `committed and verified ${result.tables.length} table(s), ${result.indexes} index(es), ${result.foreignKeys} foreign key(s)\n`,
     );
     for (const fk of result.notValid) out(`foreign key NOT VALID (rows break it): ${fk}\n`);
-    return 0;
-  } catch (err) {
-    out(`migrate failed: ${(err as Error).message}\n`);
-    return 1;
-  }
+    return EXIT.OK;
+  });
 }

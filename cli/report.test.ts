@@ -48,6 +48,17 @@ test.serial('rejects a file that is not a roas-pool report', async (t) => {
     t.is(run.code, 2);
     t.regex(run.err, /has no "results" array/);
     t.is((await quiet(() => runReport([]))).code, 2);
+    const missing = await quiet(() => runReport([join(dir, 'nope.json')]));
+    t.is(missing.code, 2);
+    t.regex(
+      missing.err,
+      /^roas-pool report: FILE_NOT_FOUND: .*nope\.json does not exist\. Fix: pass the path of the report\.json that `roas-pool bench` wrote/,
+    );
+    await writeFile(join(dir, 'broken.json'), '{"results": [');
+    const broken = await quiet(() => runReport([join(dir, 'broken.json')]));
+    t.is(broken.code, 2);
+    t.regex(broken.err, /^roas-pool report: NOT_A_REPORT: .*broken\.json is not JSON/);
+    t.is(broken.err.trim().split('\n').length, 1);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

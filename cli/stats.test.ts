@@ -1,20 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { capture } from '../test/capture.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { runStats } from './stats.js';
-
-async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  try {
-    return { code: await fn(), out: out.join('') };
-  } finally {
-    process.stdout.write = write;
-  }
-}
 
 test.serial('says so when the file has no connection_pool_stats table', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'roas-stats-'));
@@ -68,4 +58,23 @@ test.serial('rejects a missing --db with the usage', async (t) => {
     process.stderr.write = write;
   }
   t.regex(err.join(''), /stats needs --db/);
+});
+
+test.serial('says in one line that a file is missing or is not a database', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'roas-stats-'));
+  try {
+    const missing = await capture(() => runStats(['--db', join(dir, 'nope.db')]));
+    t.is(missing.code, 2);
+    t.regex(missing.err, /^roas-pool stats: FILE_NOT_FOUND: --db .*nope\.db does not exist\. Fix: .*\n$/);
+    const file = join(dir, 'notes.txt');
+    await writeFile(file, 'these are notes, not a database; '.repeat(40));
+    const text = await capture(() => runStats(['--db', file]));
+    t.is(text.code, 2);
+    t.regex(
+      text.err,
+      /^roas-pool stats: NOT_A_DATABASE: --db .*notes\.txt is not a SQLite database \(SQLITE_NOTADB\)\. Fix: .*\n$/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -40,7 +40,7 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
     'usage-bug',
     'refuses every later statement before it reaches the connection, then rolls back the transaction left open',
   ],
-  DOUBLE_RELEASE: ['usage-bug', 'ignores the second release and counts it'],
+  DOUBLE_RELEASE: ['usage-bug', 'throws at the second release, changes nothing else and counts it'],
   SQLITE_BUSY: [
     'restart-transaction',
     'gave up (after busyTimeoutMs outside a transaction, at once inside one); pool.transaction() rolled back',
@@ -52,6 +52,7 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool()'],
   NOT_SUPPORTED: ['usage-bug', 'throws at once'],
   UNPINNED_TRANSACTION: ['usage-bug', 'refuses the statement before it runs; nothing was written'],
+  NATIVE_BINDING_MISSING: ['fatal', 'throws synchronously from createPool(); no connection was opened'],
 };
 
 const UNKNOWN: CodeEntry = [

@@ -17,7 +17,8 @@ export type PoolErrorCode =
   | 'CONNECTION_LOST'
   | 'INVALID_OPTION'
   | 'NOT_SUPPORTED'
-  | 'UNPINNED_TRANSACTION';
+  | 'UNPINNED_TRANSACTION'
+  | 'NATIVE_BINDING_MISSING';
 
 /** What the pool knows about its connections at the moment an error was raised. */
 export interface PoolStateSummary {
@@ -96,6 +97,12 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
     diagnosis:
       'a transaction statement (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) came through an adapter that takes a new lease for every statement, so the transaction would span connections',
     remedy: "use the adapter's db.transaction(), or pool.transaction() for raw SQL",
+  },
+  NATIVE_BINDING_MISSING: {
+    diagnosis:
+      "better-sqlite3's native binding is missing or was built for another Node.js version (npm skipped or never ran its install script)",
+    remedy:
+      'approve and run its install script: `npm approve-scripts better-sqlite3 && npm rebuild better-sqlite3` (npm 11.16 and later; older npm: `npm rebuild better-sqlite3`; npx: `npx --allow-scripts=better-sqlite3 roas-pool ...`); building from source needs python3, make and a C++ compiler',
   },
 };
 

@@ -3,6 +3,7 @@ import { Subject, Subscription, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
+import { checkSqliteBinding } from '../adapters/native-binding.js';
 import { threadDriver } from '../adapters/thread-driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue } from '../streams/acquire-queue.js';
@@ -86,6 +87,7 @@ export class Pool implements LeaseHost {
       pragmas: o.pragmas,
       statementCacheSize: o.statementCacheSize,
     };
+    if (!o.driver) checkSqliteBinding(); // NATIVE_BINDING_MISSING here, not at the first acquire
     this.driver = o.driver ?? (o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite));
     this.errorContext = {
       driver: this.driver,

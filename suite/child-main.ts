@@ -7,6 +7,15 @@ import { scenarioByName } from './scenarios/index.js';
 // It streams snapshots, so that if its event loop freezes the parent still has the run so far.
 const send = (message: ChildMessage): void => void process.send?.(message);
 
+// Ctrl-C in a terminal reaches the whole process group: the parent decides what stops (it
+// kills this process), so a child never dies half-way through sending its last snapshot.
+process.on('SIGINT', () => undefined);
+// A parent that went away takes its children with it.
+let finished = false;
+process.on('disconnect', () => {
+  if (!finished) process.exit(0);
+});
+
 process.once('message', (order: ChildOrder) => {
   measureRun(scenarioByName(order.scenario), contenderByName(order.contender), order.filename, {
     workers: order.workers,
@@ -21,5 +30,8 @@ process.once('message', (order: ChildOrder) => {
       (err: unknown) =>
         send({ type: 'error', error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
     )
-    .finally(() => process.disconnect());
+    .finally(() => {
+      finished = true;
+      process.disconnect();
+    });
 });

@@ -17,6 +17,7 @@ export {
   type ReportOptions,
 } from './report/generate-performance-report.js';
 export { markdownTable } from './report/markdown.js';
+export { verdicts, type Verdict } from './report/verdict.js';
 export {
   monitorErrorRates,
   errorCode,

@@ -37,6 +37,11 @@ export interface ConcurrentTestOptions {
   seed?: number;
   /** Called about every 250 ms with the fraction of `durationMs` elapsed. */
   onProgress?: (fraction: number) => void;
+  /**
+   * Aborts the run: an isolated run (and every shard) is killed at once and the promise rejects
+   * with an `AbortError`; an in-process run is only checked before it starts.
+   */
+  signal?: AbortSignal;
 }
 
 /** How long a shard of the `processes` scenario may overrun its duration before it is killed. */
@@ -60,6 +65,7 @@ export async function runConcurrentTest(options: ConcurrentTestOptions): Promise
     typeof options.contender === 'string' ? contenderByName(options.contender) : options.contender;
   if (!Number.isInteger(options.workers) || options.workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
+  options.signal?.throwIfAborted();
   const dir = options.filename ? undefined : await mkdtemp(join(tmpdir(), 'roas-suite-'));
   const filename = options.filename ?? join(dir as string, 'bot.db');
   try {
@@ -98,6 +104,7 @@ async function runIsolated(
     },
     graceMs,
     options.onProgress,
+    options.signal,
   );
   return { result: outcome.result, acks: new Set(outcome.acks) };
 }

@@ -34,9 +34,13 @@ export function runInChild(
   order: ChildOrder,
   graceMs: number,
   onProgress?: (fraction: number) => void,
+  signal?: AbortSignal,
 ): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
     const child = fork(CHILD, [], { execArgv: execArgv(), serialization: 'advanced', stdio: 'inherit' });
+    const abort = (): void => void child.kill('SIGKILL');
+    signal?.addEventListener('abort', abort, { once: true });
     const outcome = {
       acks: [] as string[],
       wait: { read: [] as number[], write: [] as number[] },
@@ -71,10 +75,13 @@ export function runInChild(
     });
     child.on('error', (err) => {
       clearInterval(watchdog);
+      signal?.removeEventListener('abort', abort);
       reject(err);
     });
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code, exitSignal) => {
       clearInterval(watchdog);
+      signal?.removeEventListener('abort', abort);
+      if (signal?.aborted) return reject(signal.reason);
       if (done && last) return resolve({ result: last, ...outcome });
       if (killedAt !== undefined && startedAt !== undefined && last) {
         const silentMs = killedAt - lastAt;
@@ -101,7 +108,7 @@ export function runInChild(
         return resolve({ result: frozen, ...outcome });
       }
       reject(
-        new Error(`${order.contender} child failed (exit ${code ?? signal}): ${failure ?? 'no result'}`),
+        new Error(`${order.contender} child failed (exit ${code ?? exitSignal}): ${failure ?? 'no result'}`),
       );
     });
     child.send(order);

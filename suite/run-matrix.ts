@@ -1,3 +1,4 @@
+import { failedResult } from './failed-result.js';
 import { runConcurrentTest } from './run-concurrent-test.js';
 import { scenarioByName } from './scenarios/index.js';
 import type { TestResult } from './types.js';
@@ -23,14 +24,20 @@ export interface MatrixOptions {
   }) => void;
   /** During each run, with the fraction done. */
   onProgress?: (fraction: number) => void;
-  /** After each run. */
-  onRunEnd?: (result: TestResult) => void;
+  /** After each run, failed ones included. May return a promise (the next run waits for it). */
+  onRunEnd?: (result: TestResult) => void | Promise<void>;
+  /**
+   * Stops the grid: the run in progress is killed (isolated runs) or finishes (in-process runs)
+   * and is left out; the results so far are returned.
+   */
+  signal?: AbortSignal;
 }
 
 /**
  * Runs the grid one run at a time (runs never overlap, so they do not disturb each other) and
  * returns every result in order. All contenders of one scenario and worker count see the same
- * seeded operation mix.
+ * seeded operation mix. A run that throws (a contender whose package is missing, a bug) becomes a
+ * result with `failed` set, and the grid goes on.
  *
  * @example
  * ```ts
@@ -44,6 +51,7 @@ export async function runMatrix(options: MatrixOptions): Promise<TestResult[]> {
   for (const scenario of options.scenarios) {
     for (const workers of options.workers) {
       for (const contender of options.contenders) {
+        if (options.signal?.aborted) return results;
         options.onRunStart?.({
           scenario,
           workers,
@@ -52,17 +60,26 @@ export async function runMatrix(options: MatrixOptions): Promise<TestResult[]> {
           total,
           durationMs: options.durationMs,
         });
-        const result = await runConcurrentTest({
-          scenario,
-          workers,
-          contender,
-          durationMs: options.durationMs ?? scenarioByName(scenario).defaultDurationMs,
-          seed: options.seed ?? 1,
-          ...(options.isolate ? { isolate: options.isolate } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        });
+        const durationMs = options.durationMs ?? scenarioByName(scenario).defaultDurationMs;
+        let result: TestResult;
+        try {
+          result = await runConcurrentTest({
+            scenario,
+            workers,
+            contender,
+            durationMs,
+            seed: options.seed ?? 1,
+            ...(options.isolate ? { isolate: options.isolate } : {}),
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+        } catch (err) {
+          // An interrupted run measured nothing worth keeping: report only what finished.
+          if (options.signal?.aborted) return results;
+          result = failedResult({ scenario, contender, workers, durationMs }, err);
+        }
         results.push(result);
-        options.onRunEnd?.(result);
+        await options.onRunEnd?.(result);
       }
     }
   }

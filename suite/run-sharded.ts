@@ -56,6 +56,7 @@ export async function runSharded(
           fractions[i] = f;
           options.onProgress?.(Math.min(...fractions));
         },
+        options.signal,
       ),
     ),
   );

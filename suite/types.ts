@@ -150,4 +150,9 @@ export interface TestResult {
    * those of the last snapshot; operations in flight at the end are not counted.
    */
   stopped?: { afterMs: number; silentMs: number };
+  /**
+   * Set when the run could not be measured at all: the contender or the scenario threw (its
+   * package missing, a bug). Every figure is then 0; `message` says what went wrong.
+   */
+  failed?: { message: string };
 }

@@ -2,17 +2,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A fresh folder for one test's database files, removed by the returned cleanup. */
+/** Folders made by tempDir() and not yet cleaned up; removed when the test process exits. */
+const made = new Set<string>();
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh folder for one test's database files, removed by the returned cleanup, and in any case
+ * when the test process exits (a failed assertion skips the cleanup call; the folder still goes).
+ */
 export function tempDir(prefix = 'roas-pool-'): {
   dir: string;
   file: (name?: string) => string;
   cleanup: () => void;
 } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.add(dir);
   return {
     dir,
     file: (name = 'bot.db') => join(dir, name),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      made.delete(dir);
+    },
   };
 }
 

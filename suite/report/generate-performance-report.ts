@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { TestResult } from '../types.js';
+import { verdicts } from './verdict.js';
 import { htmlReport } from './html.js';
-import { markdownReport } from './markdown.js';
+import { markdownReport, type ReportProgress } from './markdown.js';
 
 /** Options of {@link generatePerformanceReport}. */
 export interface ReportOptions {
@@ -11,6 +12,8 @@ export interface ReportOptions {
   title?: string;
   /** The command that produced the results, printed in the reports. */
   command?: string;
+  /** For a report written while runs go on, or after an interrupt: how many of how many finished. */
+  progress?: ReportProgress;
 }
 
 /** The three renderings of a report, and where they were written. */
@@ -23,8 +26,9 @@ export interface PerformanceReport {
 }
 
 /**
- * Renders results as JSON (the raw TestResults, reloadable with `roas-pool report`), Markdown
- * (a comparison table) and one self-contained HTML page with inline SVG charts: latency
+ * Renders results as JSON (the verdicts and the raw TestResults, reloadable with `roas-pool
+ * report`), Markdown (the verdict per scenario, then a comparison table) and one self-contained
+ * HTML page with inline SVG charts: latency
  * percentiles per contender, throughput, error rate, and pool size and waiters over time.
  *
  * @example
@@ -40,9 +44,20 @@ export async function generatePerformanceReport(
   const title = options.title ?? 'roas-pool concurrency report';
   const command = options.command ?? 'runConcurrentTest()';
   const report: PerformanceReport = {
-    json: JSON.stringify({ title, command, node: process.version, results }, null, 2),
-    markdown: markdownReport(results, title, command),
-    html: htmlReport(results, title, command),
+    json: JSON.stringify(
+      {
+        title,
+        command,
+        node: process.version,
+        ...(options.progress ? { progress: options.progress } : {}),
+        verdicts: verdicts(results),
+        results,
+      },
+      null,
+      2,
+    ),
+    markdown: markdownReport(results, title, command, options.progress),
+    html: htmlReport(results, title, command, options.progress),
   };
   if (options.outDir) {
     const dir = resolve(options.outDir);
@@ -52,9 +67,15 @@ export async function generatePerformanceReport(
       markdown: join(dir, 'report.md'),
       html: join(dir, 'report.html'),
     };
-    await writeFile(report.paths.json, report.json);
-    await writeFile(report.paths.markdown, report.markdown);
-    await writeFile(report.paths.html, report.html);
+    await replaceFile(report.paths.json, report.json);
+    await replaceFile(report.paths.markdown, report.markdown);
+    await replaceFile(report.paths.html, report.html);
   }
   return report;
+}
+
+/** Writes beside the file, then renames over it: a reader (or a kill) never sees half a report. */
+async function replaceFile(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.partial`, text);
+  await rename(`${path}.partial`, path);
 }

@@ -1,4 +1,5 @@
-import type { TestResult } from '../types.js';
+import type { LatencySummary, TestResult } from '../types.js';
+import { completedNothing, verdicts } from './verdict.js';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
 const pct = (v: number): string => `${(v * 100).toFixed(v > 0 && v < 0.001 ? 3 : 1)}%`;
@@ -20,27 +21,48 @@ export const RESULT_COLUMNS = [
   'integrity',
 ];
 
-/** One row of the comparison, as cells. */
+/** `a / b / c` of a latency's fields, or a dash when nothing was measured. */
+const lat = (l: LatencySummary, keys: (keyof LatencySummary)[]): string =>
+  l.count === 0 ? '–' : keys.map((k) => ms(l[k])).join(' / ');
+
+/** One row of the comparison, as cells. A run that completed nothing shows dashes, not zeros. */
 export function resultCells(r: TestResult): string[] {
   const codes = Object.entries(r.errorsByCode)
     .map(([c, n]) => `${c} ${n}`)
     .join(', ');
+  const nothing = completedNothing(r);
+  const errors = r.failed
+    ? `FAILED: ${r.failed.message}`
+    : (r.errors === 0 ? '0' : `${r.errors} (${codes})`) +
+      (r.stopped
+        ? `; ${r.okOps === 0 ? 'froze: no operation finished; ' : ''}stopped at ${(r.stopped.afterMs / 1000).toFixed(1)} s, loop frozen ${(r.stopped.silentMs / 1000).toFixed(1)} s`
+        : '');
+  const integrity = r.failed
+    ? '–'
+    : !r.integrity.ok
+      ? `FAILED: ${r.integrity.missing} missing`
+      : r.integrity.acknowledged === 0
+        ? 'nothing written to check'
+        : `ok (${r.integrity.acknowledged} writes)`;
   return [
     r.scenario,
     r.processes > 1 ? `${r.workers} (${r.processes} procs)` : String(r.workers),
     r.contender,
-    r.opsPerSec.toFixed(0),
-    (r.errors === 0 ? '0' : `${r.errors} (${codes})`) +
-      (r.stopped
-        ? `; stopped at ${(r.stopped.afterMs / 1000).toFixed(1)} s, loop frozen ${(r.stopped.silentMs / 1000).toFixed(1)} s`
-        : ''),
-    pct(r.errorRate),
-    `${ms(r.acquireWait.p50Ms)} / ${ms(r.acquireWait.p95Ms)} / ${ms(r.acquireWait.p99Ms)}`,
-    `${ms(r.acquireWaitRead.p95Ms)} / ${ms(r.acquireWaitWrite.p95Ms)}`,
-    `${ms(r.opLatency.p50Ms)} / ${ms(r.opLatency.p95Ms)} / ${ms(r.opLatency.p99Ms)} / ${ms(r.opLatency.maxMs)}`,
-    `${ms(r.eventLoop.p99Ms)} / ${ms(r.eventLoop.maxMs)}`,
-    mb(r.memory.heapGrowthBytes),
-    r.integrity.ok ? `ok (${r.integrity.acknowledged} writes)` : `FAILED: ${r.integrity.missing} missing`,
+    nothing ? '0' : r.opsPerSec.toFixed(0),
+    errors,
+    r.failed ? '–' : pct(r.errorRate),
+    nothing ? '–' : lat(r.acquireWait, ['p50Ms', 'p95Ms', 'p99Ms']),
+    nothing
+      ? '–'
+      : `${r.acquireWaitRead.count === 0 ? '–' : ms(r.acquireWaitRead.p95Ms)} / ${r.acquireWaitWrite.count === 0 ? '–' : ms(r.acquireWaitWrite.p95Ms)}`,
+    nothing
+      ? r.stopped
+        ? `– (max ${ms(r.opLatency.maxMs)})`
+        : '–'
+      : lat(r.opLatency, ['p50Ms', 'p95Ms', 'p99Ms', 'maxMs']),
+    r.failed ? '–' : `${nothing ? '–' : ms(r.eventLoop.p99Ms)} / ${ms(r.eventLoop.maxMs)}`,
+    r.failed ? '–' : mb(r.memory.heapGrowthBytes),
+    integrity,
   ];
 }
 
@@ -57,18 +79,50 @@ export function markdownTable(results: readonly TestResult[]): string {
   return rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 }
 
-/** The whole Markdown report: the table, then each run's error codes and integrity findings. */
-export function markdownReport(results: readonly TestResult[], title: string, command: string): string {
+/** How far a report got: all its runs, or some (the rest still to run, or interrupted). */
+export interface ReportProgress {
+  done: number;
+  total: number;
+  interrupted?: boolean;
+}
+
+/** The line that says a report is partial, or nothing when it is complete. */
+export function progressLine(progress: ReportProgress | undefined): string | undefined {
+  if (!progress || progress.done >= progress.total) return undefined;
+  return progress.interrupted
+    ? `Interrupted: ${progress.done} of ${progress.total} runs finished; this report holds those.`
+    : `In progress: ${progress.done} of ${progress.total} runs finished so far.`;
+}
+
+/**
+ * The whole Markdown report: the verdict per scenario and worker count first, then the table,
+ * then each run's integrity findings.
+ */
+export function markdownReport(
+  results: readonly TestResult[],
+  title: string,
+  command: string,
+  progress?: ReportProgress,
+): string {
   const notes = results
     .filter((r) => r.integrity.problems.length > 0 && !r.integrity.ok)
     .map((r) => `- ${r.scenario} / ${r.contender} @ ${r.workers}: ${r.integrity.problems.join('; ')}`);
+  const partial = progressLine(progress);
   return [
     `# ${title}`,
+    '',
+    ...(partial ? [`**${partial}**`, ''] : []),
+    '## Verdict',
+    '',
+    ...verdicts(results).map((v) => `- ${v.text}`),
+    '',
+    '## Runs',
     '',
     `Command: \`${command}\``,
     '',
     `Node ${process.version}, ${process.platform}/${process.arch}. Latencies from \`perf_hooks\` histograms; ` +
-      'wait = time to get a connection; op = one bot operation end to end; loop = event-loop delay.',
+      'wait = time to get a connection; op = one bot operation end to end; loop = event-loop delay. ' +
+      'A dash: nothing was measured (the run failed, or froze before any operation finished).',
     '',
     markdownTable(results),
     '',

@@ -21,6 +21,22 @@ export const esc = (s: string): string =>
 const fmt = (v: number): string =>
   v === 0 ? '0' : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toPrecision(2);
 
+/** A tick value as printed: no trailing zeros, no float noise (`0.30000000000000004` is `0.3`). */
+const tick = (v: number): string => String(Number(v.toPrecision(6)));
+
+/**
+ * Round axis ticks from 0 to at least `max`: steps of 1, 2, 2.5 or 5 times a power of ten, about
+ * `count` of them. Exported for its test.
+ */
+export function niceTicks(max: number, count = 4): number[] {
+  if (!(max > 0) || !Number.isFinite(max)) return [0, 1];
+  const raw = max / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const top = Math.ceil(max / step - 1e-9) * step;
+  return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+}
+
 function legend(names: string[], y: number): string {
   return names
     .map((n, i) => {
@@ -56,7 +72,8 @@ export function barChart(
   const all = series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   const positive = all.filter((v) => v > 0);
   const lo = log ? 10 ** Math.floor(Math.log10(Math.min(...positive, 1))) : 0;
-  const hi = log ? 10 ** Math.ceil(Math.log10(Math.max(...positive, lo * 10))) : Math.max(...all, 1e-9) * 1.1;
+  const linear = log ? [] : niceTicks(Math.max(...all, 0));
+  const hi = log ? 10 ** Math.ceil(Math.log10(Math.max(...positive, lo * 10))) : (linear.at(-1) as number);
   const y = (v: number): number => {
     const f = log
       ? (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))
@@ -65,11 +82,11 @@ export function barChart(
   };
   const ticks = log
     ? Array.from({ length: Math.round(Math.log10(hi / lo)) + 1 }, (_, i) => lo * 10 ** i)
-    : Array.from({ length: 5 }, (_, i) => (hi * i) / 4);
+    : linear;
   let body = ticks
     .map(
       (t) =>
-        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${y(t) + 4}" font-size="10" text-anchor="end">${fmt(t)}${esc(unit)}</text>`,
+        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${(y(t) + 4).toFixed(1)}" font-size="10" text-anchor="end">${tick(t)}${esc(unit)}</text>`,
     )
     .join('');
   const group = plotW / Math.max(1, categories.length);
@@ -112,16 +129,17 @@ export function lineChart(title: string, series: LineSeries[], xUnit = ''): stri
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const ys = series.flatMap((s) => s.points.map((p) => p[1]));
   const xHi = Math.max(...xs, 1);
-  const yHi = Math.max(...ys, 1) * 1.1;
+  const yTicks = niceTicks(Math.max(...ys, 1), 2);
+  const yHi = yTicks.at(-1) as number;
   const px = (v: number): number => PAD.left + (v / xHi) * plotW;
   const py = (v: number): number => PAD.top + plotH * (1 - v / yHi);
-  let body = [0, 0.5, 1]
+  let body = yTicks
     .map(
-      (f) =>
-        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${py(yHi * f)}" y2="${py(yHi * f)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${py(yHi * f) + 4}" font-size="10" text-anchor="end">${fmt(yHi * f)}</text>`,
+      (v) =>
+        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}" stroke="#ddd"/><text x="${PAD.left - 6}" y="${(py(v) + 4).toFixed(1)}" font-size="10" text-anchor="end">${tick(v)}</text>`,
     )
     .join('');
-  body += `<text x="${W - PAD.right}" y="${PAD.top + plotH + 14}" font-size="10" text-anchor="end">${fmt(xHi)} ${esc(xUnit)}</text>`;
+  body += `<text x="${W - PAD.right}" y="${PAD.top + plotH + 14}" font-size="10" text-anchor="end">${tick(Math.round(xHi))} ${esc(xUnit)}</text>`;
   series.forEach((s, i) => {
     const d = s.points.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' ');
     body += `<polyline fill="none" stroke-width="1.5" stroke="${PALETTE[i % PALETTE.length]}" points="${d}"/>`;

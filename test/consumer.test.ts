@@ -1,0 +1,285 @@
+/**
+ * What a user installs, tested as a user has it: `npm pack` (which builds), then a project in a
+ * temp folder that installs the tarball from npm's cache alone (`npm ci --offline`, a lock file
+ * pinned to this repository's versions: no network). Then: the tarball's contents, the error
+ * without better-sqlite3's native binding, `roas-pool bench` with only `dependencies`
+ * installed, every `exports` subpath from ESM, a consumer file type-checked with
+ * `module: nodenext`, and every TypeScript/JavaScript block of README.md and docs/ run against
+ * the installed package.
+ *
+ * The install runs with `--ignore-scripts`, so better-sqlite3's binding is really absent at
+ * first (the NATIVE_BINDING_MISSING test uses that); afterwards the binding this repository's
+ * `npm ci` compiled is copied in (`reuseBinding`) instead of compiling it again, which takes
+ * minutes on two cores.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { docBlocks, docFiles } from './doc-blocks.js';
+import { hasBinding, installOffline, pack, reuseBinding, ROOT, writeProject } from './consumer-project.js';
+import { postgresUnavailable, startPostgres, type TestDatabase } from './pg-server.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+  exports: Record<string, string | { types: string; import: string }>;
+};
+/** The optional peers, and the types a TypeScript user of every subpath installs. */
+const EXTRAS = ['kysely', 'drizzle-orm', 'pg', 'prom-client', '@types/node', '@types/pg'];
+const TSX = import.meta.resolve('tsx');
+
+let tarball = '';
+let packDir = '';
+let project = '';
+let pg: TestDatabase | undefined;
+
+test.before(() => {
+  ({ tarball, dir: packDir } = pack());
+  project = mkdtempSync(join(tmpdir(), 'roas-consumer-'));
+  writeProject(project, tarball);
+  installOffline(project);
+});
+
+test.after.always(async () => {
+  await pg?.stop();
+  if (project) rmSync(project, { recursive: true, force: true });
+  if (packDir) rmSync(packDir, { recursive: true, force: true });
+});
+
+/** Runs a command in the project; never throws, returns what it printed. */
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { status: number | null; out: string; err: string } {
+  const r = spawnSync(command, args, {
+    cwd: options.cwd ?? project,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: options.timeoutMs ?? 120_000,
+  });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Runs an ES module (JavaScript or TypeScript, through tsx) from a fresh folder in the project. */
+function runModule(name: string, code: string, env: NodeJS.ProcessEnv = {}): ReturnType<typeof run> {
+  const dir = join(project, 'examples', name.replace(/[^\w.-]+/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'example.ts'), code);
+  return run(process.execPath, ['--import', TSX, join(dir, 'example.ts')], {
+    cwd: dir,
+    env,
+    timeoutMs: 60_000,
+  });
+}
+
+test.serial(
+  'the tarball holds the build and types of every export, the bin, docs and license, and no tests, maps or PNGs',
+  (t) => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    for (const [subpath, target] of Object.entries(pkg.exports)) {
+      const paths = typeof target === 'string' ? [target] : [target.types, target.import];
+      for (const p of paths) t.true(files.includes(p.replace(/^\.\//, '')), `${subpath}: ${p}`);
+    }
+    for (const f of [...Object.values(pkg.bin), 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cli/main.js'])
+      t.true(files.includes(f.replace(/^\.\//, '')), f);
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const [, link] of readme.matchAll(/\]\((docs\/[^)#\s]+)/g)) {
+      const path = (link as string).replace(/\/$/, '');
+      t.true(
+        files.some((f) => f === path || f.startsWith(`${path}/`)),
+        `README links ${path}`,
+      );
+    }
+    t.deepEqual(
+      files.filter((f) => /\.test\.|\.map$|\.png$|\.tsbuildinfo$/.test(f)),
+      [],
+    );
+    t.deepEqual(
+      files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+      [],
+      'no TypeScript sources',
+    );
+  },
+);
+
+test.serial(
+  'without its native binding, createPool fails with NATIVE_BINDING_MISSING that says how to fix it',
+  (t) => {
+    t.false(hasBinding(project), 'installed with --ignore-scripts: the binding is really absent');
+    const r = runModule(
+      'no-binding',
+      `import { createPool, isPoolError } from 'roas-pool';
+try {
+  createPool({ filename: 'bot.db' });
+  console.log('created');
+} catch (err) {
+  console.log(JSON.stringify({ pool: isPoolError(err), code: (err as { code?: string }).code, message: (err as Error).message }));
+}
+`,
+    );
+    t.is(r.status, 0, r.err);
+    const { pool, code, message } = JSON.parse(r.out) as { pool: boolean; code: string; message: string };
+    t.true(pool);
+    t.is(code, 'NATIVE_BINDING_MISSING');
+    t.regex(message, /npm approve-scripts better-sqlite3 && npm rebuild better-sqlite3/);
+    t.regex(message, /--allow-scripts=better-sqlite3/);
+    const cli = run(join(project, 'node_modules', '.bin', 'roas-pool'), ['bench', '--out', 'report']);
+    t.is(cli.status, 3);
+    t.regex(cli.err, /^roas-pool bench: NATIVE_BINDING_MISSING: .* Fix: approve and run its install script/);
+    t.is(cli.err.trim().split('\n').length, 1, 'one line, no stack');
+    reuseBinding(project);
+  },
+);
+
+test.serial(
+  'roas-pool bench runs with only the dependencies: pool against naive, optional contenders skipped',
+  (t) => {
+    const bin = join(project, 'node_modules', '.bin', 'roas-pool');
+    t.is(run(bin, ['--version']).out, `${pkg.version}\n`);
+    const r = run(bin, ['bench', '--workers', '2', '--duration', '300ms', '--out', 'report']);
+    t.is(r.status, 0, r.err);
+    t.regex(
+      r.err,
+      /skipping tarn: it needs the "tarn" package, which is not installed \(add it with: npm install --save-dev tarn\)/,
+    );
+    t.regex(r.err, /skipping generic-pool: it needs the "generic-pool" package/);
+    t.regex(
+      r.err,
+      /\[3\/3\] bot-mix roas-pool @2: 0 errors/,
+      'one progress line per finished run without a terminal',
+    );
+    t.regex(r.out, /^Verdict:\n- bot-mix, 2 workers: roas-pool /);
+    for (const f of ['report.json', 'report.md', 'report.html'])
+      t.true(existsSync(join(project, 'report', f)), f);
+    const json = JSON.parse(readFileSync(join(project, 'report', 'report.json'), 'utf8')) as {
+      results: { contender: string; okOps: number; failed?: unknown }[];
+    };
+    t.deepEqual(
+      json.results.map((x) => x.contender),
+      ['naive', 'naive-bt0', 'roas-pool'],
+    );
+    const pool = json.results.find((x) => x.contender === 'roas-pool');
+    t.true((pool?.okOps ?? 0) > 0);
+    t.false(json.results.some((x) => x.failed !== undefined));
+  },
+);
+
+test.serial('every exports subpath imports from ESM once its optional peer is installed', (t) => {
+  writeProject(project, tarball, EXTRAS);
+  installOffline(project);
+  reuseBinding(project);
+  for (const subpath of Object.keys(pkg.exports)) {
+    const specifier = subpath === '.' ? 'roas-pool' : `roas-pool${subpath.slice(1)}`;
+    const load = subpath.endsWith('.json')
+      ? `await import('${specifier}', { with: { type: 'json' } })`
+      : `await import('${specifier}')`;
+    const r = run(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `const m = ${load}; console.log(Object.keys(m).length);`,
+    ]);
+    t.is(r.status, 0, `${specifier}: ${r.err}`);
+    t.true(Number(r.out) > 0, specifier);
+  }
+});
+
+test.serial('a consumer file type-checks with module nodenext and types ["node"]', (t) => {
+  const dir = join(project, 'typed');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        types: ['node'],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+      },
+      include: ['consumer.ts'],
+    }),
+  );
+  writeFileSync(
+    join(dir, 'consumer.ts'),
+    `import { createPool, diagnose, isPoolError, type PoolOptions, type PoolStats } from 'roas-pool';
+import { generatePerformanceReport, runConcurrentTest, type TestResult } from 'roas-pool/suite';
+import { RoasPoolDialect } from 'roas-pool/kysely';
+import { drizzle } from 'roas-pool/drizzle';
+import { collectPoolMetrics } from 'roas-pool/prometheus';
+import { postgresDriver } from 'roas-pool/postgres';
+import { Kysely } from 'kysely';
+import { Registry } from 'prom-client';
+
+export async function use(): Promise<number> {
+  const options: PoolOptions = { filename: 'bot.db', max: 4 };
+  const pool = createPool(options);
+  const stats: PoolStats = pool.stats();
+  const row = await pool.read((db) => db.get<{ n: number }>('SELECT 1 AS n'));
+  const kysely = new Kysely<{ xp: { user_id: string } }>({ dialect: new RoasPoolDialect({ pool }) });
+  const orm = drizzle(pool);
+  const stop: () => void = collectPoolMetrics(pool, new Registry());
+  const pg = createPool({ driver: postgresDriver({ connectionString: 'postgres://localhost/bot' }) });
+  const result: TestResult = await runConcurrentTest({ workers: 2, durationMs: 10, scenario: 'bot-mix', contender: 'roas-pool' });
+  await generatePerformanceReport([result]);
+  // @ts-expect-error a misspelled option is a type error: the package's types really resolved
+  createPool({ filname: 'bot.db' });
+  try {
+    await pool.close();
+  } catch (err) {
+    if (isPoolError(err, 'POOL_CLOSED')) console.log(diagnose(err).remedy);
+  }
+  stop();
+  void kysely;
+  void orm;
+  void pg;
+  return stats.total + (row?.n ?? 0);
+}
+`,
+  );
+  const r = run(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    {
+      cwd: dir,
+    },
+  );
+  t.is(r.status, 0, r.out + r.err);
+});
+
+const blocks = docFiles(ROOT).flatMap((file) => docBlocks(ROOT, file));
+
+test.serial('README.md and docs/ have TypeScript blocks to run', (t) => {
+  t.true(blocks.length >= 15, `${blocks.length} blocks`);
+});
+
+for (const block of blocks) {
+  test.serial(`${block.where} runs against the installed package`, async (t) => {
+    if (block.partial !== undefined) {
+      t.true(block.partial.length >= 10, 'a partial block says why it is partial');
+      t.log(`partial: ${block.partial}`);
+      return;
+    }
+    const env: NodeJS.ProcessEnv = {};
+    if (block.code.includes('DATABASE_URL')) {
+      const why = postgresUnavailable();
+      if (why) {
+        t.log(why);
+        t.pass();
+        return;
+      }
+      pg ??= await startPostgres();
+      env.DATABASE_URL = pg.url;
+    }
+    const r = runModule(block.where, block.code, env);
+    if (r.status === null) t.fail(`${block.where} did not exit within 60 s: does it close its pool?`);
+    else t.is(r.status, 0, `${block.where} failed:\n${r.err || r.out}`);
+  });
+}
