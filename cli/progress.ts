@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import { describeRun } from '../suite/report/verdict.js';
 import type { TestResult } from '../suite/types.js';
 
@@ -15,55 +16,44 @@ export interface Progress {
   stop(): void;
 }
 
-const WIDTH = 30;
-
 /**
- * Progress on `stream` (stderr, so stdout keeps the table): on a terminal a bar redrawn in place,
- * plus one line per finished run above it; elsewhere (a pipe, a file, CI) only the lines, one per
- * finished run, so a log shows the suite advancing.
+ * Progress on `stream` (stderr, so stdout keeps the table): on a terminal a cli-progress bar
+ * redrawn in place, with one line per finished run printed above it; elsewhere (a pipe, a file,
+ * CI) only the lines, one per finished run, so a log shows the suite advancing.
  */
 export function progress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
-  const tty = stream.isTTY === true;
   let index = 0;
-  let label = '';
-  let fraction = 0;
-  let drawn = false;
-  let lastDraw = 0;
-  const clear = (): void => {
-    if (drawn) stream.write('\r\x1b[2K');
-    drawn = false;
-  };
-  const draw = (): void => {
-    if (!tty) return;
-    const done = (index + Math.min(1, fraction)) / total;
-    const filled = Math.round(done * WIDTH);
-    const bar = `${'#'.repeat(filled)}${'.'.repeat(WIDTH - filled)}`;
-    const text = ` [${bar}] ${Math.floor(done * 100)}% run ${index + 1}/${total} ${label}`;
-    // A terminal that does not report its width (0) gets 80 columns.
-    stream.write(`\r\x1b[2K${text.slice(0, Math.max(20, (stream.columns || 80) - 1))}`);
-    drawn = true;
-    lastDraw = Date.now();
-  };
+  // cli-progress draws only on a TTY (noTTYOutput false), and its log() keeps lines above the bar.
+  const multi =
+    stream.isTTY === true
+      ? new cliProgress.MultiBar(
+          {
+            stream,
+            format: ' [{bar}] {percentage}% run {run}/{runs} {label}',
+            barsize: 30,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.legacy,
+        )
+      : undefined;
+  const bar = multi?.create(total * 100, 0, { run: 1, runs: total, label: '' });
   const print = (text: string): void => {
-    clear();
-    stream.write(`${text}\n`);
-    draw();
+    if (multi) multi.log(`${text}\n`);
+    else stream.write(`${text}\n`);
   };
   return {
     start(run) {
       index = run.index;
-      label = run.label;
-      fraction = 0;
-      draw();
+      bar?.update(index * 100, { run: index + 1, runs: total, label: run.label });
     },
-    update(f) {
-      fraction = f;
-      if (Date.now() - lastDraw >= 100) draw();
+    update(fraction) {
+      bar?.update(Math.round((index + Math.min(1, fraction)) * 100));
     },
     finished(r) {
       print(`[${index + 1}/${total}] ${r.scenario} ${r.contender} @${r.workers}: ${describeRun(r)}`);
     },
     line: print,
-    stop: clear,
+    stop: () => multi?.stop(),
   };
 }
