@@ -131,3 +131,18 @@ test('tracks heap over a soak run and ends it with no retained leases', async (t
   t.is(result.memory.heapGrowthBytes, result.memory.end.heapUsed - result.memory.start.heapUsed);
   t.true(result.integrity.ok);
 });
+
+test("takes the plan's positional form: runConcurrentTest(workers, duration) runs bot-mix on roas-pool", async (t) => {
+  const result = await runConcurrentTest(3, 150);
+  t.is(result.workers, 3);
+  t.is(result.scenario, 'bot-mix');
+  t.is(result.contender, 'roas-pool');
+  t.true(result.okOps > 0);
+  t.is(result.errors, 0);
+  t.true(result.integrity.ok);
+});
+
+test('rejects a duration that is not a positive number of milliseconds', async (t) => {
+  await t.throwsAsync(runConcurrentTest(3, 0), { message: /durationMs must be a positive number/ });
+  await t.throwsAsync(runConcurrentTest(3, Number.NaN), { message: /got NaN \(number\)/ });
+});

@@ -59,7 +59,41 @@ const SHARD_GRACE_MS = 2000;
  * console.log(result.errorRate, result.acquireWait.p95Ms, result.integrity.ok);
  * ```
  */
-export async function runConcurrentTest(options: ConcurrentTestOptions): Promise<TestResult> {
+export function runConcurrentTest(options: ConcurrentTestOptions): Promise<TestResult>;
+/**
+ * The plan's positional form, `runConcurrentTest(workers, duration)`: the `bot-mix` scenario on
+ * roas-pool unless `rest` says otherwise. `durationMs` is in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const result = await runConcurrentTest(20, 3000);
+ * console.log(result.errorRate, result.acquireWait.p95Ms);
+ * ```
+ */
+export function runConcurrentTest(
+  workers: number,
+  durationMs: number,
+  rest?: Partial<Omit<ConcurrentTestOptions, 'workers' | 'durationMs'>>,
+): Promise<TestResult>;
+export async function runConcurrentTest(
+  first: ConcurrentTestOptions | number,
+  durationMs?: number,
+  rest?: Partial<Omit<ConcurrentTestOptions, 'workers' | 'durationMs'>>,
+): Promise<TestResult> {
+  const options: ConcurrentTestOptions =
+    typeof first === 'object' && first !== null
+      ? first
+      : {
+          scenario: 'bot-mix',
+          contender: 'roas-pool',
+          ...rest,
+          workers: first,
+          durationMs: durationMs as number,
+        };
+  if (!Number.isFinite(options.durationMs) || options.durationMs <= 0)
+    throw new RangeError(
+      `durationMs must be a positive number of milliseconds, got ${String(options.durationMs)} (${typeof options.durationMs})`,
+    );
   const scenario = typeof options.scenario === 'string' ? scenarioByName(options.scenario) : options.scenario;
   const contender =
     typeof options.contender === 'string' ? contenderByName(options.contender) : options.contender;
