@@ -1,0 +1,59 @@
+import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+
+/**
+ * One scheduled piece of work on a timer that does not keep the process alive. It can reschedule
+ * itself (`this.schedule(state, delay)`), which is how RxJS's `interval` and `timer` drive it.
+ */
+class UnrefAction<T> extends Subscription implements SchedulerAction<T> {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly work: (this: SchedulerAction<T>, state?: T) => void) {
+    super(() => this.clear());
+  }
+
+  schedule(state?: T, delay = 0): Subscription {
+    if (this.closed) return this;
+    this.clear();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.work.call(this, state);
+    }, delay);
+    // Why: a script that finishes its work without close() must be free to exit; the pool's
+    // timers are housekeeping (deadlines, expiry, trims, checks), never work in flight.
+    this.timer.unref();
+    return this;
+  }
+
+  private clear(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * The pool's default scheduler: RxJS's `asyncScheduler`, but on `unref()`'d timers, so a process
+ * whose only pending timers are the pool's exits on its own. Work in flight (a busy retry, a
+ * close in progress) holds the process with {@link keepAlive}.
+ *
+ * @example
+ * ```ts
+ * import { interval } from 'rxjs';
+ * interval(1000, unrefScheduler).subscribe(() => console.log('tick')); // does not hold the process
+ * ```
+ */
+export const unrefScheduler: SchedulerLike = {
+  now: () => Date.now(),
+  schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+    return new UnrefAction(work).schedule(state, delay);
+  },
+};
+
+/**
+ * Holds the process open until the returned function is called: for work the caller awaits on the
+ * pool's unref'd timers (a close that waits for holders, a statement waiting out SQLITE_BUSY).
+ * A handle, not a clock: nothing is timed by it.
+ */
+export function keepAlive(): () => void {
+  const handle = setInterval(() => undefined, 2 ** 31 - 1);
+  return () => clearInterval(handle);
+}
