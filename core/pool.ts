@@ -621,7 +621,7 @@ export class Pool implements LeaseHost {
       ref.send(CLOSE_EVENT);
       return;
     }
-    this.handOff(entry, performance.now());
+    if (!this.sizing.admit(entry)) this.handOff(entry, performance.now());
   }
 
   /**

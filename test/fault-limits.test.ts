@@ -2,6 +2,7 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createPool, sqliteDriver, type Driver, type Lease } from '../index.js';
 import { tempDir } from './helpers.js';
 
 // Limits a long-running bot relies on, run for real (real SQLite files, real worker threads, child
@@ -31,3 +32,70 @@ test.serial('the heap returns to its baseline after 100k waiters time out', asyn
   // Generous: the settled waiters alone used to keep over 140 MB on a baseline near 10 MB.
   t.true(after < before * 2, `heap ${mb(after)} MB after the storm, baseline ${mb(before)} MB`);
 });
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Inline connections open within a microtask, too fast to resize in between: this one waits 50 ms
+ * (a timer, as a slow disk would) before the real better-sqlite3 open.
+ */
+function slowOpening(filename: string): Driver {
+  const inner = sqliteDriver({ filename });
+  return {
+    ...inner,
+    async open(role) {
+      await sleep(50);
+      return inner.open(role);
+    },
+  };
+}
+
+for (const threads of [false, true]) {
+  const mode = threads ? 'threads' : 'inline';
+  test.serial(
+    `${mode}: connections that finish opening after resize(3) are closed at once; leases never exceed max`,
+    async (t) => {
+      const tmp = tempDir();
+      const pool = threads
+        ? createPool({ filename: tmp.file(), threads: true, max: 8, acquireTimeoutMs: 60_000 })
+        : createPool({ driver: slowOpening(tmp.file()), max: 8, acquireTimeoutMs: 60_000 });
+      await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)'));
+      let leased = 0;
+      let most = 0;
+      const held: Lease[] = [];
+      const granted = Array.from({ length: 6 }, () =>
+        pool.acquire().then((lease) => {
+          held.push(lease);
+          most = Math.max(most, ++leased + pool.stats().leasedWrite);
+          return lease;
+        }),
+      );
+      while (pool.stats().opening < 6) await sleep(1);
+      pool.resize(3);
+      while (pool.stats().opening > 0) await sleep(5);
+      await sleep(50);
+      const open = pool.stats().total;
+      const grantedWhileShrunk = held.length;
+      t.log(
+        `6 readers opening at resize(3): ${open} open after, ${grantedWhileShrunk} read leases granted at once, most leases ${most}`,
+      );
+      t.true(open <= 3, `${open} connections open, max 3`);
+      t.true(grantedWhileShrunk <= 2, `${grantedWhileShrunk} read leases at once, readers may be 2`);
+      // The rest are served as leases come back, never more than max at a time.
+      while (held.length < 6) {
+        const lease = held.find((l) => !l.released);
+        if (lease) {
+          leased--;
+          lease.release();
+        }
+        await sleep(5);
+      }
+      for (const lease of held) if (!lease.released) lease.release();
+      await Promise.all(granted);
+      t.true(most <= 3, `most leases at once ${most}, max 3`);
+      t.true(pool.stats().total <= 3);
+      await pool.close();
+      tmp.cleanup();
+    },
+  );
+}
