@@ -2,7 +2,8 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createPool, sqliteDriver, type Driver, type Lease } from '../index.js';
+import Database from 'better-sqlite3';
+import { createPool, PoolError, sqliteDriver, type Driver, type Lease } from '../index.js';
 import { tempDir } from './helpers.js';
 
 // Limits a long-running bot relies on, run for real (real SQLite files, real worker threads, child
@@ -12,6 +13,20 @@ import { tempDir } from './helpers.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const run = promisify(execFile);
+
+function codeOf(err: unknown): string {
+  return err instanceof PoolError ? err.code : `${(err as Error).name}: ${(err as Error).message}`;
+}
+
+/** Rows of table `t` in `file`, counted through a connection of its own, as another process would. */
+function count(file: string): number {
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 test.serial('the heap returns to its baseline after 100k waiters time out', async (t) => {
   const tmp = tempDir();
@@ -96,6 +111,72 @@ for (const threads of [false, true]) {
       t.true(pool.stats().total <= 3);
       await pool.close();
       tmp.cleanup();
+    },
+  );
+}
+
+test.serial(
+  'threads: a result past the default cap is a RESULT_TOO_LARGE, and the worker stays up (256 MB heap, 4M rows asked)',
+  async (t) => {
+    const tmp = tempDir();
+    const { stdout } = await run(
+      process.execPath,
+      ['--max-old-space-size=256', '--import', 'tsx', fixture('huge-result.ts'), tmp.file()],
+      { cwd: ROOT },
+    );
+    tmp.cleanup();
+    const result = JSON.parse(stdout) as { outcome: string; after: number; failed: number };
+    t.log(
+      `outcome ${result.outcome}; next query answered ${result.after}; failed connections ${result.failed}`,
+    );
+    t.deepEqual(result, { outcome: 'RESULT_TOO_LARGE', after: 1, failed: 0 });
+  },
+);
+
+for (const threads of [false, true]) {
+  const mode = threads ? 'threads' : 'inline';
+  test.serial(
+    `${mode}: maxResultRows and maxResultBytes stop all() and values() with RESULT_TOO_LARGE; writes around it are kept`,
+    async (t) => {
+      const tmp = tempDir();
+      const pool = createPool({
+        filename: tmp.file(),
+        threads,
+        maxResultRows: 1000,
+        maxResultBytes: 100_000,
+      });
+      await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT)'));
+      let acknowledged = 0;
+      const codes: string[] = [];
+      const rows = (n: number) =>
+        `WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < ${n}) SELECT k FROM n`;
+      for (let i = 0; i < 5; i++) {
+        await pool.write((db) => db.run('INSERT INTO t (tag) VALUES (?)', ['before']));
+        acknowledged++;
+        const queries: ((db: Lease) => Promise<unknown>)[] = [
+          (db: Lease) => db.all(rows(1001)),
+          (db: Lease) => db.all('SELECT randomblob(60000) AS b UNION ALL SELECT randomblob(60000)'),
+          ...(threads ? [] : [(db: Lease) => db.values(rows(5000))]),
+        ];
+        for (const query of queries) codes.push(await pool.read(query).then(() => 'answered', codeOf));
+        // On the write lane too, inside a transaction that then commits.
+        await pool.transaction(async (tx) => {
+          await tx.run('INSERT INTO t (tag) VALUES (?)', ['in tx']);
+          codes.push(await tx.all(rows(2000)).then(() => 'answered', codeOf));
+        });
+        acknowledged++;
+      }
+      t.is((await pool.read((db) => db.all(rows(1000)))).length, 1000, 'at the cap is fine');
+      const { failed } = pool.stats();
+      await pool.close();
+      const present = count(tmp.file());
+      tmp.cleanup();
+      t.log(
+        `${codes.length} capped queries: ${[...new Set(codes)].join(', ')}; ${acknowledged} writes acknowledged, ${present} present; failed connections ${failed}`,
+      );
+      t.true(codes.every((c) => c === 'RESULT_TOO_LARGE'));
+      t.is(present, acknowledged, 'rows present = rows acknowledged');
+      t.is(failed, 0, 'no connection died');
     },
   );
 }
