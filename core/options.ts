@@ -252,6 +252,7 @@ function checkObjects(options: PoolOptions): void {
 
 /** The health and recovery options; see docs/health.md. */
 function healthOptions(options: PoolOptions) {
+  const driverLifetime = options.driver?.maxLifetimeMs ?? 0;
   return {
     reconnectBackoffMs: integer(options, 'reconnectBackoffMs', 100, 0),
     reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
@@ -260,7 +261,7 @@ function healthOptions(options: PoolOptions) {
     leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
     closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
     validateAfterIdleMs: integer(options, 'validateAfterIdleMs', 30_000, 0),
-    maxLifetimeMs: integer(options, 'maxLifetimeMs', 0, 0),
+    maxLifetimeMs: integer(options, 'maxLifetimeMs', driverLifetime, 0),
     walCheckpointThresholdFrames: integer(options, 'walCheckpointThresholdFrames', 10_000, 0),
   };
 }
