@@ -86,6 +86,12 @@ export interface DriverTraits {
   readonly singleWriter: boolean;
   /** The SQL that opens a write transaction (`BEGIN IMMEDIATE` on SQLite). */
   readonly beginWrite: string;
+  /**
+   * Optional: the pool's `maxLifetimeMs` when the pool options leave it unset, for drivers whose
+   * own options name a lifetime (`postgresDriver({ maxLifetimeMs })`). The pool retires such
+   * connections itself, as replacements, never as failures.
+   */
+  readonly maxLifetimeMs?: number;
 }
 
 /** How the pool treats an error a statement raised; see {@link Driver.classify}. */

@@ -4,6 +4,8 @@
  */
 import pg from 'pg';
 import { PoolError } from '../core/errors.js';
+import { MAX_DURATION_MS } from '../core/limits.js';
+import { showValue } from '../core/show-value.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from './driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
@@ -35,8 +37,9 @@ export interface PostgresDriverOptions extends pg.ClientConfig {
   int8?: 'number' | 'bigint' | 'string';
   /**
    * Retire each connection after this long (ms), with up to 10% random jitter so they do not all
-   * go at once: a free one is closed and replaced at once, a leased one when released. It shows in
-   * `stats()` as a failed connection whose cause says "max lifetime". Default: none.
+   * go at once: a free one is closed and replaced at once, a leased one when released. The same as
+   * the pool's own `maxLifetimeMs` (which wins when both are set): a retirement is a
+   * `connection.replaced` event, never a failure, so it counts in no error rate. Default: none.
    */
   maxLifetimeMs?: number;
 }
@@ -55,9 +58,18 @@ function checkChoices(options: PostgresDriverOptions): void {
     if (value !== undefined && !(allowed as readonly string[]).includes(value))
       throw new PoolError(
         'INVALID_OPTION',
-        `postgresDriver option "${key}" must be one of ${allowed.join(', ')}, got ${String(value)}`,
+        `postgresDriver option "${key}" must be one of ${allowed.join(', ')}, got ${showValue(value)}`,
       );
   }
+  const life = options.maxLifetimeMs;
+  if (
+    life !== undefined &&
+    (typeof life !== 'number' || !Number.isInteger(life) || life < 1 || life > MAX_DURATION_MS)
+  )
+    throw new PoolError(
+      'INVALID_OPTION',
+      `postgresDriver option "maxLifetimeMs" must be an integer from 1 to ${MAX_DURATION_MS} (ms), got ${showValue(life)}`,
+    );
 }
 const BEGIN_RE = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 const END_RE = /^\s*(COMMIT|END|ABORT|ROLLBACK(?!\s+TO\b)|ROLLBACK\s+(AND\s+NO\s+CHAIN|WORK|TRANSACTION)\b)/i;
@@ -92,19 +104,11 @@ class PostgresConnection implements DriverConnection {
   private tracked = false;
   private readonly listeners: ((cause: Error) => void)[] = [];
 
-  private retire: NodeJS.Timeout | undefined;
-
   constructor(
     readonly raw: pg.Client,
     private readonly retries: number,
     private readonly translate: boolean,
-    maxLifetimeMs: number | undefined,
   ) {
-    if (maxLifetimeMs !== undefined) {
-      const ms = maxLifetimeMs * (1 - Math.random() * 0.1);
-      this.retire = setTimeout(() => this.lose(new Error(`max lifetime of ${maxLifetimeMs} ms reached`)), ms);
-      this.retire.unref();
-    }
     // Without an 'error' listener a server-side kill would crash the process.
     raw.on('error', (err: Error) => this.lose(err));
     raw.on('end', () => this.lose(new Error('Connection terminated: the server closed the connection')));
@@ -168,7 +172,6 @@ class PostgresConnection implements DriverConnection {
 
   async close(): Promise<void> {
     this.closing = true;
-    clearTimeout(this.retire);
     try {
       await this.raw.end();
     } catch {
@@ -218,14 +221,11 @@ export function postgresDriver(options: PostgresDriverOptions = {}): Driver {
     singleWriter: false,
     beginWrite: isolationLevel ? `BEGIN ISOLATION LEVEL ${isolationLevel.toUpperCase()}` : 'BEGIN',
     classify: classifyPostgresError,
+    // The pool retires by age (a replacement); a timer here could only report a failure.
+    ...(maxLifetimeMs === undefined ? {} : { maxLifetimeMs }),
     async open(_role: ConnectionRole): Promise<DriverConnection> {
       const raw = new pg.Client(config);
-      const conn = new PostgresConnection(
-        raw,
-        retrySerializationFailures ?? 0,
-        placeholders === 'question',
-        maxLifetimeMs,
-      );
+      const conn = new PostgresConnection(raw, retrySerializationFailures ?? 0, placeholders === 'question');
       try {
         await raw.connect();
       } catch (err) {

@@ -1,5 +1,7 @@
 import Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from '../core/diagnose.js';
+import { PoolError } from '../core/errors.js';
+import { checkSharedFilename } from '../core/limits.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkSqliteBinding } from './native-binding.js';
 import type {
@@ -24,6 +26,72 @@ export interface SqliteDriverOptions {
   statementCacheSize?: number;
   /** Read INTEGER columns as `bigint` (exact past 2^53, such as chat snowflake ids). Default `false`. */
   safeIntegers?: boolean;
+  /**
+   * Most rows one `all()` or `values()` may return; past it, RESULT_TOO_LARGE and the connection
+   * stays open. Inline: no cap unless set (set, rows are read one by one and counted).
+   * {@link threadDriver}: default {@link THREAD_RESULT_LIMITS}.
+   */
+  maxResultRows?: number;
+  /**
+   * Most bytes one `all()` or `values()` may return, counted as SQLite stores the values (text and
+   * blob lengths, 8 a number); see `maxResultRows`.
+   */
+  maxResultBytes?: number;
+}
+
+/**
+ * The result caps of a connection hosted in a worker thread, unless set: a result past the
+ * worker's heap limit would abort the whole process, where a typed error is due.
+ */
+export const THREAD_RESULT_LIMITS = { maxResultRows: 1_000_000, maxResultBytes: 256 * 2 ** 20 } as const;
+
+interface ResultCaps {
+  rows: number;
+  bytes: number;
+}
+
+/** What a value costs, as SQLite stores it: text and blob lengths, 8 bytes a number. */
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value instanceof Uint8Array) return value.byteLength;
+  return value === null || value === undefined ? 0 : 8;
+}
+
+function rowBytes(row: unknown): number {
+  let bytes = 0;
+  if (Array.isArray(row)) for (const value of row) bytes += valueBytes(value);
+  else if (row !== null && typeof row === 'object')
+    for (const key in row as Record<string, unknown>)
+      bytes += valueBytes((row as Record<string, unknown>)[key]);
+  else bytes += valueBytes(row);
+  return bytes;
+}
+
+/** `stmt.all()`, one row at a time, stopping with RESULT_TOO_LARGE at the first row past a cap. */
+function cappedAll(stmt: Statement, args: unknown[], caps: ResultCaps): unknown[] {
+  const rows: unknown[] = [];
+  let bytes = 0;
+  // Leaving the loop by a throw calls the iterator's return(), which resets the statement.
+  for (const row of stmt.iterate(...args)) {
+    if (rows.length === caps.rows)
+      throw new PoolError(
+        'RESULT_TOO_LARGE',
+        `the query returned more than maxResultRows (${caps.rows}) rows; it stopped reading there`,
+      );
+    bytes += rowBytes(row);
+    if (bytes > caps.bytes)
+      throw new PoolError(
+        'RESULT_TOO_LARGE',
+        `the query returned more than maxResultBytes (${caps.bytes}) bytes within its first ${rows.length + 1} rows; it stopped reading there`,
+      );
+    rows.push(row);
+  }
+  return rows;
+}
+
+function resultCaps(options: SqliteDriverOptions): ResultCaps | undefined {
+  if (options.maxResultRows === undefined && options.maxResultBytes === undefined) return undefined;
+  return { rows: options.maxResultRows ?? Infinity, bytes: options.maxResultBytes ?? Infinity };
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -67,6 +135,8 @@ class SqliteConnection implements DriverConnection {
     readonly raw: Database.Database,
     private readonly cacheSize: number,
     private readonly guard: FileGuard,
+    /** Unset: `all()` as better-sqlite3 gives it, with no per-row cost. */
+    private readonly caps: ResultCaps | undefined,
   ) {}
 
   onLost(listener: (cause: Error) => void): void {
@@ -98,7 +168,10 @@ class SqliteConnection implements DriverConnection {
       return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
     },
     get: <T>(sql: string, params?: Params) => this.prepare(sql).get(...bind(params)) as T | undefined,
-    all: <T>(sql: string, params?: Params) => this.prepare(sql).all(...bind(params)) as T[],
+    all: <T>(sql: string, params?: Params) =>
+      (this.caps === undefined
+        ? this.prepare(sql).all(...bind(params))
+        : cappedAll(this.prepare(sql), bind(params), this.caps)) as T[],
   };
 
   run(sql: string, params?: Params): Promise<RunResult> {
@@ -118,7 +191,9 @@ class SqliteConnection implements DriverConnection {
       // raw mode is a flag on the shared cached statement: set it only for this call.
       const stmt = this.prepare(sql).raw(true);
       try {
-        return stmt.all(...bind(params)) as unknown[][];
+        return (
+          this.caps === undefined ? stmt.all(...bind(params)) : cappedAll(stmt, bind(params), this.caps)
+        ) as unknown[][];
       } finally {
         stmt.raw(false);
       }
@@ -164,6 +239,8 @@ class SqliteConnection implements DriverConnection {
  */
 export function sqliteDriver(options: SqliteDriverOptions): Driver {
   checkSqliteBinding();
+  checkSharedFilename(options.filename, 'sqliteDriver option "filename"');
+  const caps = resultCaps(options);
   const cacheSize = options.statementCacheSize ?? 256;
   const guard = fileGuard(
     options.filename,
@@ -198,7 +275,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
       }
       if (!opened && onDisk) guard.arm();
       opened = true;
-      return new SqliteConnection(db, cacheSize, guard);
+      return new SqliteConnection(db, cacheSize, guard, caps);
     },
     dispose() {
       guard.close();

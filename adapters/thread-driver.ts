@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { PoolError } from '../core/errors.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from './driver.js';
-import { classifySqliteError, type SqliteDriverOptions } from './sqlite.js';
+import { checkSharedFilename } from '../core/limits.js';
+import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from './sqlite.js';
 import {
   fromWire,
   packParams,
@@ -287,7 +288,16 @@ function spawnWorker(input: WorkerInput): Worker {
  */
 export function threadDriver(options: ThreadDriverOptions): Driver {
   const live = new Set<ThreadConnection>();
-  const input = (role: ConnectionRole): WorkerInput => ({ options: { ...options }, role });
+  checkSharedFilename(options.filename, 'threadDriver option "filename"');
+  const input = (role: ConnectionRole): WorkerInput => ({
+    // Unset caps are the thread defaults: a result past the worker's heap would abort the process.
+    options: {
+      ...options,
+      maxResultRows: options.maxResultRows ?? THREAD_RESULT_LIMITS.maxResultRows,
+      maxResultBytes: options.maxResultBytes ?? THREAD_RESULT_LIMITS.maxResultBytes,
+    },
+    role,
+  });
   return {
     name: 'better-sqlite3-threads',
     dialect: 'sqlite',

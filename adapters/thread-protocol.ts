@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ERROR_INFO, PoolError, type PoolErrorCode } from '../core/errors.js';
 import type { ConnectionRole, Params } from './driver.js';
 import type { SqliteDriverOptions } from './sqlite.js';
 
@@ -73,12 +74,25 @@ const CLASSES: Readonly<Record<string, ErrorConstructor>> = { TypeError, RangeEr
  * code (so `classifySqliteError` and `instanceof` behave as inline), else the same built-in class.
  */
 export function fromWire(wire: WireError): Error {
+  if (wire.name === 'PoolError' && wire.code !== undefined && Object.hasOwn(ERROR_INFO, wire.code))
+    return poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
   if (wire.code !== undefined && wire.code.startsWith('SQLITE_')) {
     return new Database.SqliteError(wire.message, wire.code);
   }
   const err = new (CLASSES[wire.name] ?? Error)(wire.message);
   if (wire.code !== undefined) Object.assign(err, { code: wire.code });
   return err;
+}
+
+/** A PoolError raised in the worker (RESULT_TOO_LARGE), rebuilt with its code and detail. */
+function poolErrorFromWire(code: PoolErrorCode, message: string): PoolError {
+  const prefix = `${code}: `;
+  const suffix = `. Fix: ${ERROR_INFO[code].remedy}.`;
+  const detail =
+    message.startsWith(prefix) && message.endsWith(suffix)
+      ? message.slice(prefix.length, -suffix.length)
+      : message;
+  return new PoolError(code, detail);
 }
 
 /** Structured clone turns a Buffer into a plain Uint8Array; give blob columns back their Buffer. */

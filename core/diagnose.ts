@@ -49,7 +49,15 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   DATABASE_READ_ONLY: ['fatal', 'refuses the write; nothing was written and reads keep working'],
   CONNECTION_FAILED: ['fatal', 'rejects waiters at once with the cause; it does not spin re-opening'],
   CONNECTION_LOST: ['evict-connection', 'replaced the connection; the transaction was rolled back'],
-  INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool()'],
+  INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool(), a driver factory or resize()'],
+  INVALID_ARGUMENT: [
+    'usage-bug',
+    'throws synchronously at the call, before any connection is acquired; nothing ran',
+  ],
+  RESULT_TOO_LARGE: [
+    'caller',
+    'stopped reading rows at the cap and threw; the connection (and its worker thread) stays in the pool',
+  ],
   NOT_SUPPORTED: ['usage-bug', 'throws at once'],
   UNPINNED_TRANSACTION: ['usage-bug', 'refuses the statement before it runs; nothing was written'],
   NATIVE_BINDING_MISSING: ['fatal', 'throws synchronously from createPool(); no connection was opened'],

@@ -16,6 +16,8 @@ export type PoolErrorCode =
   | 'CONNECTION_FAILED'
   | 'CONNECTION_LOST'
   | 'INVALID_OPTION'
+  | 'INVALID_ARGUMENT'
+  | 'RESULT_TOO_LARGE'
   | 'NOT_SUPPORTED'
   | 'UNPINNED_TRANSACTION'
   | 'NATIVE_BINDING_MISSING';
@@ -86,8 +88,21 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
     remedy: 'retry the work if it is idempotent; the pool has replaced the connection',
   },
   INVALID_OPTION: {
-    diagnosis: 'an option passed to the pool is unknown or out of range',
-    remedy: 'fix the option as the message says',
+    diagnosis: 'an option passed to the pool is unknown, of the wrong type or out of range',
+    remedy:
+      'use the value, range or option name the message lists as accepted; the README options table gives every unit and default',
+  },
+  INVALID_ARGUMENT: {
+    diagnosis:
+      'an argument of a pool call (a callback, an acquire mode, a timeout, a signal) is of the wrong type or out of range',
+    remedy:
+      "pass what the message lists as accepted: a function (lease) => ..., mode 'read' or 'write', timeoutMs as whole ms, signal from an AbortController",
+  },
+  RESULT_TOO_LARGE: {
+    diagnosis:
+      'a query returned more rows or bytes than maxResultRows / maxResultBytes allow; nothing was returned and the connection stays open',
+    remedy:
+      'page the query (LIMIT with a WHERE on the last key seen) or aggregate in SQL; raise maxResultRows / maxResultBytes only if the process has the memory',
   },
   NOT_SUPPORTED: {
     diagnosis: 'the driver in use does not offer this feature',

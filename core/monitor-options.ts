@@ -1,5 +1,8 @@
 import type { InspectionEvent } from 'xstate';
 import { PoolError } from './errors.js';
+import { MAX_DURATION_MS } from './limits.js';
+import { nearest } from './nearest.js';
+import { showValue } from './show-value.js';
 
 /** Where and how often snapshots go into the `connection_pool_stats` table. */
 export interface StatsTableOptions {
@@ -80,13 +83,16 @@ function num(
   fallback: number,
   min: number,
   allowFalse: boolean,
+  // Durations a timer waits are bounded by the longest delay a Node.js timer can take.
+  max = /Ms$/.test(name) ? MAX_DURATION_MS : Number.MAX_SAFE_INTEGER,
 ): number | false {
   if (value === undefined) return fallback;
   if (value === false && allowFalse) return false;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const most = max === Number.MAX_SAFE_INTEGER ? '' : ` and <= ${max}`;
     throw new PoolError(
       'INVALID_OPTION',
-      `option "${name}" must be a number >= ${min}${allowFalse ? ' or false' : ''}, got ${String(value)}`,
+      `option "${name}" must be a number >= ${min}${most}${allowFalse ? ' or false' : ''}, got ${showValue(value)}`,
     );
   }
   return value;
@@ -97,7 +103,7 @@ function unknownKeys(name: string, value: object, known: readonly string[]): voi
     if (!known.includes(key)) {
       throw new PoolError(
         'INVALID_OPTION',
-        `unknown key "${key}" in option "${name}"; known: ${known.join(', ')}`,
+        `unknown key "${key}" in option "${name}"; did you mean "${nearest(key, known)}"? Known: ${known.join(', ')}`,
       );
     }
   }
@@ -109,7 +115,7 @@ export function resolveMonitorOptions(options: MonitorOptions): ResolvedMonitorO
   const statsWindowMs = num('statsWindowMs', options.statsWindowMs, 60_000, 6, false) as number;
   const a = options.alerts ?? {};
   if (typeof a !== 'object' || a === null)
-    throw new PoolError('INVALID_OPTION', 'option "alerts" must be an object');
+    throw new PoolError('INVALID_OPTION', `option "alerts" must be an object, got ${showValue(a)}`);
   unknownKeys('alerts', a, ALERT_KEYS);
   const alerts: ResolvedAlerts = {
     acquireWaitP95Ms: num('alerts.acquireWaitP95Ms', a.acquireWaitP95Ms, 50, 0, true),
@@ -126,17 +132,28 @@ export function resolveMonitorOptions(options: MonitorOptions): ResolvedMonitorO
     if (typeof o !== 'object' || o === null) {
       throw new PoolError(
         'INVALID_OPTION',
-        'option "statsTable" must be true, false or { intervalMs, retentionMs }',
+        `option "statsTable" must be true, false or { intervalMs, retentionMs }, got ${showValue(o)}`,
       );
     }
     unknownKeys('statsTable', o, ['intervalMs', 'retentionMs']);
     statsTable = {
       intervalMs: num('statsTable.intervalMs', o.intervalMs, 60_000, 1, false) as number,
-      retentionMs: num('statsTable.retentionMs', o.retentionMs, 7 * 24 * 3600_000, 0, true),
+      // Compared with row times in SQL, never waited on by a timer: longer than 24.8 days is fine.
+      retentionMs: num(
+        'statsTable.retentionMs',
+        o.retentionMs,
+        7 * 24 * 3600_000,
+        0,
+        true,
+        Number.MAX_SAFE_INTEGER,
+      ),
     };
   }
   if (options.inspect !== undefined && typeof options.inspect !== 'function') {
-    throw new PoolError('INVALID_OPTION', 'option "inspect" must be a function, such as debugLog()');
+    throw new PoolError(
+      'INVALID_OPTION',
+      `option "inspect" must be a function, such as debugLog(), got ${showValue(options.inspect)}`,
+    );
   }
   return { statsIntervalMs, statsWindowMs, statsTable, alerts, inspect: options.inspect };
 }

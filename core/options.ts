@@ -2,6 +2,18 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Driver } from '../adapters/driver.js';
 import { PoolError } from './errors.js';
 import {
+  checkSharedFilename,
+  DURATION_NOTE,
+  MAX_CONNECTIONS,
+  MAX_DURATION_MS,
+  MAX_WAITING,
+} from './limits.js';
+import { aliasOf, byUnit } from './option-aliases.js';
+import { distance, nearest } from './nearest.js';
+import { showValue } from './show-value.js';
+
+export { nearest } from './nearest.js';
+import {
   MONITOR_KEYS,
   resolveMonitorOptions,
   type MonitorOptions,
@@ -73,6 +85,19 @@ export interface PoolOptions extends MonitorOptions {
   walCheckpointThresholdFrames?: number;
   /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
+  /**
+   * Most rows one `all()` (or `values()`) may return; past it the query stops reading and throws
+   * RESULT_TOO_LARGE, and the connection stays up. Worker threads (`threads: true`): default
+   * 1,000,000, as a result past the heap limit would abort the whole process. Inline: no cap unless
+   * set (the check then reads rows one by one, a little slower than without it).
+   */
+  maxResultRows?: number;
+  /**
+   * Most bytes one `all()` (or `values()`) may return, counted as SQLite stores the values (text
+   * and blob lengths, 8 a number); see `maxResultRows`. Worker threads: default 268435456 (256 MiB).
+   * Inline: no cap unless set.
+   */
+  maxResultBytes?: number;
 }
 
 /** The options after validation, with every default filled in. */
@@ -97,7 +122,15 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   validateAfterIdleMs: number;
   maxLifetimeMs: number;
   walCheckpointThresholdFrames: number;
+  /** `undefined`: the driver's own default (none inline, 1,000,000 on worker threads). */
+  maxResultRows: number | undefined;
+  /** `undefined`: the driver's own default (none inline, 256 MiB on worker threads). */
+  maxResultBytes: number | undefined;
 }
+
+/** The most rows and bytes a result cap may be set to. */
+export const MAX_RESULT_ROWS = 1_000_000_000;
+export const MAX_RESULT_BYTES = 2 ** 32;
 
 const KNOWN: readonly (keyof PoolOptions)[] = [
   'filename',
@@ -121,52 +154,105 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'validateAfterIdleMs',
   'maxLifetimeMs',
   'walCheckpointThresholdFrames',
+  'maxResultRows',
+  'maxResultBytes',
 ];
 
-/** Edit distance, case-insensitive, so `maxwaiting` and `acquireTimeout` find their option. */
-function distance(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min(
-        (prev[j] as number) + 1,
-        (cur[j - 1] as number) + 1,
-        (prev[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1),
-      );
-    }
-    prev = cur;
-  }
-  return prev[y.length] as number;
-}
-
-/** The known name nearest to `key`, for "did you mean" messages. */
-export function nearest(key: string, known: readonly string[]): string {
-  let best = known[0] ?? '';
-  let bestScore = Infinity;
-  for (const name of known) {
-    const score = name.toLowerCase().startsWith(key.toLowerCase()) ? 0.5 : distance(key, name);
-    if (score < bestScore) [best, bestScore] = [name, score];
-  }
-  return best;
+/**
+ * What an unknown option key should have been: by meaning first (names from HikariCP, tarn,
+ * generic-pool, pg.Pool, better-sqlite3; see option-aliases.ts), then by unit suffix, then by
+ * spelling. Returns the text after `unknown option "key"`.
+ */
+export function suggest(key: string, known: readonly string[]): string {
+  const alias = aliasOf(key);
+  if (alias?.use !== undefined && known.includes(alias.use))
+    return `; did you mean "${alias.use}"? (the name in ${alias.from}${alias.note ? `; ${alias.note}` : ''})`;
+  if (alias !== undefined && alias.use === undefined)
+    return ` (a name from ${alias.from}): ${alias.note ?? ''}`;
+  const unit = byUnit(key, known);
+  if (unit) return `; did you mean "${unit.use}"?${unit.note ? ` (${unit.note})` : ''}`;
+  const near = nearest(key, known);
+  const close =
+    near.toLowerCase().startsWith(key.toLowerCase()) || distance(key, near) <= Math.max(2, key.length / 3);
+  if (close) return `; did you mean "${near}"?`;
+  return `; the options are ${known.join(', ')}`;
 }
 
 function invalid(detail: string): PoolError {
   return new PoolError('INVALID_OPTION', detail);
 }
 
-function integer(options: PoolOptions, key: keyof PoolOptions, fallback: number, min: number): number {
+const DURATION = /Ms$/;
+
+function integer(
+  options: PoolOptions,
+  key: keyof PoolOptions,
+  fallback: number,
+  min: number,
+  max = DURATION.test(key) ? MAX_DURATION_MS : Number.MAX_SAFE_INTEGER,
+  why = DURATION.test(key) ? ` ${DURATION_NOTE}` : '',
+): number {
   const value = options[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw invalid(`option "${key}" must be an integer >= ${min}, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(
+      `option "${key}" must be an integer >= ${min} and <= ${max}${why}, got ${showValue(value)}`,
+    );
   }
   return value;
 }
 
+function optionalInteger(options: PoolOptions, key: keyof PoolOptions, max: number): number | undefined {
+  return options[key] === undefined ? undefined : integer(options, key, 0, 1, max);
+}
+
+const SIZE_WHY = ` (each connection is a file handle, and on worker threads a thread with its own heap; SQLite serves one writer at a time, so past a few dozen readers more connections add memory, not throughput)`;
+
+/** Checks what the pool would call: a driver must open connections, a scheduler must arm timers. */
+function checkObjects(options: PoolOptions): void {
+  const { driver, scheduler, pragmas } = options;
+  if (
+    driver !== undefined &&
+    (typeof driver !== 'object' || driver === null || typeof driver.open !== 'function')
+  )
+    throw invalid(
+      `option "driver" must be a Driver (threadDriver({ filename }), postgresDriver({ ... }), sqliteDriver({ filename })), got ${showValue(driver)}`,
+    );
+  if (
+    scheduler !== undefined &&
+    (typeof scheduler !== 'object' ||
+      scheduler === null ||
+      typeof scheduler.now !== 'function' ||
+      typeof scheduler.schedule !== 'function')
+  )
+    throw invalid(
+      `option "scheduler" must be an RxJS SchedulerLike (asyncScheduler, or a VirtualTimeScheduler in tests), got ${showValue(scheduler)}`,
+    );
+  if (pragmas !== undefined) {
+    if (typeof pragmas !== 'object' || pragmas === null || Array.isArray(pragmas))
+      throw invalid(
+        `option "pragmas" must be an object such as { synchronous: 'FULL' }, got ${showValue(pragmas)}`,
+      );
+    for (const [name, value] of Object.entries(pragmas)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name))
+        throw invalid(`option "pragmas" has a key that is not a pragma name: ${showValue(name)}`);
+      const ok =
+        (typeof value === 'number' && Number.isFinite(value)) ||
+        (typeof value === 'string' && /^[\w.+\-'" ]+$/.test(value));
+      if (!ok)
+        throw invalid(
+          `option "pragmas.${name}" must be a number or a plain word such as 'FULL', got ${showValue(value)}`,
+        );
+      if (name.toLowerCase() === 'journal_mode' && String(value).toUpperCase() !== 'WAL')
+        throw invalid(
+          `option "pragmas.journal_mode" must stay WAL (the pool needs readers alongside the writer), got ${showValue(value)}`,
+        );
+    }
+  }
+}
+
 /** The health and recovery options; see docs/health.md. */
 function healthOptions(options: PoolOptions) {
+  const driverLifetime = options.driver?.maxLifetimeMs ?? 0;
   return {
     reconnectBackoffMs: integer(options, 'reconnectBackoffMs', 100, 0),
     reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
@@ -175,33 +261,34 @@ function healthOptions(options: PoolOptions) {
     leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
     closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
     validateAfterIdleMs: integer(options, 'validateAfterIdleMs', 30_000, 0),
-    maxLifetimeMs: integer(options, 'maxLifetimeMs', 0, 0),
+    maxLifetimeMs: integer(options, 'maxLifetimeMs', driverLifetime, 0),
     walCheckpointThresholdFrames: integer(options, 'walCheckpointThresholdFrames', 10_000, 0),
   };
 }
 
 /** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
 export function resolveOptions(options: PoolOptions): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) throw invalid('createPool() takes an options object');
+  if (typeof options !== 'object' || options === null)
+    throw invalid(
+      `createPool() takes an options object such as { filename: 'bot.db' }, got ${showValue(options)}`,
+    );
   for (const key of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(key)) {
-      throw invalid(`unknown option "${key}"; did you mean "${nearest(key, KNOWN)}"?`);
-    }
+    if (!(KNOWN as readonly string[]).includes(key))
+      throw invalid(`unknown option "${key}"${suggest(key, KNOWN)}`);
   }
   if ((options.filename === undefined) === (options.driver === undefined)) {
     throw invalid('give exactly one of "filename" (SQLite file) or "driver"');
   }
-  if (options.filename !== undefined && (typeof options.filename !== 'string' || options.filename === '')) {
-    throw invalid('option "filename" must be a non-empty string');
-  }
+  if (options.filename !== undefined) checkSharedFilename(options.filename);
   if (options.threads !== undefined && typeof options.threads !== 'boolean') {
-    throw invalid(`option "threads" must be true or false, got ${String(options.threads)}`);
+    throw invalid(`option "threads" must be true or false, got ${showValue(options.threads)}`);
   }
+  checkObjects(options);
   if (options.threads && options.driver !== undefined) {
     throw invalid('option "threads" applies to "filename"; with "driver", pass threadDriver({ filename })');
   }
-  const max = integer(options, 'max', 20, 1);
-  const min = integer(options, 'min', 0, 0);
+  const max = integer(options, 'max', 20, 1, MAX_CONNECTIONS, SIZE_WHY);
+  const min = integer(options, 'min', 0, 0, MAX_CONNECTIONS, SIZE_WHY);
   if (min > max) throw invalid(`option "min" (${min}) must not exceed "max" (${max})`);
   const singleWriter = options.driver ? options.driver.singleWriter : true;
   if (singleWriter && max < 2) {
@@ -214,13 +301,15 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     threads: options.threads ?? false,
     max,
     min,
-    maxWaiting: integer(options, 'maxWaiting', 1000, 0),
+    maxWaiting: integer(options, 'maxWaiting', 1000, 0, MAX_WAITING, ' (each waiter holds a promise)'),
     acquireTimeoutMs,
     busyTimeoutMs: integer(options, 'busyTimeoutMs', acquireTimeoutMs, 0),
     pragmas: options.pragmas ?? {},
-    statementCacheSize: integer(options, 'statementCacheSize', 256, 1),
+    statementCacheSize: integer(options, 'statementCacheSize', 256, 1, 100_000),
     scheduler: options.scheduler ?? asyncScheduler,
     ...resolveMonitorOptions(options),
     ...healthOptions(options),
+    maxResultRows: optionalInteger(options, 'maxResultRows', MAX_RESULT_ROWS),
+    maxResultBytes: optionalInteger(options, 'maxResultBytes', MAX_RESULT_BYTES),
   };
 }

@@ -86,6 +86,17 @@ export class PoolSizing {
     return true;
   }
 
+  /**
+   * A connection that just finished opening: when its lane already holds all the current bounds
+   * allow (a resize shrank them while it was opening), it is closed at once instead of lent, so
+   * leases never exceed `max`. True when it was retired.
+   */
+  admit(entry: Entry): boolean {
+    if (entry.lane.entries.size <= roleLimit(entry.lane.role, this.host.bounds().max)) return false;
+    this.host.retire(entry);
+    return true;
+  }
+
   /** Closes readers unused for `idleMs`, least recently used first, keeping `min` open. */
   trimIdle(idleMs = this.host.idleTimeoutMs): number {
     const { host } = this;

@@ -11,6 +11,7 @@ import { demandSignal } from '../streams/demand-signal.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
 import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import { checkAcquireOptions, checkRunArguments } from './arguments.js';
 import { emptyCounters, type PoolCounters, type PoolStats } from './stats.js';
 import { xstateClock } from './clock.js';
 import { handleStatementError, type StatementErrorContext } from './statement-errors.js';
@@ -86,6 +87,8 @@ export class Pool implements LeaseHost {
       filename: o.filename as string,
       pragmas: o.pragmas,
       statementCacheSize: o.statementCacheSize,
+      maxResultRows: o.maxResultRows,
+      maxResultBytes: o.maxResultBytes,
     };
     if (!o.driver) checkSqliteBinding(); // NATIVE_BINDING_MISSING here, not at the first acquire
     this.driver = o.driver ?? (o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite));
@@ -208,6 +211,7 @@ export class Pool implements LeaseHost {
    * pool closes (POOL_CLOSED). Rejects at once with POOL_EXHAUSTED when `maxWaiting` wait already.
    */
   acquire(options?: AcquireOptions): Promise<Lease> {
+    if (options !== undefined && options !== READ && options !== WRITE) checkAcquireOptions(options);
     const mode = options?.mode ?? 'read';
     if (this.closing) return Promise.reject(new PoolError('POOL_CLOSED'));
     const signal = options?.signal;
@@ -242,11 +246,13 @@ export class Pool implements LeaseHost {
 
   /** Runs `fn` on a read lease and always releases it. `fn` may await. */
   read<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
+    checkRunArguments('read', fn, options);
     return this.using('read', fn, options);
   }
 
   /** Runs `fn` on the write lane and always releases it. Statements autocommit one by one. */
   write<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
+    checkRunArguments('write', fn, options);
     return this.using('write', fn, options);
   }
 
@@ -264,6 +270,7 @@ export class Pool implements LeaseHost {
    * ```
    */
   transaction<T>(fn: (tx: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
+    checkRunArguments('transaction', fn, options);
     return this.using(
       'write',
       async (tx) => {
@@ -621,7 +628,7 @@ export class Pool implements LeaseHost {
       ref.send(CLOSE_EVENT);
       return;
     }
-    this.handOff(entry, performance.now());
+    if (!this.sizing.admit(entry)) this.handOff(entry, performance.now());
   }
 
   /**

@@ -41,8 +41,9 @@ interface Entry<T, D> extends Waiter<T, D> {
 
 /**
  * Creates one lane's wait queue (the pool bounds the total it lets in). Deadlines share one timer armed for the earliest deadline, so a
- * burst of waiters costs one timer, not one each. Settled entries are skipped lazily and the
- * array is compacted now and then, so every operation is amortised O(1) except the expiry sweep.
+ * burst of waiters costs one timer, not one each. Settled entries are skipped lazily; the
+ * expiry sweep drops them and aborts compact the array once they dominate it, so a storm of
+ * timeouts or aborts leaves nothing reachable, and every operation but the sweep is amortised O(1).
  *
  * @example
  * ```ts
@@ -56,6 +57,8 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
   let items: Entry<T, D>[] = [];
   let head = 0;
   let live = 0;
+  /** Settled (aborted) entries still in `items` past `head`: compacted away once they dominate. */
+  let dead = 0;
   let seq = 0;
   let timer: Subscription | undefined;
   let armedFor = Infinity;
@@ -79,24 +82,43 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     timer = scheduler.schedule(sweep, Math.max(0, deadline - scheduler.now()));
   }
 
+  /**
+   * Expires the waiters past their deadline. It visits every entry anyway, so it also rebuilds the
+   * array with the live ones only: a storm of timeouts must not leave its settled waiters (and the
+   * promises' callbacks they hold) reachable until the next shift, which may never come.
+   */
   function sweep(): void {
     timer = undefined;
     armedFor = Infinity;
     const now = scheduler.now();
     let next = Infinity;
+    const kept: Entry<T, D>[] = [];
+    const expired: Entry<T, D>[] = [];
     for (let i = head; i < items.length; i++) {
       const entry = items[i] as Entry<T, D>;
       if (entry.settled) continue;
-      if (entry.deadline <= now) {
-        settle(entry);
-        entry.reject(options.timeoutError(entry));
-      } else if (entry.deadline < next) next = entry.deadline;
+      if (entry.deadline <= now) expired.push(entry);
+      else {
+        kept.push(entry);
+        if (entry.deadline < next) next = entry.deadline;
+      }
     }
-    if (next !== Infinity) arm(next);
+    items = kept;
+    head = 0;
+    dead = 0;
+    for (const entry of expired) {
+      settle(entry);
+      entry.reject(options.timeoutError(entry));
+    }
+    if (next !== Infinity && timer === undefined) arm(next);
   }
 
   function compact(): void {
-    if (head > 1024 && head * 2 > items.length) {
+    if (dead > 1024 && dead * 2 > items.length - head) {
+      items = items.slice(head).filter((entry) => !entry.settled);
+      head = 0;
+      dead = 0;
+    } else if (head > 1024 && head * 2 > items.length) {
       items = items.slice(head);
       head = 0;
     }
@@ -124,6 +146,8 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
           entry.onAbort = () => {
             if (entry.settled) return;
             settle(entry);
+            dead++;
+            compact();
             reject(options.abortError(signal));
           };
           signal.addEventListener('abort', entry.onAbort, { once: true });
@@ -137,12 +161,16 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     shift() {
       while (head < items.length) {
         const entry = items[head++] as Entry<T, D>;
-        if (entry.settled) continue;
+        if (entry.settled) {
+          dead--;
+          continue;
+        }
         settle(entry);
         if (live === 0) {
           // Everything left behind the head is settled: drop it, and the deadline timer with it.
           items = [];
           head = 0;
+          dead = 0;
           timer?.unsubscribe();
           timer = undefined;
           armedFor = Infinity;
