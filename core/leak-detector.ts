@@ -38,7 +38,8 @@ export interface LeakDetectorOptions<E> {
  * @example
  * ```ts
  * const leaks = new LeakDetector({ thresholdMs: 10_000, scheduler, onLeak: log, onCollected: reclaim });
- * const lease = await leaks.watch(pool.acquire(), (l) => l.entry);
+ * leaks.track(lease, { entry, mode: 'read', grantedAt: now }, new Error('lease acquired here').stack);
+ * leaks.released(lease); // on release
  * ```
  */
 export class LeakDetector<L extends object, E> {
@@ -49,20 +50,8 @@ export class LeakDetector<L extends object, E> {
     this.registry = new FinalizationRegistry((tracked) => this.collected(tracked));
   }
 
-  /** Captures the caller's stack now, and tracks the lease once `granted` resolves. */
-  watch(
-    granted: Promise<L>,
-    describe: (lease: L) => { entry: E; mode: string; grantedAt: number },
-  ): Promise<L> {
-    const stack = new Error('lease acquired here').stack;
-    return granted.then((lease) => {
-      this.track(lease, describe(lease), stack);
-      return lease;
-    });
-  }
-
-  private track(lease: L, d: { entry: E; mode: string; grantedAt: number }, stack: string | undefined): void {
-    if (this.live.has(lease)) return;
+  /** Watches a lease just granted; `stack` is that of the `acquire()` call that asked for it. */
+  track(lease: L, d: { entry: E; mode: string; grantedAt: number }, stack: string | undefined): void {
     const tracked: Tracked<E> = { ...d, stack, timer: undefined };
     const { thresholdMs, scheduler } = this.options;
     if (thresholdMs > 0) {

@@ -78,8 +78,8 @@ export class PoolSizing {
   /** Closes `entry` (free or just released) when its lane holds more than the max allows. */
   retireIfOverfull(entry: Entry): boolean {
     const { max } = this.host.bounds();
-    if (entry.lane.entries.size <= roleLimit(entry.lane.role, max)) {
-      this.overfull = this.host.lanes().some((l) => l.entries.size > roleLimit(l.role, max));
+    if (entry.lane.size <= roleLimit(entry.lane.role, max)) {
+      this.overfull = this.host.lanes().some((l) => l.size > roleLimit(l.role, max));
       return false;
     }
     this.host.retire(entry);
