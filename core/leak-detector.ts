@@ -33,7 +33,7 @@ export interface LeakDetectorOptions<E> {
  * the call that acquired it, and is left alone: a lease that is still referenced may still be in
  * use, so it is never taken back by force. A lease that is garbage-collected without `release()`
  * can never be released, so its connection is reclaimed (a FinalizationRegistry) and reported.
- * The registry's records never point at the lease itself, or it could not be collected.
+ * The registry's records never point at the lease itself, or it could not be collected. @internal
  *
  * @example
  * ```ts

@@ -5,7 +5,7 @@ import { PoolError } from './errors.js';
 import type { PoolLifecycleEvent } from './events.js';
 import type { Entry, Lane } from './pool-types.js';
 
-/** What sizing needs from the pool. Internal. */
+/** What sizing needs from the pool. @internal */
 export interface SizingHost {
   readonly scheduler: SchedulerLike;
   readonly singleWriter: boolean;
@@ -29,7 +29,7 @@ export interface SizingHost {
 /**
  * Dynamic sizing: load samples flow through `resizeSignals` (hysteresis and cool-down), growth is
  * reported, and idle readers are trimmed after `idleTimeoutMs`; `resize()` sets bounds by hand and
- * retires connections as they come back, never from under a holder.
+ * retires connections as they come back, never from under a holder. @internal
  */
 export class PoolSizing {
   /** Set by a shrinking resize while more connections are open than the new max allows. */
