@@ -23,7 +23,7 @@ test('the inspect option sees every machine event, and debugLog turns them into 
   t.true(lines.includes('pool <- pool.demand (from runtime)'), lines.join('\n'));
   t.true(lines.includes('spawned c1'));
   t.true(lines.includes('pool <- connection.opened (from c1)'));
-  t.true(lines.includes('c1: "idle"'));
+  t.true(lines.includes('c1: "open"'));
   t.true(lines.includes('pool <- pool.close (from runtime)'));
   t.true(lines.includes('c1: "closed"'));
   t.true(lines.includes('pool: "closed"'));

@@ -16,14 +16,14 @@ function state(snapshot: unknown): string {
  * An `inspect` option for `createPool` that writes one line per machine event, for diagnosing a
  * stuck pool: every event the supervisor and the connections receive (with its sender), every
  * state they enter, and every connection spawned. Leases granted and released on the hot path are
- * not machine events and do not appear; idle/leased changes appear when the pool settles.
+ * not machine events and do not appear.
  *
  * @example
  * ```ts
  * const pool = createPool({ filename: 'bot.db', inspect: debugLog() });
  * // pool <- pool.demand (from runtime)
  * // spawned c1
- * // c1: "idle"
+ * // c1: "open"
  * ```
  */
 export function debugLog(write: (line: string) => void = (line) => console.error(`[roas-pool] ${line}`)) {

@@ -33,12 +33,13 @@ export interface LeakDetectorOptions<E> {
  * the call that acquired it, and is left alone: a lease that is still referenced may still be in
  * use, so it is never taken back by force. A lease that is garbage-collected without `release()`
  * can never be released, so its connection is reclaimed (a FinalizationRegistry) and reported.
- * The registry's records never point at the lease itself, or it could not be collected.
+ * The registry's records never point at the lease itself, or it could not be collected. @internal
  *
  * @example
  * ```ts
  * const leaks = new LeakDetector({ thresholdMs: 10_000, scheduler, onLeak: log, onCollected: reclaim });
- * const lease = await leaks.watch(pool.acquire(), (l) => l.entry);
+ * leaks.track(lease, { entry, mode: 'read', grantedAt: now }, new Error('lease acquired here').stack);
+ * leaks.released(lease); // on release
  * ```
  */
 export class LeakDetector<L extends object, E> {
@@ -49,20 +50,8 @@ export class LeakDetector<L extends object, E> {
     this.registry = new FinalizationRegistry((tracked) => this.collected(tracked));
   }
 
-  /** Captures the caller's stack now, and tracks the lease once `granted` resolves. */
-  watch(
-    granted: Promise<L>,
-    describe: (lease: L) => { entry: E; mode: string; grantedAt: number },
-  ): Promise<L> {
-    const stack = new Error('lease acquired here').stack;
-    return granted.then((lease) => {
-      this.track(lease, describe(lease), stack);
-      return lease;
-    });
-  }
-
-  private track(lease: L, d: { entry: E; mode: string; grantedAt: number }, stack: string | undefined): void {
-    if (this.live.has(lease)) return;
+  /** Watches a lease just granted; `stack` is that of the `acquire()` call that asked for it. */
+  track(lease: L, d: { entry: E; mode: string; grantedAt: number }, stack: string | undefined): void {
     const tracked: Tracked<E> = { ...d, stack, timer: undefined };
     const { thresholdMs, scheduler } = this.options;
     if (thresholdMs > 0) {

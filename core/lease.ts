@@ -6,7 +6,7 @@ export type LeaseMode = 'read' | 'write';
 
 type Kind = 'run' | 'get' | 'all' | 'values' | 'exec';
 
-/** What a lease needs from the pool that granted it. Internal. */
+/** What a lease needs from the pool that granted it. @internal */
 export interface LeaseHost {
   /** Takes the connection back; called once per lease. */
   checkin(lease: Lease): void;
@@ -16,13 +16,13 @@ export interface LeaseHost {
   onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown>;
 }
 
-/** Why the pool took a connection back from its holder, and what caused it. Internal. */
+/** Why the pool took a connection back from its holder, and what caused it. @internal */
 export interface Revocation {
   readonly detail: string;
   readonly cause?: Error;
 }
 
-/** The part of a pool entry a lease touches. Internal. */
+/** The part of a pool entry a lease touches. @internal */
 export interface LeasedConnection {
   readonly conn: DriverConnection;
   /**

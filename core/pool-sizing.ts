@@ -5,7 +5,7 @@ import { PoolError } from './errors.js';
 import type { PoolLifecycleEvent } from './events.js';
 import type { Entry, Lane } from './pool-types.js';
 
-/** What sizing needs from the pool. Internal. */
+/** What sizing needs from the pool. @internal */
 export interface SizingHost {
   readonly scheduler: SchedulerLike;
   readonly singleWriter: boolean;
@@ -29,7 +29,7 @@ export interface SizingHost {
 /**
  * Dynamic sizing: load samples flow through `resizeSignals` (hysteresis and cool-down), growth is
  * reported, and idle readers are trimmed after `idleTimeoutMs`; `resize()` sets bounds by hand and
- * retires connections as they come back, never from under a holder.
+ * retires connections as they come back, never from under a holder. @internal
  */
 export class PoolSizing {
   /** Set by a shrinking resize while more connections are open than the new max allows. */
@@ -78,8 +78,8 @@ export class PoolSizing {
   /** Closes `entry` (free or just released) when its lane holds more than the max allows. */
   retireIfOverfull(entry: Entry): boolean {
     const { max } = this.host.bounds();
-    if (entry.lane.entries.size <= roleLimit(entry.lane.role, max)) {
-      this.overfull = this.host.lanes().some((l) => l.entries.size > roleLimit(l.role, max));
+    if (entry.lane.size <= roleLimit(entry.lane.role, max)) {
+      this.overfull = this.host.lanes().some((l) => l.size > roleLimit(l.role, max));
       return false;
     }
     this.host.retire(entry);
@@ -92,7 +92,7 @@ export class PoolSizing {
    * leases never exceed `max`. True when it was retired.
    */
   admit(entry: Entry): boolean {
-    if (entry.lane.entries.size <= roleLimit(entry.lane.role, this.host.bounds().max)) return false;
+    if (entry.lane.size <= roleLimit(entry.lane.role, this.host.bounds().max)) return false;
     this.host.retire(entry);
     return true;
   }

@@ -17,14 +17,19 @@ export interface AcquireOptions {
 /** Options of `read()`, `write()` and `transaction()`. */
 export type RunOptions = Omit<AcquireOptions, 'mode'>;
 
-/** One pooled connection, as the runtime tracks it between holders. Internal. */
+/**
+ * Where an entry is in the bag, as HikariCP's `ConcurrentBag` sees it: `free` (on its lane's free
+ * list), `leased` (a holder has it), `reserved` (taken off the free list by the pool itself, to be
+ * validated), `removed` (out of the bag for good; a late release of it is ignored). @internal
+ */
+export type EntryState = 'free' | 'leased' | 'reserved' | 'removed';
+
+/** One open connection in the bag. @internal */
 export interface Entry {
   readonly ref: ConnectionRef;
   readonly conn: DriverConnection;
   readonly lane: Lane;
-  inUse: boolean;
-  /** The connection's machine is `idle` (the settle pass told it); false while it is `leased`. */
-  settled: boolean;
+  state: EntryState;
   /** A fatal error seen while leased: the connection is failed and replaced on release. */
   broken: Error | undefined;
   /** Taken back from its holder (see `Lease.revoked`): never lent again. */
@@ -38,23 +43,27 @@ export interface Entry {
   expiry: Subscription | undefined;
 }
 
-/** What a queued request carries: its mode, and when acquire() was called (`performance.now()`). */
+/**
+ * What a queued request carries: its mode, when acquire() was called (`performance.now()`), and
+ * with leak detection on, the stack of that call. @internal
+ */
 export interface Waiting {
   readonly mode: LeaseMode;
   readonly since: number;
+  readonly stack?: string | undefined;
 }
 
-/** One lane (readers, or the single writer) of the runtime. Internal. */
+/** One lane (readers, or the single writer) of the bag. @internal */
 export interface Lane {
   readonly role: ConnectionRole;
-  readonly entries: Set<Entry>;
+  /** Entries of this lane in the bag, free or not. */
+  size: number;
   /** Free connections, most recently used last (LIFO keeps hot pages in the same connection). */
   readonly free: Entry[];
   readonly queue: AcquireQueue<Lease, Waiting>;
 }
 
+/** @internal */
 export const READ: AcquireOptions = { mode: 'read' };
+/** @internal */
 export const WRITE: AcquireOptions = { mode: 'write' };
-export const LEASE_EVENT = { type: 'connection.lease' } as const;
-export const RELEASE_EVENT = { type: 'connection.release' } as const;
-export const CLOSE_EVENT = { type: 'connection.close' } as const;

@@ -5,7 +5,7 @@ import type { LeaseMode } from './lease.js';
 import type { Entry } from './pool-types.js';
 import type { PoolCounters } from './stats.js';
 
-/** What the error path needs from the pool. Internal. */
+/** What the error path needs from the pool. @internal */
 export interface StatementErrorContext {
   readonly driver: Driver;
   readonly scheduler: SchedulerLike;
@@ -20,7 +20,7 @@ export interface StatementErrorContext {
  * Turns a driver error on a lease into what the caller sees: a busy statement outside a transaction
  * is waited out and retried; a write on a reader, a busy lock inside a transaction and a dead
  * connection become typed PoolErrors (the last also marks the connection for replacement on
- * release); anything else, such as a constraint, passes through unchanged.
+ * release); anything else, such as a constraint, passes through unchanged. @internal
  */
 export async function handleStatementError(
   ctx: StatementErrorContext,

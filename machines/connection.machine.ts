@@ -18,12 +18,8 @@ export interface ConnectionContext {
   closeRequested: boolean;
 }
 
-/** Events a connection actor accepts. */
-export type ConnectionEvent =
-  | { type: 'connection.lease' }
-  | { type: 'connection.release' }
-  | { type: 'connection.close' }
-  | { type: 'connection.fail'; error: Error };
+/** Events a connection actor accepts, from its supervisor only. */
+export type ConnectionEvent = { type: 'connection.close' } | { type: 'connection.fail'; error: Error };
 
 /** Events a connection actor sends its parent. */
 export type ConnectionReport =
@@ -36,18 +32,16 @@ function toError(value: unknown): Error {
 }
 
 /**
- * One database connection's life: `opening`, `idle`, `leased`, `closing`, `closed`, `failed`.
- * A driver failure never throws out of the actor: it becomes the `failed` state and a
- * `connection.failed` report to the parent, which replaces the connection.
- *
- * `idle` and `leased` are told lazily by the pool: a connection handed straight from one holder to
- * the next stays `leased` without an event, and one returned to the free list turns `idle` at the
- * next settle (one scheduler turn later), so the hot path spends no machine events.
+ * One database connection's life: `opening`, `open`, `closing`, `closed`, `failed`. Lending is not
+ * part of it: whether an open connection is free or lent is the pool's bag's business (core/bag.ts),
+ * so acquire and release cost no machine events. A driver failure never throws out of the actor: it
+ * becomes the `failed` state and a `connection.failed` report to the parent, which replaces the
+ * connection. Only the parent sends it events (`connection.close`, `connection.fail`).
  *
  * @example
  * ```ts
  * const actor = createActor(connectionMachine, { input: { id: 'c1', role: 'reader', driver } });
- * actor.start(); // opening → idle, or → failed with the driver's error
+ * actor.start(); // opening → open, or → failed with the driver's error
  * ```
  */
 export const connectionMachine = setup({
@@ -106,22 +100,14 @@ export const connectionMachine = setup({
             target: 'closing',
             actions: assign({ connection: ({ event }) => event.output }),
           },
-          { target: 'idle', actions: [assign({ connection: ({ event }) => event.output }), 'reportOpened'] },
+          { target: 'open', actions: [assign({ connection: ({ event }) => event.output }), 'reportOpened'] },
         ],
         onError: { target: 'failed', actions: assign({ error: ({ event }) => toError(event.error) }) },
       },
       on: { 'connection.close': { actions: assign({ closeRequested: true }) } },
     },
-    idle: {
+    open: {
       on: {
-        'connection.lease': 'leased',
-        'connection.close': 'closing',
-        'connection.fail': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
-      },
-    },
-    leased: {
-      on: {
-        'connection.release': 'idle',
         'connection.close': 'closing',
         'connection.fail': { target: 'failed', actions: assign({ error: ({ event }) => event.error }) },
       },

@@ -15,21 +15,16 @@ const stubConnection = createMachine({
   types: {} as { input: { role: ConnectionRole }; context: { role: ConnectionRole } },
   context: ({ input }) => ({ role: input.role }),
   initial: 'opening',
-  states: { opening: { on: { 'connection.close': 'closing' } }, closing: {} },
+  states: {
+    opening: { on: { 'connection.close': 'closing', 'connection.fail': 'failing' } },
+    closing: {},
+    failing: {},
+  },
 });
 const machine = poolMachine.provide({ actors: { connection: stubConnection as never } });
 
 const heard: string[] = [];
-const input: PoolMachineInput = {
-  driver: memoryDriver(),
-  min: 0,
-  max: 2,
-  hooks: {
-    opened: (ref) => void heard.push(`opened ${ref.id}`),
-    failed: (ref) => void heard.push(`failed ${ref.id}`),
-    closed: (ref) => void heard.push(`closed ${ref.id}`),
-  },
-};
+const input: PoolMachineInput = { driver: memoryDriver(), min: 0, max: 2 };
 
 type Conns = Record<string, { getSnapshot(): { context: { role: ConnectionRole } } }>;
 const connectionsOf = (s: { context: unknown }) => (s.context as { connections: Conns }).connections;
@@ -56,6 +51,8 @@ const options: PlanOptions<PoolMachineInput> = {
         { type: 'connection.opened', id, connection: {} } as EventObject,
         { type: 'connection.failed', id, error: new Error('lost') } as EventObject,
         { type: 'connection.closed', id } as EventObject,
+        { type: 'pool.retire', id } as EventObject,
+        { type: 'pool.fail', id, error: new Error('broken') } as EventObject,
       );
     }
     return events;
@@ -79,17 +76,28 @@ for (const plan of plans) {
   test(`pool path: ${plan.title}`, (t) => {
     heard.length = 0;
     const clock = new VirtualClock();
-    const actor = createActor(machine, { input, clock: xstateClock(clock.scheduler) }).start();
+    const actor = createActor(machine, { input, clock: xstateClock(clock.scheduler) });
+    actor.on('*', (e) => void heard.push(`${e.type.slice('connection.'.length)} ${e.ref.id}`));
+    actor.start();
     for (const step of plan.steps) {
       actor.send(step.event as Parameters<typeof actor.send>[0]);
       t.deepEqual(actor.getSnapshot().value, step.value, `after ${step.event.type}`);
     }
     const last = plan.steps.at(-1)?.event as EventObject & { id?: string };
     const before = plan.steps.at(-2)?.value ?? 'running';
-    // Reports about a child reach the runtime's hooks synchronously, except a late open while
+    // Reports about a child are emitted to the runtime within the send, except a late open while
     // draining: the supervisor closes that connection itself and never lends it.
     const lateOpen = last.type === 'connection.opened' && before === 'draining';
-    if (last.id !== undefined)
+    // The runtime's lifecycle commands reach the child they name through the supervisor.
+    const child = (id: string) =>
+      (
+        actor.getSnapshot().context.connections[id] as { getSnapshot(): { value: unknown } } | undefined
+      )?.getSnapshot().value;
+    // While draining, the child was already told to close, and a closing stub hears nothing more.
+    if (last.type === 'pool.retire' && last.id !== undefined) t.is(child(last.id), 'closing');
+    else if (last.type === 'pool.fail' && last.id !== undefined)
+      t.is(child(last.id), before === 'draining' ? 'closing' : 'failing');
+    else if (last.id !== undefined)
       t.is(heard.includes(`${last.type.slice('connection.'.length)} ${last.id}`), !lateOpen);
     t.is(shape(actor.getSnapshot()), plan.target);
     actor.stop();

@@ -6,18 +6,18 @@ import { connectionMachine, type ConnectionReport } from './connection.machine.j
 export type ConnectionRef = ActorRefFrom<typeof connectionMachine>;
 
 /**
- * What the supervisor tells the pool's runtime. The runtime keeps the free lists and the waiters;
- * the supervisor owns the connections' lives. Hooks run synchronously inside the transition.
+ * What the supervisor emits (`actor.on(type, handler)`) about its children's lives. The pool's
+ * runtime keeps the free lists and the waiters; the supervisor owns the connections' lives. An
+ * emitted event is delivered once the transition that heard the report is applied: a failed or
+ * closed connection is already gone from `connections`.
  */
-export interface SupervisorHooks {
-  opened(ref: ConnectionRef, connection: DriverConnection): void;
-  failed(ref: ConnectionRef, error: Error, wasOpen: boolean): void;
-  closed(ref: ConnectionRef): void;
-}
+export type SupervisorEmitted =
+  | { type: 'connection.opened'; ref: ConnectionRef; connection: DriverConnection }
+  | { type: 'connection.failed'; ref: ConnectionRef; error: Error; wasOpen: boolean }
+  | { type: 'connection.closed'; ref: ConnectionRef };
 
 export interface PoolMachineInput {
   driver: Driver;
-  hooks: SupervisorHooks;
   min: number;
   max: number;
 }
@@ -27,10 +27,15 @@ export interface PoolMachineContext extends PoolMachineInput {
   connections: Record<string, ConnectionRef>;
 }
 
-/** Events the supervisor accepts from the pool's runtime. */
+/**
+ * Events the supervisor accepts from the pool's runtime. `pool.retire` and `pool.fail` name a
+ * child; the supervisor forwards them to it (`sendTo`): nothing outside sends to a connection.
+ */
 export type PoolCommand =
   | { type: 'pool.demand'; role: ConnectionRole; waiting: number }
   | { type: 'pool.resize'; min: number; max: number }
+  | { type: 'pool.retire'; id: string }
+  | { type: 'pool.fail'; id: string; error: Error }
   | { type: 'pool.close' };
 
 export type PoolEvent = PoolCommand | ConnectionReport;
@@ -60,12 +65,14 @@ export function countRole(
 
 /**
  * The pool supervisor: spawns connection actors on demand (one batched `pool.demand` event per
- * burst of waiters, never one per acquire), hears their reports, and drains and closes them.
- * Connection counts are read from the children's snapshots, never kept twice.
+ * burst of waiters, never one per acquire), hears their reports and emits them to the runtime,
+ * forwards the runtime's `pool.retire` and `pool.fail` to the child they name, and drains and
+ * closes them. Connection counts are read from the children's snapshots, never kept twice.
  *
  * @example
  * ```ts
- * const supervisor = createActor(poolMachine, { input: { driver, hooks, min: 0, max: 20 } }).start();
+ * const supervisor = createActor(poolMachine, { input: { driver, min: 0, max: 20 } }).start();
+ * supervisor.on('connection.opened', ({ ref, connection }) => lend(ref, connection));
  * supervisor.send({ type: 'pool.demand', role: 'reader', waiting: 3 }); // opens up to 3 readers
  * ```
  */
@@ -74,6 +81,7 @@ export const poolMachine = setup({
     input: {} as PoolMachineInput,
     context: {} as PoolMachineContext,
     events: {} as PoolEvent,
+    emitted: {} as SupervisorEmitted,
   },
   actors: { connection: connectionMachine },
   actions: {
@@ -93,21 +101,34 @@ export const poolMachine = setup({
       }
       return { connections, nextId };
     }),
-    hearOpened: ({ context, event }) => {
-      if (event.type !== 'connection.opened') return;
+    // Reports about a child the supervisor no longer knows (a late report) are not relayed.
+    emitReport: enqueueActions(({ context, event, enqueue }) => {
+      if (
+        event.type !== 'connection.opened' &&
+        event.type !== 'connection.failed' &&
+        event.type !== 'connection.closed'
+      )
+        return;
       const ref = context.connections[event.id];
-      if (ref) context.hooks.opened(ref, event.connection);
-    },
-    hearFailed: ({ context, event }) => {
-      if (event.type !== 'connection.failed') return;
-      const ref = context.connections[event.id];
-      if (ref) context.hooks.failed(ref, event.error, ref.getSnapshot().context.connection !== undefined);
-    },
-    hearClosed: ({ context, event }) => {
-      if (event.type !== 'connection.closed') return;
-      const ref = context.connections[event.id];
-      if (ref) context.hooks.closed(ref);
-    },
+      if (!ref) return;
+      if (event.type === 'connection.opened')
+        enqueue.emit({ type: 'connection.opened', ref, connection: event.connection });
+      else if (event.type === 'connection.closed') enqueue.emit({ type: 'connection.closed', ref });
+      else {
+        const wasOpen = ref.getSnapshot().context.connection !== undefined;
+        enqueue.emit({ type: 'connection.failed', ref, error: event.error, wasOpen });
+      }
+    }),
+    forward: enqueueActions(({ context, event, enqueue }) => {
+      const ref =
+        event.type === 'pool.retire' || event.type === 'pool.fail'
+          ? context.connections[event.id]
+          : undefined;
+      if (!ref) return;
+      if (event.type === 'pool.retire') enqueue.sendTo(ref, { type: 'connection.close' });
+      else if (event.type === 'pool.fail')
+        enqueue.sendTo(ref, { type: 'connection.fail', error: event.error });
+    }),
     forget: assign({
       connections: ({ context, event }) => {
         if (event.type !== 'connection.failed' && event.type !== 'connection.closed')
@@ -129,9 +150,11 @@ export const poolMachine = setup({
   initial: 'running',
   context: ({ input }) => ({ ...input, nextId: 1, connections: {} }),
   on: {
-    'connection.opened': { actions: 'hearOpened' },
-    'connection.failed': { actions: ['hearFailed', 'forget'] },
-    'connection.closed': { actions: ['hearClosed', 'forget'] },
+    'connection.opened': { actions: 'emitReport' },
+    'connection.failed': { actions: ['emitReport', 'forget'] },
+    'connection.closed': { actions: ['emitReport', 'forget'] },
+    'pool.retire': { actions: 'forward' },
+    'pool.fail': { actions: 'forward' },
   },
   states: {
     running: {

@@ -1,29 +1,33 @@
 import { performance } from 'node:perf_hooks';
-import type { LeaseMode } from '../core/lease.js';
-import type { Lease } from '../core/lease.js';
-import type { AcquireOptions, Entry, Lane, Waiting } from '../core/pool.js';
 import type { ConnectionRole } from '../adapters/driver.js';
+import { Bag } from '../core/bag.js';
+import type { Lease, LeaseMode } from '../core/lease.js';
+import { Lending } from '../core/lending.js';
+import type { AcquireOptions, Entry, Lane, Waiting } from '../core/pool-types.js';
+import { Shutdown } from '../core/shutdown.js';
 import type { Waiter } from '../streams/acquire-queue.js';
-import { InspectablePool, type PoolClass } from './inspectable-pool.js';
+import { withParts, type PoolClass } from './inspectable-pool.js';
 
 /**
  * Deliberately broken pools, each with one classic pool bug, to show that the properties catch
- * it. Each overrides one protected step of the real pool; none ships.
+ * it. Each is the real pool built with one broken part (a bag, lending or shutdown that overrides
+ * one step of the real part); none ships.
  */
 
 /** A release that returns the connection twice: it lands on the free list a second time. */
-export class DoubleReturnPool extends InspectablePool {
-  protected override handOff(entry: Entry, t: number): void {
-    super.handOff(entry, t);
-    if (!entry.inUse) entry.lane.free.push(entry);
+class DoubleReturnBag extends Bag {
+  override putFree(entry: Entry, now: number): void {
+    super.putFree(entry, now);
+    entry.lane.free.push(entry);
   }
 }
+export const DoubleReturnPool = withParts({ bag: DoubleReturnBag });
 
 /**
  * A timeout that forgets to dequeue: the caller is told ACQUIRE_TIMEOUT, but the waiter stays in
  * line, and the next released connection is handed to it and lost (knex #1694).
  */
-export class ForgetfulTimeoutPool extends InspectablePool {
+class ForgetfulTimeoutBag extends Bag {
   protected override lane(role: ConnectionRole): Lane {
     const lane = super.lane(role);
     const queue = lane.queue;
@@ -57,32 +61,35 @@ export class ForgetfulTimeoutPool extends InspectablePool {
     };
   }
 }
+export const ForgetfulTimeoutPool = withParts({ bag: ForgetfulTimeoutBag });
 
 /** A double release silently accepted: the second release() checks the connection in again. */
-export class SilentDoubleReleasePool extends InspectablePool {
-  protected override grant(entry: Entry, mode: LeaseMode, now: number, t: number): Lease {
-    const lease = super.grant(entry, mode, now, t);
+class SilentDoubleReleaseLending extends Lending {
+  override grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
+    const lease = super.grant(entry, mode, now, t, stack);
     const release = lease.release.bind(lease);
     lease.release = () => (lease.released ? this.checkin(lease) : release());
     return lease;
   }
 }
+export const SilentDoubleReleasePool = withParts({ lending: SilentDoubleReleaseLending });
 
 /** A writer lane that admits two: a write finding the writer busy borrows a reader connection. */
-export class TwoWritersPool extends InspectablePool {
-  override acquire(options?: AcquireOptions): Promise<Lease> {
-    const writerBusy = this.writeLane.free.length === 0 && this.writeLane.queue.size === 0;
-    if (options?.mode === 'write' && writerBusy && this.stats().state === 'open') {
-      const entry = this.readLane.free.pop();
-      if (entry)
-        return Promise.resolve(this.grant(entry, 'write', this.options.scheduler.now(), performance.now()));
+class TwoWritersLending extends Lending {
+  override acquire(options?: AcquireOptions, stack?: string): Promise<Lease> {
+    const { bag, options: o } = this.rt;
+    const writerBusy = bag.writeLane.free.length === 0 && bag.writeLane.queue.size === 0;
+    if (options?.mode === 'write' && writerBusy && !this.rt.closing) {
+      const entry = bag.takeFree(bag.readLane);
+      if (entry) return Promise.resolve(this.grant(entry, 'write', o.scheduler.now(), performance.now()));
     }
-    return super.acquire(options);
+    return super.acquire(options, stack);
   }
 }
+export const TwoWritersPool = withParts({ lending: TwoWritersLending });
 
 /** A close that forgets its waiters: they are never rejected, and hang (pg #2282). */
-export class CloseForgetsWaitersPool extends InspectablePool {
+class CloseForgetsWaitersBag extends Bag {
   protected override lane(role: ConnectionRole): Lane {
     const lane = super.lane(role);
     return {
@@ -92,8 +99,10 @@ export class CloseForgetsWaitersPool extends InspectablePool {
   }
 }
 
+export const CloseForgetsWaitersPool = withParts({ bag: CloseForgetsWaitersBag });
+
 /** An abort that is ignored: the waiter stays in line after its caller gave up. */
-export class DeafAbortPool extends InspectablePool {
+class DeafAbortBag extends Bag {
   protected override lane(role: ConnectionRole): Lane {
     const lane = super.lane(role);
     const queue = lane.queue;
@@ -103,8 +112,10 @@ export class DeafAbortPool extends InspectablePool {
   }
 }
 
+export const DeafAbortPool = withParts({ bag: DeafAbortBag });
+
 /** A handoff that serves the newest waiter first (LIFO): older waiters starve. */
-export class LifoPool extends InspectablePool {
+class LifoBag extends Bag {
   protected override lane(role: ConnectionRole): Lane {
     const lane = super.lane(role);
     const queue = lane.queue;
@@ -121,24 +132,28 @@ export class LifoPool extends InspectablePool {
   }
 }
 
+export const LifoPool = withParts({ bag: LifoBag });
+
 /**
  * A close that rolls back without revoking: past closeTimeoutMs it rolls the holder's transaction
  * back while the lease still works, so the holder's next INSERT runs, and commits, in autocommit.
  */
-export class RollbackWithoutRevokePool extends InspectablePool {
+class RollbackWithoutRevokeShutdown extends Shutdown {
   protected override revoke(): void {}
 }
+export const RollbackWithoutRevokePool = withParts({ shutdown: RollbackWithoutRevokeShutdown });
 
 /**
  * A release that trusts a stale mirror: it decides on ROLLBACK from `inTransaction` as of the last
  * answered statement, and hands the connection on while the holder's BEGIN is still in flight.
  */
-export class StaleMirrorPool extends InspectablePool {
+class StaleMirrorLending extends Lending {
   protected override reclaim(entry: Entry, t: number): void {
     if (!entry.broken && !entry.revoked && !entry.conn.inTransaction) return this.handOff(entry, t);
     super.reclaim(entry, t);
   }
 }
+export const StaleMirrorPool = withParts({ lending: StaleMirrorLending });
 
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [

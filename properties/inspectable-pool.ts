@@ -1,21 +1,36 @@
-import { Pool, type Entry, type Lane } from '../core/pool.js';
+import { Pool, runtimeOf } from '../core/pool.js';
 import type { PoolOptions } from '../core/options.js';
+import type { PoolParts } from '../core/pool-runtime.js';
+import type { Entry, Lane } from '../core/pool-types.js';
 
-/**
- * The pool as it ships, plus a read-only look at its lanes for the properties' invariants. It adds
- * no behaviour: broken variants (broken-pools.ts) extend it and override one protected step.
- */
-export class InspectablePool extends Pool {
-  /** The lanes: one `any` lane, or the readers then the write lane on SQLite. */
-  lanesForTest(): readonly Lane[] {
-    return this.readLane === this.writeLane ? [this.readLane] : [this.readLane, this.writeLane];
-  }
-
-  /** Every entry the lanes know, for exclusivity checks. */
-  entriesForTest(): readonly Entry[] {
-    return this.lanesForTest().flatMap((lane) => [...lane.entries]);
-  }
+/** A lane as the invariants see it: its free list, and every entry of it in the bag. */
+export interface InspectedLane {
+  readonly role: Lane['role'];
+  readonly free: readonly Entry[];
+  readonly entries: ReadonlySet<Entry>;
 }
 
-/** A pool class the properties can run: the real one or a broken variant. */
-export type PoolClass = new (options: PoolOptions) => InspectablePool;
+/**
+ * A read-only look at a pool's bag for the properties' invariants: one `any` lane, or the readers
+ * then the write lane on SQLite. It adds no behaviour.
+ */
+export function lanesForTest(pool: Pool): readonly InspectedLane[] {
+  const { bag } = runtimeOf(pool);
+  const all = [...bag.entries()];
+  return bag.lanes().map((lane) => ({
+    role: lane.role,
+    free: lane.free,
+    entries: new Set(all.filter((e) => e.lane === lane)),
+  }));
+}
+
+/** Builds the pool a property runs: the real one, or one with a broken part (broken-pools.ts). */
+export type PoolClass = (options: PoolOptions) => Pool;
+
+/** The pool as it ships. */
+export const realPool: PoolClass = (options) => new Pool(options);
+
+/** A pool built with one part swapped for a broken variant. */
+export function withParts(parts: Partial<PoolParts>): PoolClass {
+  return (options) => new Pool(options, parts);
+}

@@ -1,3 +1,4 @@
+import { lanesForTest } from './inspectable-pool.js';
 import { holders, waiting, type Model, type Real } from './model.js';
 
 /** A broken invariant; its message starts with the invariant's name, which the tests match. */
@@ -28,7 +29,7 @@ export function checkInvariants(m: Model, r: Real): void {
     if (seen.has(entry)) fail('exclusive', `acquire #${t.id} holds a connection another holder has`);
     seen.add(entry);
   }
-  for (const lane of r.pool.lanesForTest()) {
+  for (const lane of lanesForTest(r.pool)) {
     if (new Set(lane.free).size !== lane.free.length) fail('exclusive', `a connection is free twice`);
     for (const entry of lane.free) {
       if (seen.has(entry)) fail('exclusive', 'a held connection is on the free list');

@@ -1,7 +1,7 @@
 import type { Scheduler } from 'fast-check';
 import type { Lease, LeaseMode } from '../core/lease.js';
 import { PoolError } from '../core/errors.js';
-import type { InspectablePool } from './inspectable-pool.js';
+import type { Pool } from '../core/pool.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 /** One acquire the model issued, and how it settled. */
@@ -31,7 +31,7 @@ export interface Model {
 
 /** The system under test. */
 export interface Real {
-  readonly pool: InspectablePool;
+  readonly pool: Pool;
   readonly clock: VirtualClock;
   readonly s: Scheduler;
   /** Opens attempted, opened and closed by the driver, whichever it is. */

@@ -16,7 +16,7 @@ import { ResizeCommand } from './commands/resize.js';
 import { StepCommand } from './commands/step.js';
 import { TickCommand } from './commands/tick.js';
 import { UseAfterReleaseCommand } from './commands/use-after-release.js';
-import { InspectablePool, type PoolClass } from './inspectable-pool.js';
+import { realPool, type PoolClass } from './inspectable-pool.js';
 import { InvariantError, checkInvariants } from './invariants.js';
 import { memoryDriver } from './memory-driver.js';
 import { flush, holders, newModel, type Model, type Real } from './model.js';
@@ -156,10 +156,10 @@ export async function runCommands(
   limits: Limits,
   cmds: Iterable<fc.AsyncCommand<Model, Real>>,
 ): Promise<void> {
-  const PoolCtor = options.poolClass ?? InspectablePool;
+  const PoolCtor = options.poolClass ?? realPool;
   const clock = new VirtualClock();
   const made = makeDriver(options.driver, s);
-  const pool = new PoolCtor({ driver: made.driver, ...limits, scheduler: clock.scheduler });
+  const pool = PoolCtor({ driver: made.driver, ...limits, scheduler: clock.scheduler });
   const m = newModel(limits.max, limits.maxWaiting);
   const r: Real = { pool, clock, s, ...made.real, closing: undefined };
   try {

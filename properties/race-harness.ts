@@ -3,7 +3,8 @@ import { sqliteDriver } from '../adapters/sqlite.js';
 import { PoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
 import { tempDir } from '../test/helpers.js';
-import { InspectablePool, type PoolClass } from './inspectable-pool.js';
+import { realPool, type PoolClass } from './inspectable-pool.js';
+import type { Pool } from '../core/pool.js';
 import { InvariantError } from './invariants.js';
 import { memoryDriver, type MemoryDriver, type MemoryDriverLog } from './memory-driver.js';
 import { flush } from './model.js';
@@ -20,7 +21,7 @@ export interface Outcome {
 
 /** A pool on a virtual clock and a scheduled driver, for one race. */
 export interface Race {
-  readonly pool: InspectablePool;
+  readonly pool: Pool;
   readonly clock: VirtualClock;
   readonly log: MemoryDriverLog;
   /** The memory driver's fault switches; undefined on SQLite. */
@@ -54,8 +55,8 @@ export function raceOn(
   const memory = tmp ? undefined : memoryDriver(schedule, { answerLater: options.answerLater });
   const driver = memory ?? scheduledDriver(sqliteDriver({ filename: tmp?.file() ?? '' }), schedule);
   const clock = new VirtualClock();
-  const PoolCtor = options.poolClass ?? InspectablePool;
-  const pool = new PoolCtor({
+  const PoolCtor = options.poolClass ?? realPool;
+  const pool = PoolCtor({
     driver,
     max: options.max,
     scheduler: clock.scheduler,

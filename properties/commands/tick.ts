@@ -2,7 +2,7 @@ import type { AsyncCommand } from 'fast-check';
 import type { Model, Real } from '../model.js';
 import { settleAndCheck } from './step.js';
 
-/** Moves the virtual clock: deadlines pass, the settle pass runs. */
+/** Moves the virtual clock: deadlines pass, the sizer samples the load. */
 export class TickCommand implements AsyncCommand<Model, Real> {
   constructor(readonly ms: number) {}
   check(): boolean {

@@ -1,0 +1,97 @@
+import type { DriverConnection } from '../adapters/driver.js';
+import { PoolError } from './errors.js';
+import type { PoolRuntime } from './pool-runtime.js';
+import type { Entry } from './pool-types.js';
+
+/**
+ * Closing: stop lending, reject the waiters, drain the leases (revoking those still held after
+ * `closeTimeoutMs`), tidy the database, then close every connection through the supervisor.
+ * @internal
+ */
+export class Shutdown {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    protected readonly rt: PoolRuntime,
+    /** Stops the pool's own streams and timers once no lease is out. */
+    private readonly stopParts: () => void,
+    /** Ends `events$` after `pool.closed`. */
+    private readonly completeEvents: () => void,
+  ) {}
+
+  /** See `Pool.close`: every call gets the same promise. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { rt } = this;
+    rt.closing = true;
+    for (const lane of rt.bag.lanes()) lane.queue.rejectAll(new PoolError('POOL_CLOSED'));
+    if (rt.bag.summary().leased > 0) await this.drainFor(rt.options.closeTimeoutMs);
+    await this.tidyBeforeClose();
+    this.stopParts();
+    await rt.lifecycle.closeAll();
+    await rt.driver.dispose?.();
+    rt.emit({ type: 'pool.closed', at: rt.options.scheduler.now() });
+    this.completeEvents();
+  }
+
+  /**
+   * Waits for the holders, up to `ms`. Then takes their connections back: every lease still held
+   * is revoked first, so its holder's next statement (or COMMIT) is refused before it reaches the
+   * connection, and only then is the transaction it left open rolled back. Rolling back while the
+   * holder could still send would let its next INSERT run, and commit, in autocommit.
+   */
+  private async drainFor(ms: number): Promise<void> {
+    const { rt } = this;
+    const idle = rt.bag.untilIdle();
+    const timer = rt.options.scheduler.schedule(() => idle.cancel(), ms);
+    await idle.done;
+    timer.unsubscribe();
+    const taken: Entry[] = [];
+    for (const entry of rt.bag.entries()) {
+      if (entry.state === 'free' || entry.revoked) continue;
+      this.revoke(entry, `pool.close() stopped waiting for this lease after closeTimeoutMs (${ms} ms)`);
+      taken.push(entry);
+    }
+    for (const entry of taken)
+      if (!entry.broken) await this.rollbackIfOpen(entry.conn).catch(() => undefined);
+  }
+
+  /** Takes `entry` back from its holder: every later call on the lease is refused. */
+  protected revoke(entry: Entry, detail: string): void {
+    entry.revoked = { detail };
+  }
+
+  /**
+   * Rolls back the transaction open on `conn`, if any, as the connection itself sees it once the
+   * statements already sent are answered. Only the pool calls it, once no holder can send.
+   */
+  private async rollbackIfOpen(conn: DriverConnection): Promise<void> {
+    await conn.answered?.();
+    if (conn.inTransaction) await conn.exec('ROLLBACK');
+  }
+
+  /** Best effort, as the pool is closing: a vanished or corrupt file must not stop the close. */
+  private async tidyBeforeClose(): Promise<void> {
+    const { rt } = this;
+    // Only a free, healthy writer that is not already closing (one that opened during the close
+    // is sent straight to `closing`): a holder past closeTimeoutMs may still be using its lease.
+    const writer = [...rt.bag.entries()].find(
+      (e) =>
+        e.lane === rt.bag.writeLane &&
+        !e.broken &&
+        e.state === 'free' &&
+        e.ref.getSnapshot().value !== 'closing',
+    );
+    if (rt.driver.dialect !== 'sqlite' || !writer) return;
+    try {
+      await writer.conn.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
+      await writer.conn.get('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Closing goes on; the connection's close() checkpoints what it can.
+    }
+  }
+}
