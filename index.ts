@@ -50,7 +50,7 @@ export type {
   Params,
   RunResult,
   SyncStatements,
-} from './adapters/driver.js';
+} from './core/driver.js';
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/connection-pool-manager.js';

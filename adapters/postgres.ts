@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { PoolError } from '../core/errors.js';
-import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from './driver.js';
+import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../core/driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
 

@@ -4,7 +4,7 @@
  * and serves batches of requests from the main thread, one at a time, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DriverConnection, Params } from './driver.js';
+import type { DriverConnection, Params } from '../core/driver.js';
 import { sqliteDriver } from './sqlite.js';
 import {
   toWire,

@@ -10,7 +10,7 @@ import type {
   Params,
   RunResult,
   SyncStatements,
-} from './driver.js';
+} from '../core/driver.js';
 
 /** Options of the inline better-sqlite3 driver. */
 export interface SqliteDriverOptions {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { PoolError } from '../core/errors.js';
-import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from './driver.js';
+import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../core/driver.js';
 import { classifySqliteError, type SqliteDriverOptions } from './sqlite.js';
 import {
   fromWire,

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { ConnectionRole, Params } from './driver.js';
+import type { ConnectionRole, Params } from '../core/driver.js';
 import type { SqliteDriverOptions } from './sqlite.js';
 
 /**

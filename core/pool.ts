@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Subject, Subscription, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
-import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
+import type { ConnectionRole, Driver, DriverConnection } from './driver.js';
 import { sqliteDriver } from '../adapters/sqlite.js';
 import { checkSqliteBinding } from '../adapters/native-binding.js';
 import { threadDriver } from '../adapters/thread-driver.js';

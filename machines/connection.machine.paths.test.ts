@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createActor, fromPromise, type EventObject } from 'xstate';
-import type { DriverConnection } from '../adapters/driver.js';
+import type { DriverConnection } from '../core/driver.js';
 import { xstateClock } from '../core/clock.js';
 import { memoryDriver } from '../properties/memory-driver.js';
 import { VirtualClock } from '../properties/virtual-clock.js';

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { LeaseMode } from '../core/lease.js';
 import type { Lease } from '../core/lease.js';
 import type { AcquireOptions, Entry, Lane, Waiting } from '../core/pool.js';
-import type { ConnectionRole } from '../adapters/driver.js';
+import type { ConnectionRole } from '../core/driver.js';
 import type { Waiter } from '../streams/acquire-queue.js';
 import { InspectablePool, type PoolClass } from './inspectable-pool.js';
 

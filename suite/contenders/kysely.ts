@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
-import type { Params, RunResult } from '../../adapters/driver.js';
+import type { Params, RunResult } from '../../core/driver.js';
 import type { BotDb, BotStatements } from '../../adapters/bot-db.js';
 import type { Contender } from '../types.js';
 import { BETTER_SQLITE3_DEFAULT_BUSY_MS } from './peer-connection.js';

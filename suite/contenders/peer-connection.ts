@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DriverConnection } from '../../adapters/driver.js';
+import type { DriverConnection } from '../../core/driver.js';
 import { sqliteDriver } from '../../adapters/sqlite.js';
 
 /** better-sqlite3's own default busy timeout, ms: what a connection gets unless told otherwise. */
