@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DriverConnection, Params } from '../core/driver.js';
-import { sqliteDriver } from './sqlite.js';
+import { sqliteDriver } from './drivers/sqlite/sqlite.js';
 import {
   toWire,
   type Batch,

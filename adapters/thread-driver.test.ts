@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { createPool, type Pool } from '../core/pool.js';
 import { isPoolError, PoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
-import { sqliteDriver } from './sqlite.js';
+import { sqliteDriver } from './drivers/sqlite/sqlite.js';
 import { threadDriver, type ThreadConnection } from './thread-driver.js';
 import { tempDir } from '../test/helpers.js';
 

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { classifySqliteError } from '../adapters/sqlite.js';
+import { classifySqliteError } from '../adapters/drivers/sqlite/sqlite.js';
 import { PoolError } from './errors.js';
 import { diagnose, diagnoseSqliteCode, knownCodes } from './diagnose.js';
 import { tempDir } from '../test/helpers.js';

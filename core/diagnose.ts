@@ -1,7 +1,12 @@
 import { ERROR_INFO, PoolError, type PoolErrorCode } from './errors.js';
-import { SQLITE_CODES, type CodeEntry, type ErrorCategory, type Handling } from './sqlite-codes.js';
+import {
+  SQLITE_CODES,
+  type CodeEntry,
+  type ErrorCategory,
+  type Handling,
+} from '../adapters/drivers/sqlite/sqlite-codes.js';
 
-export type { ErrorCategory, Handling } from './sqlite-codes.js';
+export type { ErrorCategory, Handling } from '../adapters/drivers/sqlite/sqlite-codes.js';
 
 /** What an error means and what to do about it; see {@link diagnose}. */
 export interface Diagnosis {

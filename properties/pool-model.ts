@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { sqliteDriver } from '../adapters/sqlite.js';
+import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
 import { threadDriver } from '../adapters/thread-driver.js';
 import type { Driver } from '../core/driver.js';
 import { tempDir } from '../test/helpers.js';

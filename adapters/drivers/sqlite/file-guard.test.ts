@@ -1,6 +1,6 @@
 import test from 'ava';
 import { rmSync, writeFileSync } from 'node:fs';
-import { tempDir } from '../test/helpers.js';
+import { tempDir } from '../../../test/helpers.js';
 import { fileGuard } from './file-guard.js';
 
 test('many guards on one file share one poll, and each hears the file vanish', async (t) => {

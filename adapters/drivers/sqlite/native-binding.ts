@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { PoolError } from '../core/errors.js';
+import { PoolError } from '../../../core/errors.js';
 
 let loaded = false;
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { diagnoseSqliteCode } from '../core/diagnose.js';
+import { diagnoseSqliteCode } from '../../../core/diagnose.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkSqliteBinding } from './native-binding.js';
 import type {
@@ -10,7 +10,7 @@ import type {
   Params,
   RunResult,
   SyncStatements,
-} from '../core/driver.js';
+} from '../../../core/driver.js';
 
 /** Options of the inline better-sqlite3 driver. */
 export interface SqliteDriverOptions {
