@@ -18,13 +18,9 @@ export {
   type PoolErrorCode,
   type PoolStateSummary,
 } from './core/errors.js';
-export {
-  diagnose,
-  diagnoseSqliteCode,
-  type Diagnosis,
-  type ErrorCategory,
-  type Handling,
-} from './core/diagnose.js';
+export { diagnose } from './create-pool.js';
+export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
+export type { Diagnosis, ErrorCategory, Handling } from './core/diagnose.js';
 export type { PoolOptions } from './core/options.js';
 export type { PoolStats, PoolCounters } from './core/stats.js';
 export type {

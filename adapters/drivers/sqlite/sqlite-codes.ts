@@ -1,21 +1,4 @@
-/**
- * What each SQLite result code means to a pool, keyed by the name better-sqlite3 puts in
- * `err.code` (the extended code when there is one). Read through {@link diagnose}.
- */
-
-/** What the caller (or the pool) should do about an error. */
-export type ErrorCategory =
-  'retry' | 'restart-transaction' | 'evict-connection' | 'fatal' | 'usage-bug' | 'caller';
-
-/**
- * How the pool itself handles the error, which is also what the driver's `classify()` answers:
- * `busy` waits and retries outside a transaction, `read-only` becomes READ_ONLY_LEASE on a read
- * lease, `fatal` fails the connection actor (the supervisor replaces it), `statement` rethrows.
- */
-export type Handling = 'busy' | 'read-only' | 'fatal' | 'statement';
-
-/** [category, handling, diagnosis, remedy] */
-export type CodeEntry = readonly [ErrorCategory, Handling, string, string];
+import type { CodeEntry } from '../../../core/diagnose.js';
 
 const DISK = 'check the disk, its free space and the kernel log; the pool replaces the connection';
 const BUG = 'fix the SQL or the call that raised it';
@@ -43,7 +26,11 @@ function readonly(what: string, remedy: string): CodeEntry {
   return ['fatal', 'fatal', `the database is read-only: ${what}`, remedy];
 }
 
-/** Every primary and extended result code of SQLite 3.53 (sqlite.org/rescode.html). */
+/**
+ * What each SQLite result code means to a pool, keyed by the name better-sqlite3 puts in
+ * `err.code` (the extended code when there is one): every primary and extended result code of
+ * SQLite 3.53 (sqlite.org/rescode.html). Read through {@link diagnoseSqliteError}.
+ */
 export const SQLITE_CODES: Readonly<Record<string, CodeEntry>> = {
   SQLITE_OK: ['caller', 'statement', 'success', OK],
   SQLITE_ROW: ['caller', 'statement', 'a row is ready', OK],

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { diagnoseSqliteCode } from '../../../core/diagnose.js';
+import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkSqliteBinding } from './native-binding.js';
 import type {

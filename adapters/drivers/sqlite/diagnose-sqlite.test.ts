@@ -3,10 +3,12 @@ import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { classifySqliteError } from '../adapters/drivers/sqlite/sqlite.js';
-import { PoolError } from './errors.js';
-import { diagnose, diagnoseSqliteCode, knownCodes } from './diagnose.js';
-import { tempDir } from '../test/helpers.js';
+import { classifySqliteError } from './sqlite.js';
+import { PoolError } from '../../../core/errors.js';
+import { poolCodes } from '../../../core/diagnose.js';
+import { diagnose } from '../../../create-pool.js';
+import { diagnoseSqliteCode, sqliteCodes } from './diagnose-sqlite.js';
+import { tempDir } from '../../../test/helpers.js';
 
 // SQLite's full result-code list: the primary codes, then the extended ones, as listed on
 // sqlite.org/rescode.html and #defined in sqlite3.h 3.53 (without the SQLITE_ prefix).
@@ -57,7 +59,7 @@ test('the embedded list matches the sqlite3.h that better-sqlite3 was built from
 
 test('knows no code that SQLite does not define', (t) => {
   t.deepEqual(
-    knownCodes().sqlite.filter((code) => !RESULT_CODES.includes(code)),
+    sqliteCodes().filter((code) => !RESULT_CODES.includes(code)),
     [],
   );
 });
@@ -67,7 +69,7 @@ test('gives every code a category, a diagnosis, a remedy and an action', (t) => 
     const d = diagnoseSqliteCode(code);
     t.truthy(d.diagnosis && d.remedy && d.action, code);
   }
-  for (const code of knownCodes().pool) {
+  for (const code of poolCodes()) {
     const d = diagnose(new PoolError(code));
     t.is(d.code, code);
     t.truthy(d.diagnosis && d.remedy && d.action, code);
