@@ -36,7 +36,7 @@ export { poolAlerts } from './streams/alerts.js';
 export { STATS_TABLE_DDL } from './adapters/stats-table.js';
 export { debugLog } from './core/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
-export { threadDriver, type ThreadDriverOptions } from './adapters/thread-driver.js';
+export { threadDriver, type ThreadDriverOptions } from './adapters/drivers/threads/thread-driver.js';
 export type {
   Driver,
   DriverConnection,

@@ -4,7 +4,7 @@ import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from './driver.js';
 import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
 import { checkSqliteBinding } from '../adapters/drivers/sqlite/native-binding.js';
-import { threadDriver } from '../adapters/thread-driver.js';
+import { threadDriver } from '../adapters/drivers/threads/thread-driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue } from '../streams/acquire-queue.js';
 import { demandSignal } from '../streams/demand-signal.js';

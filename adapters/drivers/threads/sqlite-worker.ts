@@ -4,8 +4,8 @@
  * and serves batches of requests from the main thread, one at a time, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DriverConnection, Params } from '../core/driver.js';
-import { sqliteDriver } from './drivers/sqlite/sqlite.js';
+import type { DriverConnection, Params } from '../../../core/driver.js';
+import { sqliteDriver } from '../sqlite/sqlite.js';
 import {
   toWire,
   type Batch,

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { PoolError } from '../core/errors.js';
-import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../core/driver.js';
-import { classifySqliteError, type SqliteDriverOptions } from './drivers/sqlite/sqlite.js';
+import { PoolError } from '../../../core/errors.js';
+import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
+import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import {
   fromWire,
   packParams,

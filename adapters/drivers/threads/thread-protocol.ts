@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import type { ConnectionRole, Params } from '../core/driver.js';
-import type { SqliteDriverOptions } from './drivers/sqlite/sqlite.js';
+import type { ConnectionRole, Params } from '../../../core/driver.js';
+import type { SqliteDriverOptions } from '../sqlite/sqlite.js';
 
 /**
  * The messages between a {@link threadDriver} connection and its worker thread. Internal: both

@@ -1,11 +1,11 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { createPool, type Pool } from '../core/pool.js';
-import { isPoolError, PoolError } from '../core/errors.js';
-import type { Lease } from '../core/lease.js';
-import { sqliteDriver } from './drivers/sqlite/sqlite.js';
+import { createPool, type Pool } from '../../../core/pool.js';
+import { isPoolError, PoolError } from '../../../core/errors.js';
+import type { Lease } from '../../../core/lease.js';
+import { sqliteDriver } from '../sqlite/sqlite.js';
 import { threadDriver, type ThreadConnection } from './thread-driver.js';
-import { tempDir } from '../test/helpers.js';
+import { tempDir } from '../../../test/helpers.js';
 
 /**
  * A worker thread compiles the TypeScript sources on start (tsx), which takes seconds on a busy
