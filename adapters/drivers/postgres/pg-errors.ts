@@ -1,4 +1,4 @@
-import type { ErrorClass } from '../core/driver.js';
+import type { ErrorClass } from '../../../core/driver.js';
 
 /**
  * SQLSTATEs after which the server has closed the session: admin shutdown (57P01, what

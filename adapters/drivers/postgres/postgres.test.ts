@@ -1,17 +1,17 @@
 import test from 'ava';
 import { createServer, type Server } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
-import { createPool, type Pool } from '../core/pool.js';
-import { isPoolError } from '../core/errors.js';
-import { freePort } from '../scripts/pg-server.js';
-import { awaitingTransactions } from '../test/workloads.js';
-import { postgresUnavailable, startPostgres, type TestDatabase } from '../test/pg-server.js';
+import { createPool, type Pool } from '../../../core/pool.js';
+import { isPoolError } from '../../../core/errors.js';
+import { freePort } from '../../../scripts/pg-server.js';
+import { awaitingTransactions } from '../../../test/workloads.js';
+import { postgresUnavailable, startPostgres, type TestDatabase } from '../../../test/pg-server.js';
 import {
   POSTGRES_STATS_TABLE_SQL,
   isSerializationFailure,
   postgresDriver,
   retrySerializationFailures,
-} from './postgres.js';
+} from '../../../postgres.js';
 
 const unavailable = postgresUnavailable();
 let db: TestDatabase;

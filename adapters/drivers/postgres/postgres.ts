@@ -3,14 +3,13 @@
  * the `roas-pool/postgres` subpath; the core never loads `pg`.
  */
 import pg from 'pg';
-import { PoolError } from '../core/errors.js';
-import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../core/driver.js';
+import { PoolError } from '../../../core/errors.js';
+import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
 
 export { classifyPostgresError, isSerializationFailure, retrySerializationFailures } from './pg-errors.js';
 export { questionToDollar } from './pg-placeholders.js';
-export { POSTGRES_STATS_TABLE_SQL } from './pg-stats-table.js';
 
 /** Isolation levels `BEGIN` can ask for. */
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
