@@ -33,7 +33,7 @@ export type { PoolMetrics, MeasureListener } from './core/metrics.js';
 export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitor-options.js';
 export type { PoolAlert, AlertCode } from './streams/alerts.js';
 export { poolAlerts } from './streams/alerts.js';
-export { STATS_TABLE_DDL } from './adapters/stats-table.js';
+export { STATS_TABLE_DDL } from './adapters/faces/stats-table.js';
 export { debugLog } from './core/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
 export { threadDriver, type ThreadDriverOptions } from './adapters/drivers/threads/thread-driver.js';
@@ -49,6 +49,6 @@ export type {
 } from './core/driver.js';
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
-export { ConnectionPoolManager } from './adapters/connection-pool-manager.js';
-export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/bot-db.js';
+export { ConnectionPoolManager } from './adapters/faces/connection-pool-manager.js';
+export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/faces/bot-db.js';
 export type { PoolLifecycleEvent } from './core/events.js';

@@ -1,5 +1,5 @@
 import { concat, ignoreElements, of, share, tap, type Observable } from 'rxjs';
-import { statsTableWriter, type StatsTableHost } from '../adapters/stats-table.js';
+import { statsTableWriter, type StatsTableHost } from '../adapters/faces/stats-table.js';
 import { poolAlerts, type PoolAlert } from '../streams/alerts.js';
 import { statsStream } from '../streams/stats-stream.js';
 import type { PoolLifecycleEvent } from './events.js';

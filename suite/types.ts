@@ -1,4 +1,4 @@
-import type { BotDb } from '../adapters/bot-db.js';
+import type { BotDb } from '../adapters/faces/bot-db.js';
 
 /** A lease mode, as the suite's contenders understand it. */
 export type Mode = 'read' | 'write';

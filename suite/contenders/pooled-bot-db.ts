@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { BotDb, BotStatements } from '../../adapters/bot-db.js';
+import type { BotDb, BotStatements } from '../../adapters/faces/bot-db.js';
 import type { DriverConnection } from '../../core/driver.js';
 import type { Mode } from '../types.js';
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createBotDb } from '../../adapters/bot-db.js';
+import { createBotDb } from '../../adapters/faces/bot-db.js';
 import type { Lease } from '../../core/lease.js';
 import type { PoolOptions } from '../../core/options.js';
 import { Pool, type AcquireOptions } from '../../core/pool.js';

@@ -5,9 +5,9 @@ import {
   type AsyncRemoteCallback,
   type SqliteRemoteDatabase,
 } from 'drizzle-orm/sqlite-proxy';
-import { PoolError } from '../core/errors.js';
-import type { Lease } from '../core/lease.js';
-import type { Pool } from '../core/pool.js';
+import { PoolError } from '../../core/errors.js';
+import type { Lease } from '../../core/lease.js';
+import type { Pool } from '../../core/pool.js';
 import { leaseForSql, rejectTransactionControl } from './statement-lane.js';
 
 type Method = Parameters<AsyncRemoteCallback>[2];

@@ -1,10 +1,10 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { interval, takeUntil } from 'rxjs';
-import { isPoolError } from '../core/errors.js';
-import type { Lease } from '../core/lease.js';
-import type { RunOptions } from '../core/pool.js';
-import type { PoolStats } from '../core/stats.js';
-import { POSTGRES_STATS_TABLE_SQL } from './faces/pg-stats-table.js';
+import { isPoolError } from '../../core/errors.js';
+import type { Lease } from '../../core/lease.js';
+import type { RunOptions } from '../../core/pool.js';
+import type { PoolStats } from '../../core/stats.js';
+import { POSTGRES_STATS_TABLE_SQL } from './pg-stats-table.js';
 
 /** The plan's monitoring table, exactly; created only if missing. */
 export const STATS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS connection_pool_stats (

@@ -1,9 +1,9 @@
 import test from 'ava';
 import { Kysely, sql } from 'kysely';
-import { createPool } from '../core/pool.js';
-import type { Driver } from '../core/driver.js';
-import { sqliteDriver } from './drivers/sqlite/sqlite.js';
-import { botFixture, type BotFixture } from '../test/bot-fixture.js';
+import { createPool } from '../../core/pool.js';
+import type { Driver } from '../../core/driver.js';
+import { sqliteDriver } from '../drivers/sqlite/sqlite.js';
+import { botFixture, type BotFixture } from '../../test/bot-fixture.js';
 import { RoasPoolDialect } from './kysely.js';
 
 interface BotTables {

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { createPool, PoolError } from '../index.js';
-import { tempDir } from '../test/helpers.js';
+import { createPool, PoolError } from '../../index.js';
+import { tempDir } from '../../test/helpers.js';
 import { ConnectionPoolManager } from './connection-pool-manager.js';
 
 test('the seed interface acquires, releases, reports stats and optimizes', async (t) => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { createPool, type Pool } from '../core/pool.js';
+import { createPool, type Pool } from '../../core/pool.js';
 import { createBotDb } from './bot-db.js';
 
 async function withPool(t: { teardown(fn: () => Promise<void>): void }): Promise<Pool> {

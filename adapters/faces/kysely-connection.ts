@@ -8,8 +8,8 @@ import {
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
-import type { Lease, LeaseMode } from '../core/lease.js';
-import type { Pool } from '../core/pool.js';
+import type { Lease, LeaseMode } from '../../core/lease.js';
+import type { Pool } from '../../core/pool.js';
 import { leaseForSql, rejectTransactionControl } from './statement-lane.js';
 
 /** The part of a better-sqlite3 `Database` that streaming and raw SQL need. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Registry } from 'prom-client';
-import { createPool, type PoolError } from '../index.js';
-import { tempDir } from '../test/helpers.js';
+import { createPool, type PoolError } from '../../index.js';
+import { tempDir } from '../../test/helpers.js';
 import { collectPoolMetrics } from './prometheus.js';
 
 /** Parses Prometheus exposition text into `name{labels}` → value, and `# TYPE` lines into name → type. */

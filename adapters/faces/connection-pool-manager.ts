@@ -1,6 +1,6 @@
-import type { Lease, LeaseMode } from '../core/lease.js';
-import type { Pool } from '../core/pool.js';
-import type { PoolStats } from '../core/stats.js';
+import type { Lease, LeaseMode } from '../../core/lease.js';
+import type { Pool } from '../../core/pool.js';
+import type { PoolStats } from '../../core/stats.js';
 
 /**
  * The seed plan's interface (`get_connection`, `release_connection`, `get_pool_stats`,

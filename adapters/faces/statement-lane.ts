@@ -1,6 +1,6 @@
-import type { Lease, LeaseMode } from '../core/lease.js';
-import type { Pool } from '../core/pool.js';
-import { PoolError } from '../core/errors.js';
+import type { Lease, LeaseMode } from '../../core/lease.js';
+import type { Pool } from '../../core/pool.js';
+import { PoolError } from '../../core/errors.js';
 
 /** Most SQL texts whose lane is remembered per pool. */
 const CACHE_SIZE = 512;

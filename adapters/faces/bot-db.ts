@@ -1,6 +1,6 @@
-import type { Pool } from '../core/pool.js';
-import type { Lease } from '../core/lease.js';
-import type { Params, RunResult } from '../core/driver.js';
+import type { Pool } from '../../core/pool.js';
+import type { Lease } from '../../core/lease.js';
+import type { Params, RunResult } from '../../core/driver.js';
 
 /** The statements a bot's data-access code runs, on the database or inside a transaction. */
 export interface BotStatements {

@@ -15,8 +15,8 @@ import {
   type QueryCompiler,
   type TransactionSettings,
 } from 'kysely';
-import type { Pool } from '../core/pool.js';
-import { PoolError } from '../core/errors.js';
+import type { Pool } from '../../core/pool.js';
+import { PoolError } from '../../core/errors.js';
 import { RoasPoolConnection } from './kysely-connection.js';
 
 export { RoasPoolConnection } from './kysely-connection.js';

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { desc, eq, relations, sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { isPoolError } from '../core/errors.js';
-import { botFixture, settlesWithin } from '../test/bot-fixture.js';
+import { isPoolError } from '../../core/errors.js';
+import { botFixture, settlesWithin } from '../../test/bot-fixture.js';
 import { drizzle } from './drizzle.js';
 
 const xp = sqliteTable('xp', {

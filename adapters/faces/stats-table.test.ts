@@ -1,8 +1,8 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { createPool, type PoolOptions } from '../index.js';
-import { tempDir } from '../test/helpers.js';
-import { virtualClock } from '../test/virtual-clock.js';
+import { createPool, type PoolOptions } from '../../index.js';
+import { tempDir } from '../../test/helpers.js';
+import { virtualClock } from '../../test/virtual-clock.js';
 import { sqliteTimestamp } from './stats-table.js';
 
 /** The seed's schema, as PRAGMA table_info reports it. */
