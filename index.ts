@@ -9,7 +9,8 @@
  * ```
  * @packageDocumentation
  */
-export { createPool, Pool, type AcquireOptions, type RunOptions } from './core/pool.js';
+export { Pool, type AcquireOptions, type RunOptions } from './core/pool.js';
+export { createPool } from './create-pool.js';
 export { Lease, type LeaseMode } from './core/lease.js';
 export {
   PoolError,

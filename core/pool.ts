@@ -2,9 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { Subject, Subscription, type Observable } from 'rxjs';
 import { createActor, type Actor } from 'xstate';
 import type { ConnectionRole, Driver, DriverConnection } from './driver.js';
-import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
-import { checkSqliteBinding } from '../adapters/drivers/sqlite/native-binding.js';
-import { threadDriver } from '../adapters/drivers/threads/thread-driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue } from '../streams/acquire-queue.js';
 import { demandSignal } from '../streams/demand-signal.js';
@@ -31,6 +28,7 @@ import {
 export type { AcquireOptions, RunOptions, Entry, Lane, Waiting } from './pool-types.js';
 import { PoolMetrics } from './metrics.js';
 import { monitorPool } from './monitor.js';
+import type { PoolWiring } from './pool-wiring.js';
 import type { PoolAlert } from '../streams/alerts.js';
 import { ReconnectBackoff } from './reconnect.js';
 import { LeakDetector, type LeakReport } from './leak-detector.js';
@@ -43,7 +41,7 @@ import { PoolSizing } from './pool-sizing.js';
  * a released one is handed straight to the oldest waiter. Requests that must wait flow through the
  * lane's bounded queue, whose arrivals reach the supervisor as one batched demand event.
  *
- * Create it with {@link createPool}.
+ * Create it with `createPool()` (create-pool.ts), which wires the default driver.
  */
 export class Pool implements LeaseHost {
   readonly options: ResolvedOptions;
@@ -76,19 +74,14 @@ export class Pool implements LeaseHost {
   private readonly sizing: PoolSizing;
   private readonly errorContext: StatementErrorContext;
 
-  constructor(options: PoolOptions) {
+  /** `wiring` brings the default driver and the stats-table writer; `createPool()` passes them. */
+  constructor(options: PoolOptions, wiring: PoolWiring) {
     this.options = resolveOptions(options);
     const o = this.options;
     this.createdAt = o.scheduler.now();
     this.metrics = new PoolMetrics(this.counters, o.statsWindowMs, this.createdAt);
     this.backoff = new ReconnectBackoff(o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
-    const sqlite = {
-      filename: o.filename as string,
-      pragmas: o.pragmas,
-      statementCacheSize: o.statementCacheSize,
-    };
-    if (!o.driver) checkSqliteBinding(); // NATIVE_BINDING_MISSING here, not at the first acquire
-    this.driver = o.driver ?? (o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite));
+    this.driver = o.driver ?? wiring.defaultDriver(o);
     this.errorContext = {
       driver: this.driver,
       scheduler: o.scheduler,
@@ -126,7 +119,7 @@ export class Pool implements LeaseHost {
       inspect: o.inspect,
     });
     this.supervisor.start();
-    const monitor = monitorPool(this, o, this.metrics, this.events, (e) => this.emit(e));
+    const monitor = monitorPool(this, o, this.metrics, this.events, (e) => this.emit(e), wiring.statsTable);
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
     this.sizing = new PoolSizing({
@@ -773,20 +766,4 @@ export class Pool implements LeaseHost {
     const at = this.options.scheduler.now();
     this.emit({ type: 'pool.alert', code: 'WAL_STARVATION', level: 'warning', cleared, at });
   }
-}
-
-/**
- * Creates a pool. Options are checked synchronously: an unknown key throws INVALID_OPTION naming
- * the nearest valid one. Connections open lazily, on first demand.
- *
- * @example
- * ```ts
- * import { createPool } from 'roas-pool';
- * const pool = createPool({ filename: 'bot.db', max: 20 });
- * const row = await pool.read((db) => db.get('SELECT points FROM xp WHERE user = ?', ['ann']));
- * await pool.close();
- * ```
- */
-export function createPool(options: PoolOptions): Pool {
-  return new Pool(options);
 }

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { createPool, type Pool } from '../../core/pool.js';
+import { type Pool } from '../../core/pool.js';
+import { createPool } from '../../create-pool.js';
 import { createBotDb } from './bot-db.js';
 
 async function withPool(t: { teardown(fn: () => Promise<void>): void }): Promise<Pool> {

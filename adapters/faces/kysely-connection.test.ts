@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Kysely, sql } from 'kysely';
-import { createPool } from '../../core/pool.js';
+import { createPool } from '../../create-pool.js';
 import type { Driver } from '../../core/driver.js';
 import { sqliteDriver } from '../drivers/sqlite/sqlite.js';
 import { botFixture, type BotFixture } from '../../test/bot-fixture.js';

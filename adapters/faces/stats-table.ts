@@ -1,10 +1,11 @@
-import type { Observable, SchedulerLike, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { interval, takeUntil } from 'rxjs';
 import { isPoolError } from '../../core/errors.js';
-import type { Lease } from '../../core/lease.js';
-import type { RunOptions } from '../../core/pool.js';
+import type { StatsTableHost, StatsTableWriterOptions } from '../../core/pool-wiring.js';
 import type { PoolStats } from '../../core/stats.js';
 import { POSTGRES_STATS_TABLE_SQL } from './pg-stats-table.js';
+
+export type { StatsTableHost, StatsTableWriterOptions } from '../../core/pool-wiring.js';
 
 /** The plan's monitoring table, exactly; created only if missing. */
 export const STATS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS connection_pool_stats (
@@ -43,24 +44,6 @@ const MAX_DEFERRED = 10;
  * longer wait does not pile them up.
  */
 const MIN_WAIT_MS = 5_000;
-
-/** What the writer needs from the pool. */
-export interface StatsTableHost {
-  stats(): PoolStats;
-  transaction<T>(fn: (tx: Lease) => T | Promise<T>, options?: RunOptions): Promise<T>;
-}
-
-export interface StatsTableWriterOptions {
-  intervalMs: number;
-  retentionMs: number | false;
-  scheduler: SchedulerLike;
-  /** Stops the writer when it emits. */
-  end$: Observable<unknown>;
-  /** Told of every failed write; the writer never throws. */
-  onFailure(error: unknown): void;
-  /** The pool's SQL dialect. Default `sqlite`. */
-  dialect?: 'sqlite' | 'postgres';
-}
 
 /** `at` (ms) in SQLite's CURRENT_TIMESTAMP format, UTC, so rows sort and prune by text (PostgreSQL parses it as a TIMESTAMP). */
 export function sqliteTimestamp(at: number): string {

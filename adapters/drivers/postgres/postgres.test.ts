@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createServer, type Server } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
-import { createPool, type Pool } from '../../../core/pool.js';
+import { type Pool } from '../../../core/pool.js';
+import { createPool } from '../../../create-pool.js';
 import { isPoolError } from '../../../core/errors.js';
 import { freePort } from '../../../scripts/pg-server.js';
 import { awaitingTransactions } from '../../../test/workloads.js';

@@ -1,6 +1,7 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { createPool, type Pool } from '../../../core/pool.js';
+import { type Pool } from '../../../core/pool.js';
+import { createPool } from '../../../create-pool.js';
 import { isPoolError, PoolError } from '../../../core/errors.js';
 import type { Lease } from '../../../core/lease.js';
 import { sqliteDriver } from '../sqlite/sqlite.js';
