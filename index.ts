@@ -10,7 +10,13 @@
  * @packageDocumentation
  */
 export { Pool, type AcquireOptions, type RunOptions } from './core/pool.js';
-export { createPool } from './create-pool.js';
+export { createPool, defaultWiring } from './create-pool.js';
+export type {
+  PoolWiring,
+  StatsTableWriter,
+  StatsTableHost,
+  StatsTableWriterOptions,
+} from './core/pool-wiring.js';
 export { Lease, type LeaseMode } from './core/lease.js';
 export {
   PoolError,
