@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { type Pool } from '../../core/pool.js';
+import type { AcquireOptions, Pool } from '../../core/pool.js';
 import { createPool } from '../../create-pool.js';
-import { createBotDb } from './bot-db.js';
+import { createBotDb, type BotDbPool } from './bot-db.js';
+import { leaseForSql } from './statement-lane.js';
 
 async function withPool(t: { teardown(fn: () => Promise<void>): void }): Promise<Pool> {
   const dir = await mkdtemp(join(tmpdir(), 'roas-botdb-'));
@@ -64,4 +65,30 @@ test('reports a statement error to the caller and keeps no lease', async (t) => 
     code: 'SQLITE_CONSTRAINT_PRIMARYKEY',
   });
   t.is(pool.stats().leased, 0);
+});
+
+test('routes through the one lane router: what the facade learned, leaseForSql knows for the same pool', async (t) => {
+  const pool = await withPool(t);
+  const modes: string[] = [];
+  const watched: BotDbPool & Pick<Pool, 'driver'> = {
+    acquire: (options?: AcquireOptions) => {
+      modes.push(options?.mode ?? 'read');
+      return pool.acquire(options);
+    },
+    transaction: (fn, options) => pool.transaction(fn, options),
+    driver: pool.driver,
+  };
+  const db = createBotDb(watched);
+  const insert = 'INSERT INTO users (id, xp) VALUES (?, ?)';
+  await db.run(insert, [1, 10]);
+  t.deepEqual(
+    modes,
+    ['read', 'write'],
+    'a first write is asked about on a read lease, then takes the write lane',
+  );
+  modes.length = 0;
+  const lease = await leaseForSql(watched, insert);
+  lease.release();
+  t.is(lease.mode, 'write');
+  t.deepEqual(modes, ['write'], 'the router remembered the answer: no read lease this time');
 });

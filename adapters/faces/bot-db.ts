@@ -1,6 +1,7 @@
 import type { Pool } from '../../core/pool.js';
 import type { Lease } from '../../core/lease.js';
 import type { Params, RunResult } from '../../core/driver.js';
+import { leaseForSql } from './statement-lane.js';
 
 /** The statements a bot's data-access code runs, on the database or inside a transaction. */
 export interface BotStatements {
@@ -21,16 +22,14 @@ export interface BotDb extends BotStatements {
 /** What the facade needs from a pool; a `Pool` has it. */
 export type BotDbPool = Pick<Pool, 'acquire' | 'transaction'>;
 
-/** Statements classified so far; bots run a small fixed set, so this stays small. */
-const ROUTE_CACHE_LIMIT = 1024;
-
 /**
  * Wraps a pool in the interface a bot's existing data-access code expects (`get`, `all`, `run`,
  * `transaction`), so the pool comes in behind it without a rewrite. Each statement goes to the
  * lane it needs: SQLite itself says whether a statement only reads (better-sqlite3's
  * `statement.readonly`, asked once per SQL text on a read lease through
  * `DriverConnection.isReadonly`), so reads share the reader connections and writes take the
- * single write lane. Nothing is parsed by hand.
+ * single write lane. Nothing is parsed by hand. The routing is `leaseForSql`, the same one the
+ * Kysely and Drizzle adapters use.
  *
  * @example
  * ```ts
@@ -41,26 +40,12 @@ const ROUTE_CACHE_LIMIT = 1024;
  * ```
  */
 export function createBotDb(pool: BotDbPool): BotDb {
-  const readonly = new Map<string, boolean>();
-
   async function onLane<T>(sql: string, use: (lease: Lease) => Promise<T>): Promise<T> {
-    const known = readonly.get(sql);
-    const lease = await pool.acquire({ mode: known === false ? 'write' : 'read' });
+    const lease = await leaseForSql(pool, sql);
     try {
-      if (known !== undefined) return await use(lease);
-      const isReadonly = await lease.isReadonly(sql);
-      if (readonly.size >= ROUTE_CACHE_LIMIT) readonly.clear();
-      readonly.set(sql, isReadonly);
-      if (isReadonly) return await use(lease);
+      return await use(lease);
     } finally {
       if (!lease.released) lease.release();
-    }
-    // A first write: the read lease is back in the pool; take the write lane now.
-    const writer = await pool.acquire({ mode: 'write' });
-    try {
-      return await use(writer);
-    } finally {
-      writer.release();
     }
   }
 

@@ -1,11 +1,19 @@
 import type { Lease, LeaseMode } from '../../core/lease.js';
-import type { Pool } from '../../core/pool.js';
 import { PoolError } from '../../core/errors.js';
 
-/** Most SQL texts whose lane is remembered per pool. */
-const CACHE_SIZE = 512;
+/**
+ * What the lane router needs from a pool; a `Pool` has it. A pool that shows no `driver` is taken
+ * to have a single write lane, as SQLite does.
+ */
+export interface LanePool {
+  acquire(options?: { mode?: LeaseMode }): Promise<Lease>;
+  readonly driver?: { readonly singleWriter: boolean };
+}
 
-const modes = new WeakMap<Pool, Map<string, LeaseMode>>();
+/** Most SQL texts whose lane is remembered per pool; bots run a small fixed set. */
+const CACHE_SIZE = 1024;
+
+const modes = new WeakMap<LanePool, Map<string, LeaseMode>>();
 
 /** BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE: statements that only make sense pinned. */
 const TRANSACTION_CONTROL = /^\s*(begin|commit|end|rollback|savepoint|release)\b/i;
@@ -23,7 +31,7 @@ export function rejectTransactionControl(sql: string): void {
   if (TRANSACTION_CONTROL.test(sql)) throw new PoolError('UNPINNED_TRANSACTION');
 }
 
-function remember(pool: Pool, sql: string, mode: LeaseMode): void {
+function remember(pool: LanePool, sql: string, mode: LeaseMode): void {
   let cache = modes.get(pool);
   if (cache === undefined) modes.set(pool, (cache = new Map()));
   if (cache.size >= CACHE_SIZE) {
@@ -34,7 +42,8 @@ function remember(pool: Pool, sql: string, mode: LeaseMode): void {
 }
 
 /**
- * Leases a connection in the right lane for one statement known only as SQL text. The first time
+ * Leases a connection in the right lane for one statement known only as SQL text: the one lane
+ * router, used by the bot facade, Kysely and Drizzle. The first time
  * a text is seen, the driver prepares it on a read lease and tells whether it only reads; a read
  * keeps that lease, anything else trades it for the write lane. The answer is remembered per pool.
  * SQL that does not prepare goes to the write lane, where it raises its real error.
@@ -49,10 +58,10 @@ function remember(pool: Pool, sql: string, mode: LeaseMode): void {
  * }
  * ```
  */
-export async function leaseForSql(pool: Pool, sql: string): Promise<Lease> {
+export async function leaseForSql(pool: LanePool, sql: string): Promise<Lease> {
   const known = modes.get(pool)?.get(sql);
   if (known !== undefined) return pool.acquire({ mode: known });
-  if (!pool.driver.singleWriter) return pool.acquire({ mode: 'write' });
+  if (pool.driver?.singleWriter === false) return pool.acquire({ mode: 'write' });
   const lease = await pool.acquire({ mode: 'read' });
   let readonly: boolean;
   try {
