@@ -1,5 +1,5 @@
-// Prints the error table of docs/health.md from the code table behind diagnose(), or, with
-// --write, replaces the table between its markers in docs/health.md.
+// Prints the error table of docs/errors.md from the code table behind diagnose(), or, with
+// --write, replaces the table between its markers in docs/errors.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as prettier from 'prettier';
 import { fileURLToPath } from 'node:url';
@@ -54,14 +54,14 @@ export function errorTable(): string {
 export async function withTable(doc: string, path: string): Promise<string> {
   const from = doc.indexOf(BEGIN);
   const to = doc.indexOf(END);
-  if (from < 0 || to < from) throw new Error('docs/health.md has no error-table markers');
+  if (from < 0 || to < from) throw new Error('docs/errors.md has no error-table markers');
   const text = `${doc.slice(0, from + BEGIN.length)}\n\n${errorTable()}\n\n${doc.slice(to)}`;
   const config = (await prettier.resolveConfig(path)) ?? {};
   return prettier.format(text, { ...config, filepath: path });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const path = fileURLToPath(new URL('../docs/health.md', import.meta.url));
+  const path = fileURLToPath(new URL('../docs/errors.md', import.meta.url));
   if (process.argv.includes('--write'))
     writeFileSync(path, await withTable(readFileSync(path, 'utf8'), path));
   else process.stdout.write(errorTable() + '\n');
