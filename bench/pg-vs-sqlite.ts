@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     return;
   }
   const server = process.env.DATABASE_URL ? undefined : await startPostgresServer();
-  const url = process.env.DATABASE_URL ?? (server?.url as string);
+  const url = server?.url ?? process.env.DATABASE_URL ?? '';
   const dir = mkdtempSync(join(tmpdir(), 'roas-bench-'));
   const file = join(dir, 'bot.db');
   const rows: string[] = [

@@ -96,7 +96,9 @@ test('without an inline handle, a stream reads the rows, releases its lease, the
         get(target, key) {
           if (key === 'raw') return undefined;
           const value: unknown = Reflect.get(target, key);
-          return typeof value === 'function' ? value.bind(target) : value;
+          return typeof value === 'function'
+            ? (value as (...args: unknown[]) => unknown).bind(target)
+            : value;
         },
       });
     },

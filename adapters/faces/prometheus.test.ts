@@ -28,7 +28,7 @@ test('exposes the pool in Prometheus text: connections by state, waits, errors b
   await pool.write((db) => db.exec('CREATE TABLE t (x)'));
   const reader = await pool.acquire();
   const holder = await pool.acquire({ mode: 'write' });
-  const err = (await t.throwsAsync(pool.acquire({ mode: 'write', timeoutMs: 5 }))) as PoolError;
+  const err = await t.throwsAsync<PoolError>(pool.acquire({ mode: 'write', timeoutMs: 5 }));
   t.is(err.code, 'ACQUIRE_TIMEOUT');
   const read = pool.stats.bind(pool);
   let reads = 0;

@@ -24,7 +24,7 @@ const STATE_LABEL: Record<(typeof STATES)[number], string> = {
 };
 
 /** Counters of `stats()` published as `<prefix><name>_total`. */
-const COUNTERS: readonly [keyof PoolStats & string, string, string][] = [
+const COUNTERS: readonly [keyof PoolStats, string, string][] = [
   ['acquired', 'acquired_total', 'Leases granted.'],
   ['released', 'released_total', 'Leases released.'],
   ['timeouts', 'timeouts_total', 'Acquires that hit their deadline (ACQUIRE_TIMEOUT).'],

@@ -33,7 +33,7 @@ export function rejectTransactionControl(sql: string): void {
 
 function remember(pool: LanePool, sql: string, mode: LeaseMode): void {
   let cache = modes.get(pool);
-  if (cache === undefined) modes.set(pool, (cache = new Map()));
+  if (cache === undefined) modes.set(pool, (cache = new Map<string, LeaseMode>()));
   if (cache.size >= CACHE_SIZE) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);

@@ -12,7 +12,7 @@ type Db = Kysely<object> | Transaction<object>;
 function positional(params: Params | undefined): unknown[] {
   if (params === undefined) return [];
   if (!Array.isArray(params)) throw new TypeError('the Kysely contenders take positional parameters only');
-  return [...params];
+  return [...(params as readonly unknown[])];
 }
 
 /** The bot facade over Kysely, as a bot that moved to Kysely runs its raw SQL. */

@@ -81,7 +81,7 @@ export function isReadonlySql(sql: string): boolean {
 
 function values(params: Params | undefined): unknown[] | undefined {
   if (params === undefined) return undefined;
-  if (Array.isArray(params)) return params;
+  if (Array.isArray(params)) return params as unknown[];
   throw new TypeError('named parameters are not supported on PostgreSQL: pass an array for $1, $2, ...');
 }
 

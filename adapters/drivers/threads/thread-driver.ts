@@ -160,7 +160,7 @@ export class ThreadConnection implements DriverConnection {
       const box = this.outbox;
       box.ops.push(op);
       box.sql.push(this.number(sql, box));
-      box.params.push(params === undefined || op === 'getMany' ? params : packParams(params as Params));
+      box.params.push(params === undefined || op === 'getMany' ? params : packParams(params));
       if (!this.flushing) {
         this.flushing = true;
         queueMicrotask(this.flush);

@@ -113,7 +113,8 @@ function packValue(value: unknown): unknown {
 /** Prepares parameters for `postMessage`. */
 export function packParams(params: Params): Params {
   if (Array.isArray(params)) {
-    return params.some((v) => v instanceof Uint8Array) ? params.map(packValue) : params;
+    const list = params as readonly unknown[];
+    return list.some((v) => v instanceof Uint8Array) ? list.map(packValue) : list;
   }
   const named = params as Readonly<Record<string, unknown>>;
   if (!Object.values(named).some((v) => v instanceof Uint8Array)) return named;
