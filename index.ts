@@ -9,7 +9,14 @@
  * ```
  * @packageDocumentation
  */
-export { createPool, Pool, type AcquireOptions, type RunOptions } from './core/pool.js';
+export { Pool, type AcquireOptions, type RunOptions } from './core/pool.js';
+export { createPool, defaultWiring } from './create-pool.js';
+export type {
+  PoolWiring,
+  StatsTableWriter,
+  StatsTableHost,
+  StatsTableWriterOptions,
+} from './core/pool-wiring.js';
 export { Lease, type LeaseMode } from './core/lease.js';
 export {
   PoolError,
@@ -18,13 +25,9 @@ export {
   type PoolErrorCode,
   type PoolStateSummary,
 } from './core/errors.js';
-export {
-  diagnose,
-  diagnoseSqliteCode,
-  type Diagnosis,
-  type ErrorCategory,
-  type Handling,
-} from './core/diagnose.js';
+export { diagnose } from './create-pool.js';
+export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
+export type { Diagnosis, ErrorCategory, Handling } from './core/diagnose.js';
 export type { PoolOptions } from './core/options.js';
 export type { PoolStats, PoolCounters } from './core/stats.js';
 export type {
@@ -37,10 +40,10 @@ export type { PoolMetrics, MeasureListener } from './core/metrics.js';
 export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitor-options.js';
 export type { PoolAlert, AlertCode } from './streams/alerts.js';
 export { poolAlerts } from './streams/alerts.js';
-export { STATS_TABLE_DDL } from './adapters/stats-table.js';
+export { STATS_TABLE_DDL } from './adapters/faces/stats-table.js';
 export { debugLog } from './core/inspect.js';
-export { sqliteDriver, type SqliteDriverOptions } from './adapters/sqlite.js';
-export { threadDriver, type ThreadDriverOptions } from './adapters/thread-driver.js';
+export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
+export { threadDriver, type ThreadDriverOptions } from './adapters/drivers/threads/thread-driver.js';
 export type {
   Driver,
   DriverConnection,
@@ -50,9 +53,9 @@ export type {
   Params,
   RunResult,
   SyncStatements,
-} from './adapters/driver.js';
+} from './core/driver.js';
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
-export { ConnectionPoolManager } from './adapters/connection-pool-manager.js';
-export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/bot-db.js';
+export { ConnectionPoolManager } from './adapters/faces/connection-pool-manager.js';
+export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/faces/bot-db.js';
 export type { PoolLifecycleEvent } from './core/events.js';

@@ -18,8 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
-import { createPool, type Pool } from '../core/pool.js';
-import { RoasPoolDialect } from '../adapters/kysely.js';
+import { type Pool } from '../core/pool.js';
+import { createPool } from '../create-pool.js';
+import { RoasPoolDialect } from '../adapters/faces/kysely.js';
 import { BOT_SCHEMA } from '../test/bot-fixture.js';
 
 interface BotTables {

@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
 import { createPool, type Pool } from '../index.js';
-import { postgresDriver, questionToDollar } from '../adapters/postgres.js';
+import { postgresDriver, questionToDollar } from '../adapters/drivers/postgres/postgres.js';
 import { startPostgresServer } from '../scripts/pg-server.js';
 
 const BACKENDS = ['roas-pool sqlite', 'roas-pool postgres', 'pg.Pool'] as const;
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
     return;
   }
   const server = process.env.DATABASE_URL ? undefined : await startPostgresServer();
-  const url = process.env.DATABASE_URL ?? (server?.url as string);
+  const url = server?.url ?? process.env.DATABASE_URL ?? '';
   const dir = mkdtempSync(join(tmpdir(), 'roas-bench-'));
   const file = join(dir, 'bot.db');
   const rows: string[] = [

@@ -36,9 +36,11 @@ function newestSource() {
   };
   for (const dir of ['core', 'machines', 'streams', 'adapters', 'cli', 'suite'])
     if (existsSync(join(root, dir))) walk(join(root, dir));
-  const index = join(root, 'index.ts');
-  if (existsSync(index) && statSync(index).mtimeMs > newest.mtimeMs)
-    newest = { path: index, mtimeMs: statSync(index).mtimeMs };
+  for (const name of ['index.ts', 'create-pool.ts', 'postgres.ts']) {
+    const file = join(root, name);
+    if (existsSync(file) && statSync(file).mtimeMs > newest.mtimeMs)
+      newest = { path: file, mtimeMs: statSync(file).mtimeMs };
+  }
   return newest;
 }
 

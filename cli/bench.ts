@@ -1,4 +1,4 @@
-import { checkSqliteBinding } from '../adapters/native-binding.js';
+import { checkSqliteBinding } from '../adapters/drivers/sqlite/native-binding.js';
 import { CONTENDERS, DEFAULT_CONTENDERS } from '../suite/contenders/index.js';
 import { missingPackage } from '../suite/contenders/optional-import.js';
 import {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { postgresUnavailable, startPostgres, type TestDatabase } from '../test/pg-server.js';
 import { tempDir } from '../test/helpers.js';
 import Database from 'better-sqlite3';
-import { POSTGRES_STATS_TABLE_SQL } from '../adapters/pg-stats-table.js';
+import { POSTGRES_STATS_TABLE_SQL } from '../adapters/faces/pg-stats-table.js';
 import { freePort } from '../scripts/pg-server.js';
 import { capture } from '../test/capture.js';
 import { migrate, runMigrate } from './migrate.js';

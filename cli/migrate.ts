@@ -36,7 +36,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     typeof options.to === 'string' ? parsePostgresUrl('--to', options.to) : undefined;
   const report = assess(options.from);
   const pgModule = await loadPg('migrate');
-  const client = new pgModule.Client(target ? clientConfig(target) : (options.to as pg.ClientConfig));
+  const client = new pgModule.Client(target ? clientConfig(target) : options.to);
   client.on('error', () => undefined); // surfaces through the query that fails
   try {
     await client.connect();

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { checkSqliteBinding } from '../adapters/native-binding.js';
+import { checkSqliteBinding } from '../adapters/drivers/sqlite/native-binding.js';
 import { existingFile } from './args.js';
 import { CliError } from './errors.js';
 

@@ -30,7 +30,7 @@ test('takes every part of a PostgreSQL URL apart, port and password included', (
 
 test('names the part of the URL that is wrong', (t) => {
   const wrong = (url: string): string => {
-    const err = t.throws(() => parsePostgresUrl('--to', url), { instanceOf: CliError }) as CliError;
+    const err = t.throws<CliError>(() => parsePostgresUrl('--to', url), { instanceOf: CliError });
     t.is(err.code, 'BAD_URL');
     return err.what;
   };

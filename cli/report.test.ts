@@ -9,8 +9,8 @@ async function quiet(fn: () => Promise<number>): Promise<{ code: number; out: st
   const out: string[] = [];
   const err: string[] = [];
   const write = [process.stdout.write, process.stderr.write] as const;
-  process.stdout.write = ((chunk: string) => out.push(String(chunk)) > 0) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  process.stdout.write = (chunk: string) => out.push(String(chunk)) > 0;
+  process.stderr.write = (chunk: string) => err.push(String(chunk)) > 0;
   try {
     return { code: await fn(), out: out.join(''), err: err.join('') };
   } finally {

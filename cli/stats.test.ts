@@ -51,7 +51,7 @@ test.serial('prints the newest connection_pool_stats rows in order', async (t) =
 test.serial('rejects a missing --db with the usage', async (t) => {
   const err: string[] = [];
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => err.push(String(chunk)) > 0) as typeof process.stderr.write;
+  process.stderr.write = (chunk: string) => err.push(String(chunk)) > 0;
   try {
     t.is(await runStats([]), 2);
   } finally {

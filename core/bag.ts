@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { ConnectionRole, DriverConnection } from '../adapters/driver.js';
+import type { ConnectionRole, DriverConnection } from './driver.js';
 import type { ConnectionRef } from '../machines/pool.machine.js';
 import { acquireQueue, type Waiter } from '../streams/acquire-queue.js';
 import type { PoolError } from './errors.js';

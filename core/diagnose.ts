@@ -1,9 +1,20 @@
 import { ERROR_INFO, PoolError, type PoolErrorCode } from './errors.js';
-import { SQLITE_CODES, type CodeEntry, type ErrorCategory, type Handling } from './sqlite-codes.js';
 
-export type { ErrorCategory, Handling } from './sqlite-codes.js';
+/** What the caller (or the pool) should do about an error. */
+export type ErrorCategory =
+  'retry' | 'restart-transaction' | 'evict-connection' | 'fatal' | 'usage-bug' | 'caller';
 
-/** What an error means and what to do about it; see {@link diagnose}. */
+/**
+ * How the pool itself handles the error, which is also what the driver's `classify()` answers:
+ * `busy` waits and retries outside a transaction, `read-only` becomes READ_ONLY_LEASE on a read
+ * lease, `fatal` fails the connection actor (the supervisor replaces it), `statement` rethrows.
+ */
+export type Handling = 'busy' | 'read-only' | 'fatal' | 'statement';
+
+/** One row of a driver's code table: [category, handling, diagnosis, remedy]. */
+export type CodeEntry = readonly [ErrorCategory, Handling, string, string];
+
+/** What an error means and what to do about it; see {@link diagnoseWith}. */
 export interface Diagnosis {
   /** The code looked up: a PoolError code, SQLite's extended code, or `UNKNOWN`. */
   code: string;
@@ -63,6 +74,12 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   NATIVE_BINDING_MISSING: ['fatal', 'throws synchronously from createPool(); no connection was opened'],
 };
 
+/**
+ * A driver's half of {@link diagnoseWith}: explains an error its engine raised, or answers `undefined`
+ * when the error is not one of its own. The SQLite driver's is `diagnoseSqliteError`.
+ */
+export type DriverDiagnosis = (err: unknown) => Diagnosis | undefined;
+
 const UNKNOWN: CodeEntry = [
   'caller',
   'statement',
@@ -70,7 +87,8 @@ const UNKNOWN: CodeEntry = [
   'read its message and stack',
 ];
 
-function fromEntry(
+/** A diagnosis from one row of a code table; `exact` is false when only a fallback matched. */
+export function diagnosisOf(
   code: string,
   exact: boolean,
   [category, handling, diagnosis, remedy]: CodeEntry,
@@ -78,52 +96,27 @@ function fromEntry(
   return { code, exact, category, handling, diagnosis, remedy, action: ACTION[handling] };
 }
 
-/**
- * Looks up a SQLite result code by name (`SQLITE_IOERR_WRITE`). An extended code SQLite adds later
- * falls back to its primary code, with `exact: false`.
- */
-export function diagnoseSqliteCode(code: string): Diagnosis {
-  const entry = SQLITE_CODES[code];
-  if (entry) return fromEntry(code, true, entry);
-  for (let cut = code.lastIndexOf('_'); cut > 'SQLITE'.length; cut = code.lastIndexOf('_', cut - 1)) {
-    const primary = SQLITE_CODES[code.slice(0, cut)];
-    if (primary) return fromEntry(code, false, primary);
-  }
-  return fromEntry(code, false, UNKNOWN);
-}
-
-/** better-sqlite3 raises a few plain errors of its own, without a SQLite code. */
-function diagnosePlain(err: Error): Diagnosis {
-  if (/database connection is not open/.test(err.message))
-    return fromEntry('UNKNOWN', false, [
-      'evict-connection',
-      'fatal',
-      'the connection was closed under its holder',
-      'the pool replaces the connection',
-    ]);
-  if (err instanceof RangeError || err instanceof TypeError)
-    return fromEntry('UNKNOWN', false, ['usage-bug', 'statement', `a bad call: ${err.message}`, BUG_REMEDY]);
-  return fromEntry('UNKNOWN', false, UNKNOWN);
-}
 const BUG_REMEDY = 'fix the statement or its parameters';
 
 /**
- * Explains any error the pool or SQLite raised: its category (retry, restart-transaction,
+ * Explains any error the pool or its driver raised: its category (retry, restart-transaction,
  * evict-connection, fatal, usage-bug, caller), a one-line diagnosis and remedy, and what the pool
- * does about it. A PoolError that wraps a SQLite error also explains the cause.
+ * does about it. The pool's own codes are known here; an engine's error is asked of `driver`, the
+ * driver's half ({@link DriverDiagnosis}). A PoolError that wraps an engine error also explains
+ * the cause. The public `diagnose` is this with the SQLite driver's half (create-pool.ts).
  *
  * @example
  * ```ts
  * try {
  *   await pool.write((db) => db.run('INSERT INTO xp (user) VALUES (?)', ['ann']));
  * } catch (err) {
- *   const d = diagnose(err);
+ *   const d = diagnoseWith(err, diagnoseSqliteError);
  *   if (d.category === 'retry') setTimeout(retry, 100);
  *   else log.error(`${d.code}: ${d.diagnosis}. Fix: ${d.remedy}`);
  * }
  * ```
  */
-export function diagnose(err: unknown): Diagnosis {
+export function diagnoseWith(err: unknown, driver?: DriverDiagnosis): Diagnosis {
   if (err instanceof PoolError) {
     const [category, action] = POOL[err.code];
     const info = ERROR_INFO[err.code];
@@ -136,16 +129,22 @@ export function diagnose(err: unknown): Diagnosis {
       remedy: info.remedy,
       action,
     };
-    if (err.cause !== undefined && err.cause !== null) d.cause = diagnose(err.cause);
+    if (err.cause !== undefined && err.cause !== null) d.cause = diagnoseWith(err.cause, driver);
     return d;
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && code.startsWith('SQLITE_')) return diagnoseSqliteCode(code);
-  if (err instanceof Error) return diagnosePlain(err);
-  return fromEntry('UNKNOWN', false, UNKNOWN);
+  const fromDriver = driver?.(err);
+  if (fromDriver) return fromDriver;
+  if (err instanceof RangeError || err instanceof TypeError)
+    return diagnosisOf('UNKNOWN', false, [
+      'usage-bug',
+      'statement',
+      `a bad call: ${err.message}`,
+      BUG_REMEDY,
+    ]);
+  return diagnosisOf('UNKNOWN', false, UNKNOWN);
 }
 
-/** The codes {@link diagnose} knows exactly: every PoolError code and every SQLite result code. */
-export function knownCodes(): { pool: PoolErrorCode[]; sqlite: string[] } {
-  return { pool: Object.keys(POOL) as PoolErrorCode[], sqlite: Object.keys(SQLITE_CODES) };
+/** The PoolError codes {@link diagnoseWith} knows, in the order of the error table. */
+export function poolCodes(): PoolErrorCode[] {
+  return Object.keys(POOL) as PoolErrorCode[];
 }

@@ -1,5 +1,5 @@
 import { auditTime, Subject, type SchedulerLike, type Subscription } from 'rxjs';
-import type { DriverConnection } from '../adapters/driver.js';
+import type { DriverConnection } from './driver.js';
 
 /**
  * A connection's lifetime with jitter: up to 10% shorter than `maxLifetimeMs`, so connections

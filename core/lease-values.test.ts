@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool } from './pool.js';
+import { createPool } from '../create-pool.js';
 import { isPoolError } from './errors.js';
 
 function tempPool() {

@@ -1,4 +1,4 @@
-import type { DriverConnection, Params, RunResult } from '../adapters/driver.js';
+import type { DriverConnection, Params, RunResult } from './driver.js';
 import { PoolError } from './errors.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */

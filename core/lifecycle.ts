@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createActor, type Actor } from 'xstate';
-import type { DriverConnection } from '../adapters/driver.js';
+import type { DriverConnection } from './driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../machines/pool.machine.js';
 import { demandSignal } from '../streams/demand-signal.js';
 import { xstateClock } from './clock.js';

@@ -1,9 +1,9 @@
 import { concat, ignoreElements, of, share, tap, type Observable } from 'rxjs';
-import { statsTableWriter, type StatsTableHost } from '../adapters/stats-table.js';
 import { poolAlerts, type PoolAlert } from '../streams/alerts.js';
 import { statsStream } from '../streams/stats-stream.js';
 import type { PoolLifecycleEvent } from './events.js';
 import type { PoolMetrics } from './metrics.js';
+import type { StatsTableHost, StatsTableWriter } from './pool-wiring.js';
 import type { ResolvedOptions } from './options.js';
 import type { PoolStats } from './stats.js';
 
@@ -15,12 +15,12 @@ export interface PoolMonitor {
 
 /**
  * Builds a pool's monitoring streams. All of them end when `events` completes (the pool closed);
- * `stats$` and `alerts$` run no timer until subscribed, and the stats-table writer runs only when
- * `statsTable` is on. Alerts are also published on `events$` as `pool.alert`.
+ * `stats$` and `alerts$` run no timer until subscribed, and the stats-table writer (injected by
+ * the composition root) runs only when `statsTable` is on. Alerts are also published on `events$` as `pool.alert`.
  *
  * @example
  * ```ts
- * const { stats$, alerts$ } = monitorPool(pool, options, metrics, events, (e) => events.next(e));
+ * const { stats$, alerts$ } = monitorPool(pool, options, metrics, events, (e) => events.next(e), statsTableWriter);
  * ```
  */
 export function monitorPool(
@@ -29,6 +29,7 @@ export function monitorPool(
   metrics: PoolMetrics,
   events: Observable<PoolLifecycleEvent>,
   emit: (event: PoolLifecycleEvent) => void,
+  statsTableWriter: StatsTableWriter,
 ): PoolMonitor {
   const ended$ = concat(events.pipe(ignoreElements()), of(null));
   const stats$ = statsStream(() => host.stats(), o.statsIntervalMs, o.scheduler, ended$);

@@ -31,7 +31,7 @@ test('fills in the documented defaults of the health options', (t) => {
 test('rejects a negative or fractional health option synchronously', (t) => {
   for (const key of HEALTH) {
     for (const value of [-1, 1.5]) {
-      const err = t.throws(() => createPool({ filename: 'x.db', [key]: value })) as PoolError;
+      const err = t.throws<PoolError>(() => createPool({ filename: 'x.db', [key]: value }));
       t.is(err.code, 'INVALID_OPTION', key);
       t.regex(err.message, new RegExp(`"${key}" must be an integer >= 0`));
     }
@@ -39,10 +39,10 @@ test('rejects a negative or fractional health option synchronously', (t) => {
 });
 
 test('names the health option a misspelling meant', (t) => {
-  const err = t.throws(() => createPool({ filename: 'x.db', idleTimeout: 5 } as never)) as PoolError;
+  const err = t.throws<PoolError>(() => createPool({ filename: 'x.db', idleTimeout: 5 } as never));
   t.regex(err.message, /did you mean "idleTimeoutMs"\?/);
-  const leak = t.throws(() =>
+  const leak = t.throws<PoolError>(() =>
     createPool({ filename: 'x.db', leakDetectionThreshold: 5 } as never),
-  ) as PoolError;
+  );
   t.regex(leak.message, /did you mean "leakDetectionThresholdMs"\?/);
 });

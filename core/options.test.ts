@@ -12,7 +12,7 @@ function code(fn: () => unknown): string | undefined {
 }
 
 test('rejects an unknown option and names the nearest valid one', (t) => {
-  const err = t.throws(() => createPool({ filename: 'x.db', maxWaitng: 3 } as never)) as PoolError;
+  const err = t.throws<PoolError>(() => createPool({ filename: 'x.db', maxWaitng: 3 } as never));
   t.is(err.code, 'INVALID_OPTION');
   t.regex(err.message, /unknown option "maxWaitng"; did you mean "maxWaiting"\?/);
 });
@@ -50,7 +50,7 @@ test('rejects out-of-range numbers and contradictory bounds synchronously', (t) 
     'INVALID_OPTION',
   );
   t.is(
-    code(() => createPool({} as never)),
+    code(() => createPool({})),
     'INVALID_OPTION',
   );
 });

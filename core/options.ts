@@ -1,5 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
-import type { Driver } from '../adapters/driver.js';
+import type { Driver } from './driver.js';
 import { PoolError } from './errors.js';
 import {
   checkSharedFilename,

@@ -96,8 +96,8 @@ test('resize below the leased count retires connections as they come back, never
 
 test('resize rejects impossible bounds synchronously and grows min at once', async (t) => {
   const s = setup({ max: 8, idleTimeoutMs: 0 });
-  t.is((t.throws(() => s.pool.resize({ min: 5, max: 3 })) as PoolError).code, 'INVALID_OPTION');
-  t.is((t.throws(() => s.pool.resize(1)) as PoolError).code, 'INVALID_OPTION');
+  t.is(t.throws<PoolError>(() => s.pool.resize({ min: 5, max: 3 })).code, 'INVALID_OPTION');
+  t.is(t.throws<PoolError>(() => s.pool.resize(1)).code, 'INVALID_OPTION');
   s.pool.resize({ min: 3 });
   await tick();
   await tick();

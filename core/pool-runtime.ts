@@ -1,4 +1,4 @@
-import type { Driver } from '../adapters/driver.js';
+import type { Driver } from './driver.js';
 import type { Bag } from './bag.js';
 import type { PoolLifecycleEvent } from './events.js';
 import type { Housekeeping } from './housekeeping.js';

@@ -1,5 +1,5 @@
 import type { Subscription } from 'rxjs';
-import type { ConnectionRole, DriverConnection } from '../adapters/driver.js';
+import type { ConnectionRole, DriverConnection } from './driver.js';
 import type { ConnectionRef } from '../machines/pool.machine.js';
 import type { AcquireQueue } from '../streams/acquire-queue.js';
 import type { Lease, LeaseMode, Revocation } from './lease.js';

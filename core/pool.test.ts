@@ -165,7 +165,7 @@ test('any use after release throws LEASE_RELEASED at once', async (t) => {
     () => lease.raw,
     () => lease.inTransaction,
   ]) {
-    t.is((t.throws(use) as PoolError).code, 'LEASE_RELEASED');
+    t.is(t.throws<PoolError>(use).code, 'LEASE_RELEASED');
   }
   await done();
 });
@@ -200,7 +200,7 @@ test('close rejects the waiters and waits for the holders', async (t) => {
 test('a waiter past its deadline gets ACQUIRE_TIMEOUT with the pool counts, and leaves nothing', async (t) => {
   const { pool, done } = setup();
   const holder = await pool.acquire({ mode: 'write' });
-  const err = (await t.throwsAsync(pool.acquire({ mode: 'write', timeoutMs: 5 }))) as PoolError;
+  const err = await t.throwsAsync<PoolError>(pool.acquire({ mode: 'write', timeoutMs: 5 }));
   t.is(err.code, 'ACQUIRE_TIMEOUT');
   t.regex(err.message, /total 1, leased 1, idle 0, waiting 0/);
   t.deepEqual(err.state, { total: 1, leased: 1, idle: 0, waiting: 0 });
@@ -218,14 +218,14 @@ test('an aborted acquire rejects with ABORTED and the connection goes to the nex
   const aborted = pool.acquire({ mode: 'write', signal: ac.signal });
   const next = pool.acquire({ mode: 'write' });
   ac.abort();
-  t.is(((await t.throwsAsync(aborted)) as PoolError).code, 'ABORTED');
+  t.is((await t.throwsAsync<PoolError>(aborted)).code, 'ABORTED');
   holder.release();
   (await next).release();
   t.is(pool.stats().leased, 0);
   t.is(pool.stats().aborted, 1);
   const pre = new AbortController();
   pre.abort();
-  t.is(((await t.throwsAsync(pool.acquire({ signal: pre.signal }))) as PoolError).code, 'ABORTED');
+  t.is((await t.throwsAsync<PoolError>(pool.acquire({ signal: pre.signal }))).code, 'ABORTED');
   await done();
 });
 
@@ -233,7 +233,7 @@ test('past maxWaiting, acquire rejects at once with POOL_EXHAUSTED', async (t) =
   const { pool, done } = setup({ maxWaiting: 1 });
   const holder = await pool.acquire({ mode: 'write' });
   const waiting = pool.acquire({ mode: 'write' });
-  const err = (await t.throwsAsync(pool.acquire({ mode: 'write' }))) as PoolError;
+  const err = await t.throwsAsync<PoolError>(pool.acquire({ mode: 'write' }));
   t.is(err.code, 'POOL_EXHAUSTED');
   t.is(pool.stats().rejected, 1);
   holder.release();
@@ -243,7 +243,7 @@ test('past maxWaiting, acquire rejects at once with POOL_EXHAUSTED', async (t) =
 
 test('an unopenable database rejects waiters with CONNECTION_FAILED and its cause, without retrying', async (t) => {
   const pool = createPool({ filename: '/nonexistent-dir/for/sure/bot.db' });
-  const err = (await t.throwsAsync(pool.read((db) => db.get('SELECT 1')))) as PoolError;
+  const err = await t.throwsAsync<PoolError>(pool.read((db) => db.get('SELECT 1')));
   t.is(err.code, 'CONNECTION_FAILED');
   t.regex((err.cause as Error).message, /directory does not exist/);
   t.is(pool.stats().failed, 1);
@@ -276,9 +276,9 @@ test('a write lock held past the deadline ends in a typed SQLITE_BUSY', async (t
   await withTable(pool);
   const other = new Database(file);
   other.exec('BEGIN IMMEDIATE');
-  const err = (await t.throwsAsync(
+  const err = await t.throwsAsync<PoolError>(
     pool.transaction((db) => db.run('INSERT INTO t (w, i) VALUES (1, 1)')),
-  )) as PoolError;
+  );
   t.is(err.code, 'SQLITE_BUSY');
   t.is((err.cause as { code?: string }).code, 'SQLITE_BUSY');
   other.exec('ROLLBACK');
@@ -293,8 +293,8 @@ test('maxWaiting bounds the waiters of both lanes together', async (t) => {
   const reader = await pool.acquire({ mode: 'read' });
   const w = pool.acquire({ mode: 'write' });
   const r = pool.acquire({ mode: 'read' });
-  t.is(((await t.throwsAsync(pool.acquire({ mode: 'read' }))) as PoolError).code, 'POOL_EXHAUSTED');
-  t.is(((await t.throwsAsync(pool.acquire({ mode: 'write' }))) as PoolError).code, 'POOL_EXHAUSTED');
+  t.is((await t.throwsAsync<PoolError>(pool.acquire({ mode: 'read' }))).code, 'POOL_EXHAUSTED');
+  t.is((await t.throwsAsync<PoolError>(pool.acquire({ mode: 'write' }))).code, 'POOL_EXHAUSTED');
   writer.release();
   reader.release();
   (await w).release();
@@ -308,7 +308,7 @@ test('an acquire with an already-aborted signal is rejected even when a connecti
   t.is(pool.stats().idle, 1);
   const ac = new AbortController();
   ac.abort();
-  const err = (await t.throwsAsync(pool.acquire({ signal: ac.signal }))) as PoolError;
+  const err = await t.throwsAsync<PoolError>(pool.acquire({ signal: ac.signal }));
   t.is(err.code, 'ABORTED');
   t.is(pool.stats().leased, 0);
   await done();

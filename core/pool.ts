@@ -1,9 +1,8 @@
 import { Subject, Subscription, type Observable } from 'rxjs';
-import type { Driver } from '../adapters/driver.js';
+import type { Driver } from './driver.js';
 import type { PoolAlert } from '../streams/alerts.js';
 import { checkAcquireOptions, checkRunArguments } from './arguments.js';
 import { Bag } from './bag.js';
-import { defaultDriver } from './default-driver.js';
 import { PoolError } from './errors.js';
 import type { PoolLifecycleEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
@@ -14,6 +13,7 @@ import { PoolMetrics } from './metrics.js';
 import { monitorPool } from './monitor.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
 import type { PoolParts, PoolRuntime } from './pool-runtime.js';
+import type { PoolWiring } from './pool-wiring.js';
 import { PoolSizing } from './pool-sizing.js';
 import { poolStats } from './pool-stats.js';
 import { READ, WRITE, type AcquireOptions, type RunOptions } from './pool-types.js';
@@ -42,7 +42,7 @@ export function runtimeOf(pool: Pool): PoolRuntime {
  * lifecycle (core/lifecycle.ts), housekeeping (core/housekeeping.ts), shutdown
  * (core/shutdown.ts) and sizing (core/pool-sizing.ts). This class is their public face.
  *
- * Create it with {@link createPool}.
+ * Create it with `createPool()` (create-pool.ts), which wires the default driver.
  */
 export class Pool {
   readonly options: ResolvedOptions;
@@ -58,13 +58,14 @@ export class Pool {
   readonly #lending: Lending;
   readonly #rt: PoolRuntime;
 
-  constructor(options: PoolOptions);
+  /** `wiring` brings the default driver and the stats-table writer; `createPool()` passes them. */
+  constructor(options: PoolOptions, wiring: PoolWiring);
   /** @internal */
-  constructor(options: PoolOptions, parts: Partial<PoolParts>);
-  constructor(options: PoolOptions, parts?: Partial<PoolParts>) {
+  constructor(options: PoolOptions, wiring: PoolWiring, parts: Partial<PoolParts>);
+  constructor(options: PoolOptions, wiring: PoolWiring, parts?: Partial<PoolParts>) {
     const { bag: BagPart, lending: LendingPart, shutdown: ShutdownPart } = { ...DEFAULT_PARTS, ...parts };
     const o = (this.options = resolveOptions(options));
-    const driver = (this.driver = defaultDriver(o));
+    const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
     const createdAt = o.scheduler.now();
     const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt));
@@ -122,7 +123,7 @@ export class Pool {
     );
     this.#rt = rt;
     runtimes.set(this, rt);
-    const monitor = monitorPool(this, o, metrics, events, rt.emit);
+    const monitor = monitorPool(this, o, metrics, events, rt.emit, wiring.statsTable);
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
     if (o.min > 0) rt.lifecycle.open(rt.bag.readLane, o.min);
@@ -238,18 +239,3 @@ export class Pool {
   }
 }
 
-/**
- * Creates a pool. Options are checked synchronously: an unknown key throws INVALID_OPTION naming
- * the nearest valid one. Connections open lazily, on first demand.
- *
- * @example
- * ```ts
- * import { createPool } from 'roas-pool';
- * const pool = createPool({ filename: 'bot.db', max: 20 });
- * const row = await pool.read((db) => db.get('SELECT points FROM xp WHERE user = ?', ['ann']));
- * await pool.close();
- * ```
- */
-export function createPool(options: PoolOptions): Pool {
-  return new Pool(options);
-}

@@ -1,4 +1,4 @@
-import type { DriverConnection } from '../adapters/driver.js';
+import type { DriverConnection } from './driver.js';
 import { PoolError } from './errors.js';
 import type { PoolRuntime } from './pool-runtime.js';
 import type { Entry } from './pool-types.js';

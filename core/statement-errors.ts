@@ -1,5 +1,5 @@
 import type { SchedulerLike } from 'rxjs';
-import type { Driver } from '../adapters/driver.js';
+import type { Driver } from './driver.js';
 import { PoolError, type PoolStateSummary } from './errors.js';
 import type { LeaseMode } from './lease.js';
 import type { Entry } from './pool-types.js';

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createActor, fromPromise, type EventObject } from 'xstate';
-import type { DriverConnection } from '../adapters/driver.js';
+import type { DriverConnection } from '../core/driver.js';
 import { xstateClock } from '../core/clock.js';
 import { memoryDriver } from '../properties/memory-driver.js';
 import { VirtualClock } from '../properties/virtual-clock.js';
@@ -37,9 +37,7 @@ const options: PlanOptions<ConnectionInput> = {
 function live() {
   const pending = new Map<string, { resolve(v: unknown): void; reject(e: unknown): void }>();
   const controlled = <T>(name: string) =>
-    fromPromise<T, never>(
-      () => new Promise<T>((resolve, reject) => pending.set(name, { resolve, reject } as never)),
-    );
+    fromPromise<T, never>(() => new Promise<T>((resolve, reject) => pending.set(name, { resolve, reject })));
   const reports: string[] = [];
   const clock = new VirtualClock();
   const machine = connectionMachine.provide({

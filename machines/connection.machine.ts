@@ -1,5 +1,5 @@
 import { assign, fromPromise, sendParent, setup } from 'xstate';
-import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
+import type { ConnectionRole, Driver, DriverConnection } from '../core/driver.js';
 
 /** What the pool supervisor hands a connection actor when it spawns one. */
 export interface ConnectionInput {

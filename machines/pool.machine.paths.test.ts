@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createActor, createMachine, type EventObject } from 'xstate';
-import type { ConnectionRole } from '../adapters/driver.js';
+import type { ConnectionRole } from '../core/driver.js';
 import { xstateClock } from '../core/clock.js';
 import { memoryDriver } from '../properties/memory-driver.js';
 import { VirtualClock } from '../properties/virtual-clock.js';

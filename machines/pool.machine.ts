@@ -1,5 +1,5 @@
 import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate';
-import type { ConnectionRole, Driver, DriverConnection } from '../adapters/driver.js';
+import type { ConnectionRole, Driver, DriverConnection } from '../core/driver.js';
 import { connectionMachine, type ConnectionReport } from './connection.machine.js';
 
 /** A spawned connection actor. */

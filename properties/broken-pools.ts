@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { ConnectionRole } from '../adapters/driver.js';
+import type { ConnectionRole } from '../core/driver.js';
 import { Bag } from '../core/bag.js';
 import type { Lease, LeaseMode } from '../core/lease.js';
 import { Lending } from '../core/lending.js';

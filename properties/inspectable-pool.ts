@@ -1,3 +1,4 @@
+import { defaultWiring } from '../create-pool.js';
 import { Pool, runtimeOf } from '../core/pool.js';
 import type { PoolOptions } from '../core/options.js';
 import type { PoolParts } from '../core/pool-runtime.js';
@@ -28,9 +29,9 @@ export function lanesForTest(pool: Pool): readonly InspectedLane[] {
 export type PoolClass = (options: PoolOptions) => Pool;
 
 /** The pool as it ships. */
-export const realPool: PoolClass = (options) => new Pool(options);
+export const realPool: PoolClass = (options) => new Pool(options, defaultWiring);
 
 /** A pool built with one part swapped for a broken variant. */
 export function withParts(parts: Partial<PoolParts>): PoolClass {
-  return (options) => new Pool(options, parts);
+  return (options) => new Pool(options, defaultWiring, parts);
 }

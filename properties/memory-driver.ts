@@ -1,11 +1,11 @@
-import type { ConnectionRole, Driver, DriverConnection, ErrorClass, RunResult } from '../adapters/driver.js';
+import type { ConnectionRole, Driver, DriverConnection, ErrorClass, RunResult } from '../core/driver.js';
 
 /**
  * A FAKE driver, for property tests only. The properties must decide when every open, statement
  * and close settles (so that fast-check's scheduler can interleave them and replay the order from
  * a seed) and must inject open failures and fatal statement errors at chosen moments. A real
  * database can do neither deterministically, so this in-memory stand-in implements the Driver
- * seam (adapters/driver.ts) and nothing else; the same properties also run on better-sqlite3.
+ * seam (core/driver.ts) and nothing else; the same properties also run on better-sqlite3.
  */
 
 /** The SQL that makes a memory connection fail fatally, as a dying disk would (SQLITE_IOERR). */

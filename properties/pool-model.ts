@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { sqliteDriver } from '../adapters/sqlite.js';
-import { threadDriver } from '../adapters/thread-driver.js';
-import type { Driver } from '../adapters/driver.js';
+import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
+import { threadDriver } from '../adapters/drivers/threads/thread-driver.js';
+import type { Driver } from '../core/driver.js';
 import { tempDir } from '../test/helpers.js';
 import { AbortCommand } from './commands/abort.js';
 import { AcquireReadCommand } from './commands/acquire-read.js';

@@ -1,5 +1,5 @@
 import type { Scheduler } from 'fast-check';
-import { sqliteDriver } from '../adapters/sqlite.js';
+import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
 import { PoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
 import { tempDir } from '../test/helpers.js';

@@ -85,7 +85,9 @@ export function closeRacingAcquire(driver: DriverKind, poolClass?: PoolClass) {
       }),
     );
     let closing: Promise<void> | undefined;
-    race.later('close', () => (closing = race.pool.close()));
+    race.later('close', () => {
+      closing = race.pool.close();
+    });
     await race.settle();
     for (const o of outcomes) {
       expect(o.status !== 'waiting', 'settles-once', () => 'an acquire racing close never settled');

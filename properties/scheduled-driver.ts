@@ -1,4 +1,4 @@
-import type { Driver, DriverConnection, Params } from '../adapters/driver.js';
+import type { Driver, DriverConnection, Params } from '../core/driver.js';
 import type { MemoryDriverLog, Schedule } from './memory-driver.js';
 
 /**

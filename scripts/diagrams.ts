@@ -1,7 +1,7 @@
 /**
  * `npm run diagrams` writes docs/diagrams/<machine>.md from the machine definitions (the lending
  * path is drawn from machines/lending.machine.ts, a description of core/lending.ts);
- * `npm run diagrams:check` exits 1 when a committed diagram, or the copy embedded in README.md,
+ * `npm run diagrams:check` exits 1 when a committed diagram, or the copy embedded in docs/architecture.md,
  * differs from what the machines give.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -63,14 +63,14 @@ for (const [name, machine, source] of MACHINES) {
   }
 }
 if (values.check) {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const readme = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
   for (const name of readmeDrift(
     readme,
     MACHINES.map(([n, m]) => [n, toMermaid(m)] as const),
   )) {
     stale++;
     console.error(
-      `README.md's ${name} diagram differs from what the machines give: run npm run diagrams, then copy the block from docs/diagrams/${name}.md`,
+      `docs/architecture.md's ${name} diagram differs from what the machines give: run npm run diagrams, then copy the block from docs/diagrams/${name}.md`,
     );
   }
 }

@@ -6,7 +6,7 @@
  * the server and exits with the command's status:
  *
  * ```sh
- * npx tsx scripts/pg-server.ts -- npx ava adapters/postgres.test.ts
+ * npx tsx scripts/pg-server.ts -- npx ava adapters/drivers/postgres/postgres.test.ts
  * npx tsx scripts/pg-server.ts        # prints DATABASE_URL=..., stops on Ctrl-C
  * ```
  */

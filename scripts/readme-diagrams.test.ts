@@ -8,17 +8,17 @@ import { toMermaid } from './mermaid.js';
 import { readmeDrift } from './readme-diagrams.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const readme = readFileSync(join(root, 'docs/architecture.md'), 'utf8');
 const diagrams = [
   ['connection', toMermaid(connectionMachine)],
   ['pool', toMermaid(poolMachine)],
 ] as const;
 
-test('the README embeds the diagrams the machines give', (t) => {
+test('docs/architecture.md embeds the diagrams the machines give', (t) => {
   t.deepEqual(readmeDrift(readme, diagrams), []);
 });
 
-test('a README whose diagram lost a transition is reported stale', (t) => {
+test('an architecture page whose diagram lost a transition is reported stale', (t) => {
   const edited = readme.replace('  running --> draining : pool.close\n', '');
   t.not(edited, readme);
   t.deepEqual(readmeDrift(edited, diagrams), ['pool']);

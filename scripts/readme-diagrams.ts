@@ -1,6 +1,6 @@
 /**
- * The README embeds the machines' Mermaid diagrams; `npm run diagrams:check` uses this to fail
- * when the README's copy differs from what the machines give.
+ * docs/architecture.md embeds the machines' Mermaid diagrams (the README links to it);
+ * `npm run diagrams:check` uses this to fail when that copy differs from what the machines give.
  */
 
 /**

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { BotDb } from '../adapters/bot-db.js';
+import type { BotDb } from '../adapters/faces/bot-db.js';
 import { withInjectedErrors } from './contenders/inject-errors.js';
 import { roasPool } from './contenders/roas-pool.js';
 import { runConcurrentTest } from './run-concurrent-test.js';

@@ -6,43 +6,9 @@ import { measureRun, unchecked } from './measure-run.js';
 import { runInChild } from './run-in-child.js';
 import { runSharded } from './run-sharded.js';
 import { scenarioByName } from './scenarios/index.js';
-import type { Contender, Scenario, TestResult } from './types.js';
+import type { ConcurrentTestOptions, Contender, Scenario, TestResult } from './types.js';
 
-/** Options of {@link runConcurrentTest}. */
-export interface ConcurrentTestOptions {
-  /** Concurrent workers (simulated bot handlers), each running one operation at a time. */
-  workers: number;
-  /** How long workers keep starting operations, ms. Operations in flight at the end finish. */
-  durationMs: number;
-  /** A scenario or its name (`bot-mix`, `read-heavy`, `write-heavy`, `long-transactions`, `processes`, `soak`). */
-  scenario: Scenario | string;
-  /** A contender or its name (`naive`, `naive-bt0`, `tarn`, `generic-pool`, `roas-pool`). */
-  contender: Contender | string;
-  /** The SQLite file; default a fresh file in a temp dir, removed afterwards. */
-  filename?: string;
-  /** Create the scenario's schema first. Default true. */
-  prepare?: boolean;
-  /** Run the integrity check at the end. Default true. */
-  verify?: boolean;
-  /**
-   * Run in a child process, killed `graceMs` after `durationMs` if it has not finished (a
-   * contender whose synchronous busy wait froze its event loop); the result then comes from its
-   * last snapshot, with `stopped` set. Needs registered names for scenario and contender.
-   * Shards of the `processes` scenario are always bounded this way. Default: in this process.
-   */
-  isolate?: { graceMs: number };
-  /** Pool-size timeline sampling period, ms. Default `durationMs / 100`, at least 10. */
-  sampleEveryMs?: number;
-  /** Seed of the workers' operation choices. Default 1. */
-  seed?: number;
-  /** Called about every 250 ms with the fraction of `durationMs` elapsed. */
-  onProgress?: (fraction: number) => void;
-  /**
-   * Aborts the run: an isolated run (and every shard) is killed at once and the promise rejects
-   * with an `AbortError`; an in-process run is only checked before it starts.
-   */
-  signal?: AbortSignal;
-}
+export type { ConcurrentTestOptions } from './types.js';
 
 /** How long a shard of the `processes` scenario may overrun its duration before it is killed. */
 const SHARD_GRACE_MS = 2000;

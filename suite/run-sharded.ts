@@ -1,7 +1,6 @@
 import { latencyHistogram, recordNs, summarize } from './latency.js';
-import type { ConcurrentTestOptions } from './run-concurrent-test.js';
 import { runInChild, type ChildOutcome } from './run-in-child.js';
-import type { Contender, Scenario, TestResult, TimelinePoint } from './types.js';
+import type { ConcurrentTestOptions, Contender, Scenario, TestResult, TimelinePoint } from './types.js';
 
 /** Point-wise sum of the shards' timelines, over the shortest one. */
 function mergeTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {

@@ -1,4 +1,4 @@
-import type { BotDb } from '../adapters/bot-db.js';
+import type { BotDb } from '../adapters/faces/bot-db.js';
 
 /** A lease mode, as the suite's contenders understand it. */
 export type Mode = 'read' | 'write';
@@ -155,4 +155,40 @@ export interface TestResult {
    * package missing, a bug). Every figure is then 0; `message` says what went wrong.
    */
   failed?: { message: string };
+}
+
+/** Options of `runConcurrentTest`. */
+export interface ConcurrentTestOptions {
+  /** Concurrent workers (simulated bot handlers), each running one operation at a time. */
+  workers: number;
+  /** How long workers keep starting operations, ms. Operations in flight at the end finish. */
+  durationMs: number;
+  /** A scenario or its name (`bot-mix`, `read-heavy`, `write-heavy`, `long-transactions`, `processes`, `soak`). */
+  scenario: Scenario | string;
+  /** A contender or its name (`naive`, `naive-bt0`, `tarn`, `generic-pool`, `roas-pool`). */
+  contender: Contender | string;
+  /** The SQLite file; default a fresh file in a temp dir, removed afterwards. */
+  filename?: string;
+  /** Create the scenario's schema first. Default true. */
+  prepare?: boolean;
+  /** Run the integrity check at the end. Default true. */
+  verify?: boolean;
+  /**
+   * Run in a child process, killed `graceMs` after `durationMs` if it has not finished (a
+   * contender whose synchronous busy wait froze its event loop); the result then comes from its
+   * last snapshot, with `stopped` set. Needs registered names for scenario and contender.
+   * Shards of the `processes` scenario are always bounded this way. Default: in this process.
+   */
+  isolate?: { graceMs: number };
+  /** Pool-size timeline sampling period, ms. Default `durationMs / 100`, at least 10. */
+  sampleEveryMs?: number;
+  /** Seed of the workers' operation choices. Default 1. */
+  seed?: number;
+  /** Called about every 250 ms with the fraction of `durationMs` elapsed. */
+  onProgress?: (fraction: number) => void;
+  /**
+   * Aborts the run: an isolated run (and every shard) is killed at once and the promise rejects
+   * with an `AbortError`; an in-process run is only checked before it starts.
+   */
+  signal?: AbortSignal;
 }

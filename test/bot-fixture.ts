@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPool, type Pool } from '../core/pool.js';
+import { type Pool } from '../core/pool.js';
+import { createPool } from '../create-pool.js';
 import type { PoolOptions } from '../core/options.js';
 
 /** The bot's tables, as the adapter tests and benchmarks use them. */

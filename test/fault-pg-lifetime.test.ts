@@ -1,7 +1,7 @@
 import test from 'ava';
 import pg from 'pg';
 import { createPool, type PoolAlert, type PoolLifecycleEvent } from '../index.js';
-import { postgresDriver } from '../adapters/postgres.js';
+import { postgresDriver } from '../postgres.js';
 import { postgresUnavailable, startPostgres, type TestDatabase } from './pg-server.js';
 
 // Retirement by age on the real PostgreSQL (a throwaway server, test/pg-server.ts): connections

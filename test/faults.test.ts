@@ -222,7 +222,7 @@ for (const fault of ['deleted', 'folder removed'] as const) {
       ['SQLITE_READONLY_DBMOVED', 'SQLITE_READONLY_DBMOVED'],
     );
     const err = caught(
-      await pool.write((db) => db.run('INSERT INTO t (w, i) VALUES (2, 2)')).catch((e) => e),
+      await pool.write((db) => db.run('INSERT INTO t (w, i) VALUES (2, 2)')).catch((e: unknown) => e),
     );
     t.is(err.code, 'CONNECTION_FAILED');
     // The pool did not quietly create a new, empty database in the old one's place.

@@ -18,8 +18,8 @@ function example(title: string): string {
 /** Runs a docs example against a real bot.db, with the package's imports pointed at the source. */
 function runExample(code: string): { points: number; user_id: string }[] {
   const sources = {
-    'roas-pool/kysely': 'adapters/kysely.ts',
-    'roas-pool/drizzle': 'adapters/drizzle.ts',
+    'roas-pool/kysely': 'adapters/faces/kysely.ts',
+    'roas-pool/drizzle': 'adapters/faces/drizzle.ts',
     'roas-pool': 'index.ts',
   };
   let script = code;

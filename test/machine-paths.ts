@@ -44,10 +44,9 @@ export function transitionPlans<TInput>(
     serializeState: (s: AnySnapshot) => options.serializeState(s),
     serializeEvent: describe,
   };
-  /* eslint-disable @typescript-eslint/no-explicit-any -- xstate/graph's option types are generic over the machine */
+  /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unnecessary-type-assertion -- xstate/graph's option and result types are generic over the machine */
   const shortest = getShortestPaths(machine, traversal as any) as StatePath<AnySnapshot, EventObject>[];
   const adjacency = getAdjacencyMap(machine, traversal as any) as AdjacencyMap<AnySnapshot, EventObject>;
-  /* eslint-enable @typescript-eslint/no-explicit-any */
   const pathTo = new Map(shortest.map((p) => [options.serializeState(p.state), p]));
   const plans: TransitionPlan[] = [];
   for (const [key, { state, transitions }] of Object.entries(adjacency)) {
@@ -66,12 +65,13 @@ export function transitionPlans<TInput>(
       plans.push({ title: `${key} --${describe(event)}--> ${target}`, target, steps });
     }
   }
+  /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unnecessary-type-assertion */
   return plans;
 }
 
 /** The reachable states, serialized, for the "every state is visited" assertion. */
 export function reachableStates<TInput>(machine: AnyStateMachine, options: PlanOptions<TInput>): string[] {
-  /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above */
+  /* eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-argument -- as above */
   const shortest = getShortestPaths(machine, { ...options, events: options.events } as any) as StatePath<
     AnySnapshot,
     EventObject

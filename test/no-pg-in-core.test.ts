@@ -33,5 +33,5 @@ test('the main entry point never loads pg', (t) => {
 });
 
 test('the postgres subpath loads pg', (t) => {
-  t.true(reach('adapters/postgres.ts').packages.has('pg'));
+  t.true(reach('postgres.ts').packages.has('pg'));
 });

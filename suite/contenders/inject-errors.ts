@@ -1,4 +1,4 @@
-import type { BotDb } from '../../adapters/bot-db.js';
+import type { BotDb } from '../../adapters/faces/bot-db.js';
 import type { Contender } from '../types.js';
 
 /** A contender that fails on purpose, with the count of failures it injected. */

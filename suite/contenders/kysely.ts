@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
-import type { Params, RunResult } from '../../adapters/driver.js';
-import type { BotDb, BotStatements } from '../../adapters/bot-db.js';
+import type { Params, RunResult } from '../../core/driver.js';
+import type { BotDb, BotStatements } from '../../adapters/faces/bot-db.js';
 import type { Contender } from '../types.js';
 import { BETTER_SQLITE3_DEFAULT_BUSY_MS } from './peer-connection.js';
 import { optionalImport } from './optional-import.js';
@@ -12,7 +12,7 @@ type Db = Kysely<object> | Transaction<object>;
 function positional(params: Params | undefined): unknown[] {
   if (params === undefined) return [];
   if (!Array.isArray(params)) throw new TypeError('the Kysely contenders take positional parameters only');
-  return [...params];
+  return [...(params as readonly unknown[])];
 }
 
 /** The bot facade over Kysely, as a bot that moved to Kysely runs its raw SQL. */
@@ -74,7 +74,7 @@ export function kyselyRoasPool(): Contender {
     description: 'Kysely with RoasPoolDialect over roas-pool (max 20)',
     async open({ filename, recordWait }) {
       const { Kysely } = await optionalImport('kysely', () => import('kysely'));
-      const { RoasPoolDialect } = await import('../../adapters/kysely.js');
+      const { RoasPoolDialect } = await import('../../adapters/faces/kysely.js');
       const pool = new TimedPool({ filename }, recordWait);
       const kysely = new Kysely<object>({ dialect: new RoasPoolDialect({ pool }) });
       const db = await kyselyBotDb(kysely);

@@ -1,4 +1,4 @@
-import type { DriverConnection } from '../../adapters/driver.js';
+import type { DriverConnection } from '../../core/driver.js';
 import type { Contender } from '../types.js';
 import { BETTER_SQLITE3_DEFAULT_BUSY_MS, openPeerConnection } from './peer-connection.js';
 import { pooledBotDb } from './pooled-bot-db.js';

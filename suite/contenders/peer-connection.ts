@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { DriverConnection } from '../../adapters/driver.js';
-import { sqliteDriver } from '../../adapters/sqlite.js';
+import type { DriverConnection } from '../../core/driver.js';
+import { sqliteDriver } from '../../adapters/drivers/sqlite/sqlite.js';
 
 /** better-sqlite3's own default busy timeout, ms: what a connection gets unless told otherwise. */
 export const BETTER_SQLITE3_DEFAULT_BUSY_MS = 5000;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { BotDb, BotStatements } from '../../adapters/bot-db.js';
-import type { DriverConnection } from '../../adapters/driver.js';
+import type { BotDb, BotStatements } from '../../adapters/faces/bot-db.js';
+import type { DriverConnection } from '../../core/driver.js';
 import type { Mode } from '../types.js';
 
 /** A connection lent by a peer pool, with the way to give it back. */

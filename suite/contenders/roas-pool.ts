@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { createBotDb } from '../../adapters/bot-db.js';
+import { createBotDb } from '../../adapters/faces/bot-db.js';
 import type { Lease } from '../../core/lease.js';
 import type { PoolOptions } from '../../core/options.js';
 import { Pool, type AcquireOptions } from '../../core/pool.js';
+import { defaultWiring } from '../../create-pool.js';
 import type { Contender } from '../types.js';
 
 /** A pool that times every acquire, its own `read`/`write`/`transaction` included. */
@@ -11,7 +12,7 @@ export class TimedPool extends Pool {
     options: PoolOptions,
     private readonly recordWait: (ns: number, mode: 'read' | 'write') => void,
   ) {
-    super(options);
+    super(options, defaultWiring);
   }
 
   override acquire(options?: AcquireOptions): Promise<Lease> {

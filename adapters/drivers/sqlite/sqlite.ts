@@ -1,0 +1,297 @@
+import Database from 'better-sqlite3';
+import { diagnoseSqliteCode } from './diagnose-sqlite.js';
+import { PoolError } from '../../../core/errors.js';
+import { checkSharedFilename } from '../../../core/limits.js';
+import { fileGuard, type FileGuard } from './file-guard.js';
+import { checkSqliteBinding } from './native-binding.js';
+import type {
+  ConnectionRole,
+  Driver,
+  DriverConnection,
+  ErrorClass,
+  Params,
+  RunResult,
+  SyncStatements,
+} from '../../../core/driver.js';
+
+/** Options of the inline better-sqlite3 driver. */
+export interface SqliteDriverOptions {
+  /** The database file; created if missing (unless `fileMustExist`). */
+  filename: string;
+  /** Fail instead of creating a missing file. Default `false`. */
+  fileMustExist?: boolean;
+  /** Extra `PRAGMA name = value` run on every new connection, after WAL is set. */
+  pragmas?: Readonly<Record<string, string | number>>;
+  /** Prepared statements kept per connection. Default 256. */
+  statementCacheSize?: number;
+  /** Read INTEGER columns as `bigint` (exact past 2^53, such as chat snowflake ids). Default `false`. */
+  safeIntegers?: boolean;
+  /**
+   * Most rows one `all()` or `values()` may return; past it, RESULT_TOO_LARGE and the connection
+   * stays open. Inline: no cap unless set (set, rows are read one by one and counted).
+   * {@link threadDriver}: default {@link THREAD_RESULT_LIMITS}.
+   */
+  maxResultRows?: number;
+  /**
+   * Most bytes one `all()` or `values()` may return, counted as SQLite stores the values (text and
+   * blob lengths, 8 a number); see `maxResultRows`.
+   */
+  maxResultBytes?: number;
+}
+
+/**
+ * The result caps of a connection hosted in a worker thread, unless set: a result past the
+ * worker's heap limit would abort the whole process, where a typed error is due.
+ */
+export const THREAD_RESULT_LIMITS = { maxResultRows: 1_000_000, maxResultBytes: 256 * 2 ** 20 } as const;
+
+interface ResultCaps {
+  rows: number;
+  bytes: number;
+}
+
+/** What a value costs, as SQLite stores it: text and blob lengths, 8 bytes a number. */
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length;
+  if (value instanceof Uint8Array) return value.byteLength;
+  return value === null || value === undefined ? 0 : 8;
+}
+
+function rowBytes(row: unknown): number {
+  let bytes = 0;
+  if (Array.isArray(row)) for (const value of row) bytes += valueBytes(value);
+  else if (row !== null && typeof row === 'object')
+    for (const key in row as Record<string, unknown>)
+      bytes += valueBytes((row as Record<string, unknown>)[key]);
+  else bytes += valueBytes(row);
+  return bytes;
+}
+
+/** `stmt.all()`, one row at a time, stopping with RESULT_TOO_LARGE at the first row past a cap. */
+function cappedAll(stmt: Statement, args: unknown[], caps: ResultCaps): unknown[] {
+  const rows: unknown[] = [];
+  let bytes = 0;
+  // Leaving the loop by a throw calls the iterator's return(), which resets the statement.
+  for (const row of stmt.iterate(...args)) {
+    if (rows.length === caps.rows)
+      throw new PoolError(
+        'RESULT_TOO_LARGE',
+        `the query returned more than maxResultRows (${caps.rows}) rows; it stopped reading there`,
+      );
+    bytes += rowBytes(row);
+    if (bytes > caps.bytes)
+      throw new PoolError(
+        'RESULT_TOO_LARGE',
+        `the query returned more than maxResultBytes (${caps.bytes}) bytes within its first ${rows.length + 1} rows; it stopped reading there`,
+      );
+    rows.push(row);
+  }
+  return rows;
+}
+
+function resultCaps(options: SqliteDriverOptions): ResultCaps | undefined {
+  if (options.maxResultRows === undefined && options.maxResultBytes === undefined) return undefined;
+  return { rows: options.maxResultRows ?? Infinity, bytes: options.maxResultBytes ?? Infinity };
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** SQLite's extended result code, as better-sqlite3 puts it in `err.code`. */
+export function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/**
+ * Sorts a better-sqlite3 error for the pool; see {@link Driver.classify}. Derived from the code
+ * table behind `diagnose()`, so the two never disagree. BUSY_SNAPSHOT is not `busy`: waiting
+ * cannot fix a stale read snapshot, only a restarted transaction can.
+ */
+export function classifySqliteError(err: unknown): ErrorClass {
+  const code = sqliteCode(err);
+  return code === undefined ? 'statement' : diagnoseSqliteCode(code).handling;
+}
+
+/** Runs a synchronous driver call and hands its result or error back as a settled promise. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+function bind(params: Params | undefined): unknown[] {
+  if (params === undefined) return [];
+  return Array.isArray(params) ? params : [params];
+}
+
+class SqliteConnection implements DriverConnection {
+  private readonly cache = new Map<string, Statement>();
+
+  private unlisten: (() => void) | undefined;
+
+  constructor(
+    readonly raw: Database.Database,
+    private readonly cacheSize: number,
+    private readonly guard: FileGuard,
+    /** Unset: `all()` as better-sqlite3 gives it, with no per-row cost. */
+    private readonly caps: ResultCaps | undefined,
+  ) {}
+
+  onLost(listener: (cause: Error) => void): void {
+    this.unlisten = this.guard.listen(listener);
+  }
+
+  get inTransaction(): boolean {
+    return this.raw.inTransaction;
+  }
+
+  /** A cached prepared statement; the cache forgets its oldest entry when full. */
+  prepare(sql: string): Statement {
+    let stmt = this.cache.get(sql);
+    if (stmt === undefined) {
+      stmt = this.raw.prepare(sql);
+      if (this.cache.size >= this.cacheSize) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** The statements run synchronously, in this thread: the lease calls these without a promise hop. */
+  readonly sync: SyncStatements = {
+    run: (sql, params) => {
+      const r = this.prepare(sql).run(...bind(params));
+      return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
+    },
+    get: <T>(sql: string, params?: Params) => this.prepare(sql).get(...bind(params)) as T | undefined,
+    all: <T>(sql: string, params?: Params) =>
+      (this.caps === undefined
+        ? this.prepare(sql).all(...bind(params))
+        : cappedAll(this.prepare(sql), bind(params), this.caps)) as T[],
+  };
+
+  run(sql: string, params?: Params): Promise<RunResult> {
+    return settle(() => this.sync.run(sql, params));
+  }
+
+  get<T>(sql: string, params?: Params): Promise<T | undefined> {
+    return settle(() => this.sync.get<T>(sql, params));
+  }
+
+  all<T>(sql: string, params?: Params): Promise<T[]> {
+    return settle(() => this.sync.all<T>(sql, params));
+  }
+
+  values(sql: string, params?: Params): Promise<unknown[][]> {
+    return settle(() => {
+      // raw mode is a flag on the shared cached statement: set it only for this call.
+      const stmt = this.prepare(sql).raw(true);
+      try {
+        return (
+          this.caps === undefined ? stmt.all(...bind(params)) : cappedAll(stmt, bind(params), this.caps)
+        ) as unknown[][];
+      } finally {
+        stmt.raw(false);
+      }
+    });
+  }
+
+  getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
+    return settle(() => {
+      const stmt = this.prepare(sql);
+      return paramsList.map((params) => stmt.get(...bind(params)) as T | undefined);
+    });
+  }
+
+  exec(sql: string): Promise<void> {
+    return settle(() => void this.raw.exec(sql));
+  }
+
+  isReadonly(sql: string): Promise<boolean> {
+    return settle(() => this.prepare(sql).readonly);
+  }
+
+  close(): Promise<void> {
+    this.unlisten?.();
+    this.cache.clear();
+    try {
+      if (this.raw.open) this.raw.close();
+    } catch {
+      // A connection to a vanished or corrupt file may refuse to close cleanly; it is gone anyway.
+    }
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Opens `filename` in WAL mode with `synchronous=NORMAL` and `busy_timeout=0`: the pool does all
+ * waiting in its own queue, so better-sqlite3's default 5 s busy wait (which blocks the event loop)
+ * is never used. Readers are opened with `query_only` so that a write on a read lease fails loudly.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ driver: sqliteDriver({ filename: 'bot.db' }) });
+ * ```
+ */
+export function sqliteDriver(options: SqliteDriverOptions): Driver {
+  checkSqliteBinding();
+  checkSharedFilename(options.filename, 'sqliteDriver option "filename"');
+  const caps = resultCaps(options);
+  const cacheSize = options.statementCacheSize ?? 256;
+  const guard = fileGuard(
+    options.filename,
+    (message) => new Database.SqliteError(message, 'SQLITE_READONLY_DBMOVED'),
+  );
+  const onDisk =
+    options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
+  let opened = false;
+  return {
+    name: 'better-sqlite3',
+    dialect: 'sqlite',
+    singleWriter: true,
+    beginWrite: 'BEGIN IMMEDIATE',
+    classify: classifySqliteError,
+    async open(role: ConnectionRole): Promise<DriverConnection> {
+      const db = new Database(options.filename, {
+        timeout: 0,
+        // Once the pool has opened the file, a missing file means it was deleted: fail with
+        // SQLITE_CANTOPEN instead of quietly creating a new, empty database.
+        fileMustExist: (opened && onDisk) || (options.fileMustExist ?? false),
+      });
+      try {
+        await withBusyRetry(() => db.pragma('journal_mode = WAL'));
+        db.pragma('synchronous = NORMAL');
+        db.pragma('busy_timeout = 0');
+        for (const [name, value] of Object.entries(options.pragmas ?? {})) db.pragma(`${name} = ${value}`);
+        if (role === 'reader') db.pragma('query_only = ON');
+        if (options.safeIntegers) db.defaultSafeIntegers(true);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      if (!opened && onDisk) guard.arm();
+      opened = true;
+      return new SqliteConnection(db, cacheSize, guard, caps);
+    },
+    dispose() {
+      guard.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Switching to WAL needs a brief exclusive lock; another process opening at once may hold it. */
+async function withBusyRetry<T>(fn: () => T, attempts = 50): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return fn();
+    } catch (err) {
+      if (i >= attempts || classifySqliteError(err) !== 'busy') throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** i) * (0.5 + Math.random())));
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import Database from 'better-sqlite3';
+import { ERROR_INFO, PoolError, type PoolErrorCode } from '../../../core/errors.js';
+import type { ConnectionRole, Params } from '../../../core/driver.js';
+import type { SqliteDriverOptions } from '../sqlite/sqlite.js';
+
+/**
+ * The messages between a {@link threadDriver} connection and its worker thread. Internal: both
+ * sides import this file, nothing else does.
+ */
+
+/** What one request asks of the worker's connection. */
+export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly' | 'getMany';
+
+/**
+ * A batch of requests, column by column (one array a field clones faster than one object a
+ * request). Request `i` has id `first + i`. A statement's text crosses once: afterwards `sql[i]` is
+ * the number the main thread gave it, and the worker keeps the text under that number.
+ */
+export interface Batch {
+  type: 'batch';
+  first: number;
+  ops: Op[];
+  sql: (string | number)[];
+  /** The parameters; for `getMany`, the list of parameter sets. */
+  params: (Params | readonly Params[] | undefined)[];
+  /** New statement numbers in this batch: `[number, text]`, to learn before running it. */
+  learn: [number, string][];
+}
+
+/** An error as it crosses the boundary: the class name, the message and SQLite's code. */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+/**
+ * The outcomes of one batch, in order: `values[i]` answers request `first + i` unless `errors`
+ * lists `i`. `inTx` is the connection's transaction state after the last of them.
+ */
+export interface Replies {
+  type: 'replies';
+  first: number;
+  values: unknown[];
+  errors: [number, WireError][];
+  inTx: boolean;
+}
+
+/** Main thread to worker: a batch of requests (run in order), or the order to close. */
+export type ToWorker = Batch | { type: 'close' };
+
+/** Worker to main thread. */
+export type FromWorker = { type: 'opened' } | { type: 'open-failed'; error: WireError } | Replies;
+
+/** What the worker is started with. */
+export interface WorkerInput {
+  options: SqliteDriverOptions;
+  role: ConnectionRole;
+}
+
+/** Flattens an error for `postMessage`, which would otherwise drop its `code`. */
+export function toWire(err: unknown): WireError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string'
+    ? { name: err.name, message: err.message, code }
+    : { name: err.name, message: err.message };
+}
+
+const CLASSES: Readonly<Record<string, ErrorConstructor>> = { TypeError, RangeError, SyntaxError };
+
+/**
+ * Rebuilds an error on the main thread: a better-sqlite3 `SqliteError` when it carries a SQLite
+ * code (so `classifySqliteError` and `instanceof` behave as inline), else the same built-in class.
+ */
+export function fromWire(wire: WireError): Error {
+  if (wire.name === 'PoolError' && wire.code !== undefined && Object.hasOwn(ERROR_INFO, wire.code))
+    return poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
+  if (wire.code !== undefined && wire.code.startsWith('SQLITE_')) {
+    return new Database.SqliteError(wire.message, wire.code);
+  }
+  const err = new (CLASSES[wire.name] ?? Error)(wire.message);
+  if (wire.code !== undefined) Object.assign(err, { code: wire.code });
+  return err;
+}
+
+/** A PoolError raised in the worker (RESULT_TOO_LARGE), rebuilt with its code and detail. */
+function poolErrorFromWire(code: PoolErrorCode, message: string): PoolError {
+  const prefix = `${code}: `;
+  const suffix = `. Fix: ${ERROR_INFO[code].remedy}.`;
+  const detail =
+    message.startsWith(prefix) && message.endsWith(suffix)
+      ? message.slice(prefix.length, -suffix.length)
+      : message;
+  return new PoolError(code, detail);
+}
+
+/** Structured clone turns a Buffer into a plain Uint8Array; give blob columns back their Buffer. */
+function restoreRow(row: unknown): void {
+  if (row === null || typeof row !== 'object') return;
+  const record = row as Record<string, unknown>;
+  for (const key in record) {
+    const value = record[key];
+    if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+      record[key] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    }
+  }
+}
+
+/** Restores the Buffers of a `get` or `all` result in place and returns it. */
+export function restoreRows(op: Op, value: unknown): unknown {
+  if (op === 'get') restoreRow(value);
+  else if (op === 'all' || op === 'getMany') for (const row of value as unknown[]) restoreRow(row);
+  return value;
+}
+
+/**
+ * A small Buffer usually views Node's shared 8 KiB pool, and structured clone copies the whole
+ * pool with it: send a tight copy instead.
+ */
+function packValue(value: unknown): unknown {
+  return value instanceof Uint8Array && value.byteLength !== value.buffer.byteLength
+    ? new Uint8Array(value)
+    : value;
+}
+
+/** Prepares parameters for `postMessage`. */
+export function packParams(params: Params): Params {
+  if (Array.isArray(params)) {
+    const list = params as readonly unknown[];
+    return list.some((v) => v instanceof Uint8Array) ? list.map(packValue) : list;
+  }
+  const named = params as Readonly<Record<string, unknown>>;
+  if (!Object.values(named).some((v) => v instanceof Uint8Array)) return named;
+  return Object.fromEntries(Object.entries(named).map(([k, v]) => [k, packValue(v)]));
+}

@@ -1,0 +1,64 @@
+import test from 'ava';
+import { Registry } from 'prom-client';
+import { createPool, type PoolError } from '../../index.js';
+import { tempDir } from '../../test/helpers.js';
+import { collectPoolMetrics } from './prometheus.js';
+
+/** Parses Prometheus exposition text into `name{labels}` → value, and `# TYPE` lines into name → type. */
+function parse(text: string): { values: Map<string, number>; types: Map<string, string> } {
+  const values = new Map<string, number>();
+  const types = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# TYPE ')) {
+      const [, , name, type] = line.split(' ');
+      types.set(name as string, type as string);
+    } else if (line !== '' && !line.startsWith('#')) {
+      const at = line.lastIndexOf(' ');
+      values.set(line.slice(0, at), Number(line.slice(at + 1)));
+    }
+  }
+  return { values, types };
+}
+
+test('exposes the pool in Prometheus text: connections by state, waits, errors by code', async (t) => {
+  const tmp = tempDir();
+  const pool = createPool({ filename: tmp.file(), max: 4 });
+  const registry = new Registry();
+  const stop = collectPoolMetrics(pool, registry);
+  await pool.write((db) => db.exec('CREATE TABLE t (x)'));
+  const reader = await pool.acquire();
+  const holder = await pool.acquire({ mode: 'write' });
+  const err = await t.throwsAsync<PoolError>(pool.acquire({ mode: 'write', timeoutMs: 5 }));
+  t.is(err.code, 'ACQUIRE_TIMEOUT');
+  const read = pool.stats.bind(pool);
+  let reads = 0;
+  // A spy, not a mock: it counts calls and returns the real stats.
+  pool.stats = () => (reads++, read());
+  const { values, types } = parse(await registry.metrics());
+  t.is(reads, 1, 'one stats() call serves every metric of a scrape');
+  t.is(types.get('roas_pool_connections'), 'gauge');
+  t.is(types.get('roas_pool_acquire_wait_seconds'), 'histogram');
+  t.is(types.get('roas_pool_errors_total'), 'counter');
+  t.is(values.get('roas_pool_connections{state="leased_read"}'), 1);
+  t.is(values.get('roas_pool_connections{state="leased_write"}'), 1);
+  t.is(values.get('roas_pool_connections{state="idle"}'), 0);
+  t.is(values.get('roas_pool_connections{state="failed"}'), 0);
+  t.is(values.get('roas_pool_waiting{mode="write"}'), 0);
+  t.is(values.get('roas_pool_max_connections'), 4);
+  t.is(values.get('roas_pool_acquired_total'), 3);
+  t.is(values.get('roas_pool_timeouts_total'), 1);
+  t.is(values.get('roas_pool_errors_total{code="ACQUIRE_TIMEOUT"}'), 1);
+  t.is(values.get('roas_pool_leaks_total'), 0);
+  t.is(values.get('roas_pool_acquire_wait_seconds_count'), 3);
+  t.is(values.get('roas_pool_acquire_wait_seconds_bucket{le="+Inf"}'), 3);
+  t.is(values.get('roas_pool_lease_hold_seconds_count'), 1, 'one lease released so far');
+  reader.release();
+  holder.release();
+  stop();
+  (await pool.acquire()).release();
+  const after = parse(await registry.metrics()).values;
+  t.is(after.get('roas_pool_lease_hold_seconds_count'), 3, 'the two releases before stop() only');
+  t.is(after.get('roas_pool_acquired_total'), 4, 'counters are read from stats() at scrape time');
+  await pool.close();
+  tmp.cleanup();
+});

@@ -1,0 +1,75 @@
+// The composition root: the one place that picks concrete adapters for the core. The core (core/)
+// imports no adapter; the default driver and the stats-table writer reach it from here.
+import { checkSqliteBinding } from './adapters/drivers/sqlite/native-binding.js';
+import { diagnoseSqliteError } from './adapters/drivers/sqlite/diagnose-sqlite.js';
+import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
+import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
+import { statsTableWriter } from './adapters/faces/stats-table.js';
+import { diagnoseWith, type Diagnosis } from './core/diagnose.js';
+import type { PoolOptions } from './core/options.js';
+import { Pool } from './core/pool.js';
+import type { PoolWiring } from './core/pool-wiring.js';
+
+/**
+ * The wiring `createPool()` gives every pool: better-sqlite3 (inline, or one worker thread a
+ * connection with `threads: true`) when the options name no driver, and the stats-table writer.
+ *
+ * @example
+ * ```ts
+ * class TimedPool extends Pool {
+ *   constructor(options: PoolOptions) {
+ *     super(options, defaultWiring);
+ *   }
+ * }
+ * ```
+ */
+export const defaultWiring: PoolWiring = {
+  defaultDriver(o) {
+    checkSqliteBinding(); // NATIVE_BINDING_MISSING here, not at the first acquire
+    const sqlite = {
+      filename: o.filename as string,
+      pragmas: o.pragmas,
+      statementCacheSize: o.statementCacheSize,
+      maxResultRows: o.maxResultRows,
+      maxResultBytes: o.maxResultBytes,
+    };
+    return o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite);
+  },
+  statsTable: statsTableWriter,
+};
+
+/**
+ * Creates a pool. Options are checked synchronously: an unknown key throws INVALID_OPTION naming
+ * the nearest valid one. Connections open lazily, on first demand.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from 'roas-pool';
+ * const pool = createPool({ filename: 'bot.db', max: 20 });
+ * const row = await pool.read((db) => db.get('SELECT points FROM xp WHERE user = ?', ['ann']));
+ * await pool.close();
+ * ```
+ */
+export function createPool(options: PoolOptions): Pool {
+  return new Pool(options, defaultWiring);
+}
+
+/**
+ * Explains any error the pool or SQLite raised: its category (retry, restart-transaction,
+ * evict-connection, fatal, usage-bug, caller), a one-line diagnosis and remedy, and what the pool
+ * does about it. A PoolError that wraps a SQLite error also explains the cause.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await pool.write((db) => db.run('INSERT INTO xp (user) VALUES (?)', ['ann']));
+ * } catch (err) {
+ *   const d = diagnose(err);
+ *   if (d.category === 'retry') setTimeout(retry, 100);
+ *   else log.error(`${d.code}: ${d.diagnosis}. Fix: ${d.remedy}`);
+ * }
+ * ```
+ */
+export function diagnose(err: unknown): Diagnosis {
+  return diagnoseWith(err, diagnoseSqliteError);
+}
