@@ -89,7 +89,7 @@ test('rejects an unknown isolation level at once, naming the valid ones', (t) =>
   const err = t.throws(() => postgresDriver({ isolationLevel: 'serialisable' as 'serializable' }));
   t.regex(
     err?.message ?? '',
-    /INVALID_OPTION: .*read committed, repeatable read, serializable, got serialisable/,
+    /INVALID_OPTION: .*read committed, repeatable read, serializable, got 'serialisable' \(string\)/,
   );
   t.is(postgresDriver({ isolationLevel: 'serializable' }).beginWrite, 'BEGIN ISOLATION LEVEL SERIALIZABLE');
   t.is(postgresDriver().beginWrite, 'BEGIN');
