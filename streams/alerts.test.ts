@@ -2,7 +2,8 @@ import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { filter, firstValueFrom } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { createPool, type PoolLifecycleEvent } from '../index.js';
+import { createPool } from '../index.js';
+import { runtimeOf } from '../core/pool.js';
 import { tempDir } from '../test/helpers.js';
 import { virtualClock } from '../test/virtual-clock.js';
 import { resolveMonitorOptions } from '../core/monitor-options.js';
@@ -209,7 +210,7 @@ test('a lease.leaked event on the pool raises LEASE_LEAKED, which clears once th
   const alerts: string[] = [];
   pool.alerts$.subscribe((a) => alerts.push(`${a.code} ${a.state}@${a.at}`));
   // The leak detector lives in the health work; this sends the event it publishes, the same way.
-  (pool as unknown as { emit(e: PoolLifecycleEvent): void }).emit({
+  runtimeOf(pool).emit({
     type: 'lease.leaked',
     mode: 'read',
     heldMs: 30_000,
