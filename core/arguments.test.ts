@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createPool, PoolError, sqliteDriver, threadDriver, type PoolOptions } from '../index.js';
+import { createPool, PoolError, sqliteDriver, threadDriver } from '../index.js';
 import { tempDir } from '../test/helpers.js';
 import { ERROR_INFO } from './errors.js';
 import { aliasNames, aliasOf } from './option-aliases.js';
@@ -16,7 +16,7 @@ function thrown(fn: () => unknown): PoolError {
 }
 
 const option = (options: Record<string, unknown>): PoolError =>
-  thrown(() => createPool({ filename: 'x.db', ...options } as PoolOptions));
+  thrown(() => createPool({ filename: 'x.db', ...options }));
 
 test('a received value is shown with its type', (t) => {
   t.is(showValue('10'), "'10' (string)");
@@ -152,7 +152,7 @@ test('every alias leads to a real option, or says where the setting belongs', (t
     // The option it names exists: createPool accepts it as a key (whatever it says of the value).
     const err = (() => {
       try {
-        createPool({ filename: 'x.db', [alias.use]: Symbol('probe') } as never);
+        createPool({ filename: 'x.db', [alias.use]: Symbol('probe') });
       } catch (e) {
         return e as PoolError;
       }

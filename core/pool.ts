@@ -110,7 +110,7 @@ export class Pool {
       total: () => rt.bag.summary().total,
       closing: () => rt.closing,
       retire: (entry) => rt.lifecycle.retire(entry),
-      emit: rt.emit,
+      emit: (event) => rt.emit(event),
     });
     subscriptions.push(
       new Subscription(() => rt.sizing.stop()),
@@ -123,7 +123,7 @@ export class Pool {
     );
     this.#rt = rt;
     runtimes.set(this, rt);
-    const monitor = monitorPool(this, o, metrics, events, rt.emit, wiring.statsTable);
+    const monitor = monitorPool(this, o, metrics, events, (event) => rt.emit(event), wiring.statsTable);
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
     if (o.min > 0) rt.lifecycle.open(rt.bag.readLane, o.min);
@@ -238,4 +238,3 @@ export class Pool {
     this.#rt.sizing.resize(size);
   }
 }
-

@@ -51,7 +51,9 @@ if (unavailable) {
       await pool.close();
       const client = new pg.Client({ connectionString: db.url });
       await client.connect();
-      const present = Number((await client.query('SELECT count(*) AS n FROM life')).rows[0].n);
+      const present = Number(
+        (await client.query<{ n: string }>('SELECT count(*) AS n FROM life')).rows[0]?.n,
+      );
       await client.end();
       const replaced = events.filter((e) => e.type === 'connection.replaced').length;
       const failed = events.filter((e) => e.type === 'connection.failed').length;
