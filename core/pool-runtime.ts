@@ -1,13 +1,11 @@
 import type { Driver } from './driver.js';
 import type { Bag } from './bag.js';
 import type { PoolLifecycleEvent } from './events.js';
-import type { Housekeeping } from './housekeeping.js';
-import type { Lending } from './lending.js';
-import type { Lifecycle } from './lifecycle.js';
+import type { Lease, LeaseMode } from './lease.js';
 import type { PoolMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
 import type { PoolSizing } from './pool-sizing.js';
-import type { Shutdown } from './shutdown.js';
+import type { AcquireOptions, Entry, Lane } from './pool-types.js';
 import type { PoolCounters } from './stats.js';
 
 /**
@@ -22,10 +20,10 @@ export interface PoolRuntime {
   readonly metrics: PoolMetrics;
   readonly createdAt: number;
   bag: Bag;
-  lending: Lending;
-  lifecycle: Lifecycle;
-  housekeeping: Housekeeping;
-  shutdown: Shutdown;
+  lending: LendingPart;
+  lifecycle: LifecyclePart;
+  housekeeping: HousekeepingPart;
+  shutdown: ShutdownPart;
   sizing: PoolSizing;
   /** Set by `close()`: no acquire, open or resize from then on. */
   closing: boolean;
@@ -37,9 +35,54 @@ export interface PoolRuntime {
   emit(event: PoolLifecycleEvent): void;
 }
 
+// The parts see each other through these shapes, not through their classes, so that no part's
+// module imports another's (and the type-only import graph of core/ stays acyclic).
+
+/** What the other parts use of lending (core/lending.ts). @internal */
+export interface LendingPart {
+  acquire(options?: AcquireOptions, stack?: string): Promise<Lease>;
+  grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease;
+  handOff(entry: Entry, t: number): void;
+}
+
+/** What the other parts use of the lifecycle (core/lifecycle.ts). @internal */
+export interface LifecyclePart {
+  watch(lane: Lane): { unsubscribe(): void };
+  bounds(): { min: number; max: number };
+  opening(lane: Lane): number;
+  open(lane: Lane, count: number): void;
+  setBounds(min: number, max: number): void;
+  retire(entry: Entry): void;
+  fail(entry: Entry, error: Error): void;
+  closeAll(): Promise<void>;
+  sample(): void;
+  demand(lane: Lane): void;
+}
+
+/** What the other parts use of housekeeping (core/housekeeping.ts). @internal */
+export interface HousekeepingPart {
+  stop(): void;
+  opened(entry: Entry): void;
+  wrote(): void;
+  readerReturned(): void;
+  validated(
+    entry: Entry,
+    mode: LeaseMode,
+    options: AcquireOptions | undefined,
+    stack?: string,
+  ): Promise<Lease>;
+  replaceExpired(entry: Entry): void;
+  optimize(): Promise<void>;
+}
+
+/** What the other parts use of shutdown (core/shutdown.ts). @internal */
+export interface ShutdownPart {
+  close(): Promise<void>;
+}
+
 /** The parts a pool is built from; properties/broken-pools.ts swaps one for a broken variant. @internal */
 export interface PoolParts {
   bag: new (...args: ConstructorParameters<typeof Bag>) => Bag;
-  lending: new (...args: ConstructorParameters<typeof Lending>) => Lending;
-  shutdown: new (...args: ConstructorParameters<typeof Shutdown>) => Shutdown;
+  lending: new (rt: PoolRuntime) => LendingPart;
+  shutdown: new (rt: PoolRuntime, stopStreams: () => void, completeEvents: () => void) => ShutdownPart;
 }

@@ -12,7 +12,7 @@ import { Lifecycle } from './lifecycle.js';
 import { PoolMetrics } from './metrics.js';
 import { monitorPool } from './monitor.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
-import type { PoolParts, PoolRuntime } from './pool-runtime.js';
+import type { LendingPart, PoolParts, PoolRuntime } from './pool-runtime.js';
 import type { PoolWiring } from './pool-wiring.js';
 import { PoolSizing } from './pool-sizing.js';
 import { poolStats } from './pool-stats.js';
@@ -55,7 +55,7 @@ export class Pool {
   readonly stats$: Observable<PoolStats>;
   /** Alerts fired and cleared by the `alerts` thresholds, checked on every `stats$` snapshot; also sent on `events$`. */
   readonly alerts$: Observable<PoolAlert>;
-  readonly #lending: Lending;
+  readonly #lending: LendingPart;
   readonly #rt: PoolRuntime;
 
   /** `wiring` brings the default driver and the stats-table writer; `createPool()` passes them. */
@@ -63,7 +63,7 @@ export class Pool {
   /** @internal */
   constructor(options: PoolOptions, wiring: PoolWiring, parts: Partial<PoolParts>);
   constructor(options: PoolOptions, wiring: PoolWiring, parts?: Partial<PoolParts>) {
-    const { bag: BagPart, lending: LendingPart, shutdown: ShutdownPart } = { ...DEFAULT_PARTS, ...parts };
+    const { bag: BagPart, lending: LendingClass, shutdown: ShutdownPart } = { ...DEFAULT_PARTS, ...parts };
     const o = (this.options = resolveOptions(options));
     const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
@@ -93,7 +93,7 @@ export class Pool {
         return new PoolError('ABORTED', undefined, { cause: signal.reason });
       },
     });
-    rt.lending = this.#lending = new LendingPart(rt);
+    rt.lending = this.#lending = new LendingClass(rt);
     rt.lifecycle = new Lifecycle(rt);
     const subscriptions = rt.bag.lanes().map((lane) => rt.lifecycle.watch(lane));
     rt.housekeeping = new Housekeeping(rt, (fn) => this.write(fn));

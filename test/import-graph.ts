@@ -44,6 +44,15 @@ export function layerOf(file: string): Layer {
  * Which layers each layer may import. `types` lists layers it may import types from only; `files`
  * lists single files allowed beyond that (the driver port, errors and diagnosis vocabulary).
  */
+/** What a driver may import from core/: the port, errors, diagnosis, and the shared checks of limits. */
+const DRIVER_VOCABULARY = [
+  'core/driver.ts',
+  'core/errors.ts',
+  'core/diagnose.ts',
+  'core/limits.ts',
+  'core/show-value.ts',
+] as const;
+
 export const ARROWS: Readonly<
   Record<Layer, { values: readonly Layer[]; types?: readonly Layer[]; files?: readonly string[] }>
 > = {
@@ -52,16 +61,16 @@ export const ARROWS: Readonly<
   core: { values: ['core', 'machines', 'streams'] },
   'driver:sqlite': {
     values: ['driver:sqlite'],
-    files: ['core/driver.ts', 'core/errors.ts', 'core/diagnose.ts'],
+    files: DRIVER_VOCABULARY,
   },
   // The thread driver hosts the SQLite driver inside each worker.
   'driver:threads': {
     values: ['driver:threads', 'driver:sqlite'],
-    files: ['core/driver.ts', 'core/errors.ts', 'core/diagnose.ts'],
+    files: DRIVER_VOCABULARY,
   },
   'driver:postgres': {
     values: ['driver:postgres'],
-    files: ['core/driver.ts', 'core/errors.ts', 'core/diagnose.ts'],
+    files: DRIVER_VOCABULARY,
   },
   // A face reaches a driver only through the composition root, never by import.
   faces: { values: ['faces', 'core'] },
