@@ -8,6 +8,7 @@ import type {
   ErrorClass,
   Params,
   RunResult,
+  StatementInfo,
   SyncStatements,
 } from './driver.js';
 
@@ -137,6 +138,14 @@ class SqliteConnection implements DriverConnection {
 
   isReadonly(sql: string): Promise<boolean> {
     return settle(() => this.prepare(sql).readonly);
+  }
+
+  describe(sql: string): Promise<StatementInfo> {
+    return settle(() => {
+      const stmt = this.prepare(sql);
+      const columns = stmt.reader ? stmt.columns().map((column) => column.name) : [];
+      return { readonly: stmt.readonly, reader: stmt.reader, columns };
+    });
   }
 
   close(): Promise<void> {
