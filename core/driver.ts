@@ -21,6 +21,16 @@ export interface RunResult {
  */
 export type ConnectionRole = 'writer' | 'reader' | 'any';
 
+/** What the database itself says about one statement, without running it. */
+export interface StatementInfo {
+  /** It does not write (SQLite: `sqlite3_stmt_readonly`, better-sqlite3's `statement.readonly`). */
+  readonly readonly: boolean;
+  /** It returns rows (better-sqlite3's `statement.reader`): run it with `all`, not `run`. */
+  readonly reader: boolean;
+  /** The names of the columns it returns, in order; empty when it returns no rows. */
+  readonly columns: readonly string[];
+}
+
 /** Synchronous `run`, `get` and `all`, for a connection that lives in this thread. */
 export interface SyncStatements {
   run(sql: string, params?: Params): RunResult;
@@ -62,6 +72,12 @@ export interface DriverConnection {
   answered?(): Promise<void> | undefined;
   /** Whether `sql` only reads; used by the bot facade to pick a lane. */
   isReadonly(sql: string): Promise<boolean>;
+  /**
+   * Prepares `sql` and tells what the database says of it (read-only, returns rows, columns).
+   * Optional: `Lease.describe()` throws NOT_SUPPORTED on drivers without it. Rejects if `sql` does
+   * not prepare.
+   */
+  describe?(sql: string): Promise<StatementInfo>;
   /**
    * Optional synchronous forms of `run`, `get` and `all`. Where given, the lease calls them and
    * wraps the result itself, saving a promise per statement on the hot path.

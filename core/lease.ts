@@ -1,4 +1,4 @@
-import type { DriverConnection, Params, RunResult } from './driver.js';
+import type { DriverConnection, Params, RunResult, StatementInfo } from './driver.js';
 import { PoolError } from './errors.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
@@ -125,6 +125,25 @@ export class Lease {
   isReadonly(sql: string): Promise<boolean> {
     this.assertLive();
     return this.entry.conn.isReadonly(sql);
+  }
+
+  /**
+   * Prepares `sql` without running it and tells what the database says of it: whether it only
+   * reads, whether it returns rows, its column names. Adapters use it for SQL they cannot classify
+   * from a query tree; it never guesses from the text. Rejects if `sql` does not prepare, and with
+   * NOT_SUPPORTED on drivers that cannot tell.
+   *
+   * @example
+   * ```ts
+   * const { readonly, reader } = await lease.describe('PRAGMA user_version');
+   * ```
+   */
+  describe(sql: string): Promise<StatementInfo> {
+    this.assertLive();
+    const conn = this.entry.conn;
+    if (conn.describe === undefined)
+      return Promise.reject(new PoolError('NOT_SUPPORTED', 'this driver cannot describe a statement'));
+    return conn.describe(sql);
   }
 
   /**

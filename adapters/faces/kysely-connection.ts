@@ -1,130 +1,241 @@
 import {
+  CompiledQuery,
   DeleteQueryNode,
   InsertQueryNode,
   RawNode,
   SelectQueryNode,
   UpdateQueryNode,
-  type CompiledQuery,
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
 import type { Lease, LeaseMode } from '../../core/lease.js';
 import type { Pool } from '../../core/pool.js';
-import { leaseForSql, rejectTransactionControl } from './statement-lane.js';
+import { knownKind, rejectTransactionControl, statementKind } from './statement-lane.js';
 
-/** The part of a better-sqlite3 `Database` that streaming and raw SQL need. */
+/** The part of a better-sqlite3 `Database` that streaming needs. */
 interface InlineDatabase {
-  prepare(sql: string): { reader: boolean; iterate(...params: unknown[]): IterableIterator<unknown> };
+  prepare(sql: string): { iterate(...params: unknown[]): IterableIterator<unknown> };
 }
 
-/** The lane a query needs (`sql`: ask the driver) and whether it returns rows. */
+/** The lane a query needs (`sql`: ask SQLite) and whether it returns rows (`maybe`: ask SQLite). */
 type Shape = { lane: LeaseMode | 'sql'; rows: boolean | 'maybe' };
 
-/** Without an inline handle to ask, guess which raw SQL returns rows from its text. */
-const RETURNS_ROWS = /^\s*(select|with|values|pragma|explain)\b|\breturning\b/i;
+/**
+ * Transaction statements the driver itself sends (BEGIN, COMMIT, SAVEPOINT...). They go through
+ * `executeQuery` like any query, so Kysely's `log` sees and times them; this set tells them from
+ * the same text sent by hand, which is refused outside a transaction.
+ */
+const CONTROL = new WeakSet<CompiledQuery>();
 
-/** Most raw SQL texts whose "returns rows" answer is remembered. */
-const READERS_SIZE = 512;
-const readers = new Map<string, boolean>();
-
-/** Whether raw SQL returns rows: better-sqlite3's `statement.reader` where inline, else a guess. */
-function returnsRows(lease: Lease, sql: string): boolean {
-  const known = readers.get(sql);
-  if (known !== undefined) return known;
-  const db = rawDatabase(lease);
-  let reader: boolean;
-  try {
-    reader = db === undefined ? RETURNS_ROWS.test(sql) : db.prepare(sql).reader;
-  } catch {
-    // It does not prepare: running it will raise the real error.
-    return false;
-  }
-  if (readers.size >= READERS_SIZE) readers.clear();
-  readers.set(sql, reader);
-  return reader;
+/** Marks `query` as the driver's own transaction statement and returns it. */
+export function control(query: CompiledQuery): CompiledQuery {
+  CONTROL.add(query);
+  return query;
 }
 
 /** Picks lane and result shape from the query's root node: no SQL parsing for built queries. */
 function shapeOf(query: CompiledQuery['query']): Shape {
   if (SelectQueryNode.is(query)) return { lane: 'read', rows: true };
-  if (InsertQueryNode.is(query) || UpdateQueryNode.is(query) || DeleteQueryNode.is(query))
+  if (InsertQueryNode.is(query) || UpdateQueryNode.is(query) || DeleteQueryNode.is(query)) {
+    // `explain()` returns the plan's rows and writes nothing: SQLite says so when it prepares it.
+    if (query.explain !== undefined) return { lane: 'sql', rows: 'maybe' };
     return { lane: 'write', rows: query.returning !== undefined };
+  }
   if (RawNode.is(query)) return { lane: 'sql', rows: 'maybe' };
   return { lane: 'write', rows: false };
 }
 
 /**
- * One Kysely connection over the pool. It holds no connection of its own: outside a transaction
- * every query takes a short lease in its lane and gives it back; `begin()` pins one lease until
- * `end()`. Kysely creates one of these per `acquireConnection()`.
+ * One Kysely connection over the pool. It holds no connection until its first statement, then
+ * keeps that lease until Kysely releases the connection: a single query takes a short lease and
+ * gives it back, while everything run on `db.connection()` or in a transaction runs on one pooled
+ * connection. Reads take the read lane; the first write moves the connection to the write lane
+ * (outside a transaction) and it stays there. `begin()` pins the lease a transaction needs; a
+ * `begin()` inside an open transaction (a Kysely transaction inside the migration lock, say)
+ * becomes a savepoint. Kysely creates one of these per `acquireConnection()`.
  *
  * @example
  * ```ts
  * const conn = new RoasPoolConnection(pool);
  * const { rows } = await conn.executeQuery(CompiledQuery.raw('SELECT 1 AS one'));
+ * await conn.unpin();
  * ```
  */
 export class RoasPoolConnection implements DatabaseConnection {
-  #tx: Lease | undefined;
+  /** The lease this connection holds, once its first statement asked for one. */
+  #lease: Promise<Lease> | undefined;
+  /** The lease, once granted; `undefined` while none is held. */
+  #held: Lease | undefined;
+  /** Open transaction levels: 0 none, 1 a BEGIN, each further one a savepoint. */
+  #depth = 0;
 
   constructor(private readonly pool: Pool) {}
 
-  /** The pinned transaction lease, if a transaction is open. */
+  /** The pinned lease while a transaction is open on this connection. */
   get transaction(): Lease | undefined {
-    return this.#tx;
+    return this.#depth > 0 ? this.#held : undefined;
   }
 
-  /** Pins a lease (write lane, or read lane for a read-only transaction) and opens a transaction. */
-  async begin(mode: LeaseMode): Promise<void> {
-    const lease = await this.pool.acquire({ mode });
-    try {
-      await lease.exec(mode === 'write' ? this.pool.driver.beginWrite : 'BEGIN');
-    } catch (err) {
-      lease.release();
-      throw err;
-    }
-    this.#tx = lease;
+  /**
+   * Holds a lease in `mode`'s lane for the rest of this connection's life and resolves to it. A
+   * held write lease serves reads too; a held read lease is traded for a write lease (outside a
+   * transaction) when a write comes. Calls are serialized, so concurrent statements on one
+   * connection never take two leases.
+   */
+  pin(mode: LeaseMode): Promise<Lease> {
+    const previous = this.#lease;
+    const next = (async () => {
+      const held = previous ? await previous.catch(() => undefined) : undefined;
+      if (held !== undefined && !held.released) {
+        if (held.mode === 'write' || mode === 'read' || this.#depth > 0) return held;
+        held.release();
+      }
+      this.#held = undefined;
+      const lease = await this.pool.acquire({ mode });
+      this.#held = lease;
+      return lease;
+    })();
+    this.#lease = next;
+    return next;
   }
 
-  /** Runs COMMIT or ROLLBACK on the pinned lease; releases it unless COMMIT failed. */
-  async end(sql: 'COMMIT' | 'ROLLBACK'): Promise<void> {
-    const lease = this.#tx;
-    if (lease === undefined) return;
-    // A failed COMMIT keeps the lease: Kysely answers with rollbackTransaction().
-    if (sql === 'ROLLBACK' && !lease.inTransaction) return this.unpin();
-    await lease.exec(sql);
-    this.unpin();
-  }
-
-  /** Gives back a pinned lease, if any; the pool rolls back a transaction left open. */
-  unpin(): void {
-    const lease = this.#tx;
-    this.#tx = undefined;
+  /** Gives back the lease, if any; the pool rolls back a transaction left open. */
+  async unpin(): Promise<void> {
+    const pending = this.#lease;
+    const held = this.#held;
+    this.#lease = undefined;
+    this.#held = undefined;
+    this.#depth = 0;
+    // Kysely does not always await releaseConnection(): give a granted lease back at once.
+    if (held !== undefined && !held.released) held.release();
+    // A lease still being granted (or traded for a write lease) goes back once it arrives.
+    const lease = pending ? await pending.catch(() => undefined) : undefined;
     if (lease !== undefined && !lease.released) lease.release();
   }
 
-  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const shape = shapeOf(compiled.query);
-    if (this.#tx) return run<R>(this.#tx, compiled, shape);
-    if (shape.lane === 'sql') rejectTransactionControl(compiled.sql);
-    const lease =
-      shape.lane === 'sql'
-        ? await leaseForSql(this.pool, compiled.sql)
-        : await this.pool.acquire({ mode: shape.lane });
-    try {
-      return await run<R>(lease, compiled, shape);
-    } finally {
-      lease.release();
+  /**
+   * Opens a transaction: pins a write lease and runs the driver's write BEGIN (`BEGIN IMMEDIATE`)
+   * or, for `read`, a deferred `BEGIN` on a read lease. Inside an open transaction it runs a
+   * savepoint instead. Every statement goes through `executeQuery`, as Kysely's own drivers do.
+   */
+  async begin(mode: LeaseMode): Promise<void> {
+    if (this.#depth > 0) {
+      await this.executeQuery(control(CompiledQuery.raw(`savepoint ${nestedName(this.#depth)}`)));
+      this.#depth++;
+      return;
     }
+    const lease = await this.pin(mode);
+    const sql = lease.mode === 'write' && mode === 'write' ? this.pool.driver.beginWrite : 'begin';
+    await this.executeQuery(control(CompiledQuery.raw(sql.toLowerCase())));
+    this.#depth = 1;
+  }
+
+  /** Commits the innermost open level (COMMIT, or RELEASE of a nested savepoint). */
+  async commit(): Promise<void> {
+    if (this.#depth === 0) return;
+    if (this.#depth > 1) {
+      await this.executeQuery(control(CompiledQuery.raw(`release ${nestedName(this.#depth - 1)}`)));
+      this.#depth--;
+      return;
+    }
+    // A failed COMMIT leaves the level open: Kysely answers with rollback().
+    await this.executeQuery(control(CompiledQuery.raw('commit')));
+    this.#depth = 0;
+  }
+
+  /** Commits every open level at once (the migration lock's end); nothing if none is open. */
+  async commitAll(): Promise<void> {
+    if (this.#depth === 0) return;
+    if (this.#held?.inTransaction === false) {
+      this.#depth = 0;
+      return;
+    }
+    this.#depth = 1;
+    await this.commit();
+  }
+
+  /** Rolls back the innermost open level (ROLLBACK, or back to a nested savepoint). */
+  async rollback(): Promise<void> {
+    if (this.#depth === 0) return;
+    if (this.#depth > 1) {
+      const name = nestedName(this.#depth - 1);
+      await this.executeQuery(control(CompiledQuery.raw(`rollback to ${name}`)));
+      await this.executeQuery(control(CompiledQuery.raw(`release ${name}`)));
+      this.#depth--;
+      return;
+    }
+    this.#depth = 0;
+    // SQLite may have rolled back on its own (an I/O error, a full disk): nothing left to end.
+    if (this.#held?.inTransaction === false) return;
+    await this.executeQuery(control(CompiledQuery.raw('rollback')));
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      return await this.#execute<R>(compiled);
+    } catch (err) {
+      // The error may come from another thread or a retry: give it the caller's frames, as
+      // Kysely's own PostgreSQL and MySQL drivers do.
+      throw extendStackTrace(err, new Error());
+    }
+  }
+
+  async #execute<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const shape = shapeOf(compiled.query);
+    const own = CONTROL.has(compiled);
+    if (own) return run<R>(await this.#pinned(), compiled, { lane: 'write', rows: false });
+    if (this.#depth > 0) return this.#inTransaction<R>(compiled, shape);
+    if (shape.lane !== 'sql') return run<R>(await this.pin(shape.lane), compiled, shape);
+    rejectTransactionControl(compiled.sql);
+    return this.#raw<R>(compiled, shape);
+  }
+
+  /** Inside a transaction every statement runs on its lease, whatever its lane. */
+  async #inTransaction<R>(compiled: CompiledQuery, shape: Shape): Promise<QueryResult<R>> {
+    const lease = await this.#pinned();
+    if (shape.rows !== 'maybe') return run<R>(lease, compiled, shape);
+    return run<R>(lease, compiled, { lane: 'write', rows: await this.#reader(lease, compiled.sql) });
+  }
+
+  /** SQL known only as text: SQLite says, once per pool, whether it reads and returns rows. */
+  async #raw<R>(compiled: CompiledQuery, shape: Shape): Promise<QueryResult<R>> {
+    const { sql } = compiled;
+    const known = knownKind(this.pool, sql);
+    let lease = await this.pin(known === undefined || known.readonly ? 'read' : 'write');
+    let kind = known;
+    if (kind === undefined) {
+      try {
+        kind = await statementKind(this.pool, lease, sql);
+      } catch {
+        // It does not prepare here: the write lane runs it and raises the real error.
+        return run<R>(await this.pin('write'), compiled, { lane: 'write', rows: false });
+      }
+      if (!kind.readonly) lease = await this.pin('write');
+    }
+    return run<R>(lease, compiled, { ...shape, rows: kind.reader });
+  }
+
+  async #reader(lease: Lease, sql: string): Promise<boolean> {
+    try {
+      return (await statementKind(this.pool, lease, sql)).reader;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The lease a transaction holds. */
+  #pinned(): Promise<Lease> {
+    return this.#lease ?? this.pin('write');
   }
 
   async *streamQuery<R>(compiled: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(compiled.query)) {
-      yield await this.executeQuery<R>(compiled);
+      yield await this.#execute<R>(compiled);
       return;
     }
-    const own = this.#tx === undefined;
-    const lease = this.#tx ?? (await this.pool.acquire({ mode: 'read' }));
+    const held = this.#lease ? await this.#lease.catch(() => undefined) : undefined;
+    const own = held === undefined || held.released;
+    const lease = own ? await this.pool.acquire({ mode: 'read' }) : held;
     try {
       const db = rawDatabase(lease);
       if (db === undefined) {
@@ -155,6 +266,19 @@ export class RoasPoolConnection implements DatabaseConnection {
   }
 }
 
+/** The savepoint that stands for a transaction opened at `depth` inside another. */
+function nestedName(depth: number): string {
+  return `roas_pool_nested_${depth}`;
+}
+
+/** Appends the frames of `site` (the caller's) to `err`'s stack, as Kysely's drivers do. */
+function extendStackTrace(err: unknown, site: Error): unknown {
+  if (err instanceof Error && typeof err.stack === 'string' && site.stack) {
+    err.stack += `\n${site.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return err;
+}
+
 /** The better-sqlite3 handle, when the driver runs inline; `undefined` otherwise. */
 function rawDatabase(lease: Lease): InlineDatabase | undefined {
   try {
@@ -167,8 +291,7 @@ function rawDatabase(lease: Lease): InlineDatabase | undefined {
 
 async function run<R>(lease: Lease, compiled: CompiledQuery, shape: Shape): Promise<QueryResult<R>> {
   const { sql, parameters } = compiled;
-  const rows = shape.rows === 'maybe' ? returnsRows(lease, sql) : shape.rows;
-  if (rows) return { rows: await lease.all<R>(sql, parameters) };
+  if (shape.rows === true) return { rows: await lease.all<R>(sql, parameters) };
   const { changes, lastInsertRowid } = await lease.run(sql, parameters);
   return {
     numAffectedRows: BigInt(changes),

@@ -12,19 +12,23 @@ import {
   type DialectAdapter,
   type Driver,
   type Kysely,
+  type MigrationLockOptions,
   type QueryCompiler,
   type TransactionSettings,
 } from 'kysely';
 import type { Pool } from '../../core/pool.js';
 import { PoolError } from '../../core/errors.js';
-import { RoasPoolConnection } from './kysely-connection.js';
+import { RoasPoolConnection, control } from './kysely-connection.js';
 
 export { RoasPoolConnection } from './kysely-connection.js';
 
 /** Options of {@link RoasPoolDialect}. */
 export interface RoasPoolDialectConfig {
-  /** The pool that lends the connections. */
-  pool: Pool;
+  /**
+   * The pool that lends the connections, or a function that creates it when Kysely first needs it
+   * (as Kysely's `SqliteDialect` takes a database or a function that opens one).
+   */
+  pool: Pool | (() => Pool | Promise<Pool>);
   /**
    * Close the pool when Kysely's `db.destroy()` runs. Default `false`: the pool is yours, and
    * other code (raw `pool.read()`, a Drizzle instance) may still use it.
@@ -32,16 +36,28 @@ export interface RoasPoolDialectConfig {
   closePoolOnDestroy?: boolean;
 }
 
+function assertSqlite(pool: Pool): Pool {
+  if (pool.driver.dialect !== 'sqlite')
+    throw new PoolError(
+      'NOT_SUPPORTED',
+      `RoasPoolDialect compiles SQLite SQL, but the pool's driver speaks ${pool.driver.dialect}`,
+    );
+  return pool;
+}
+
 /**
  * Kysely's Driver over the pool. A query outside a transaction takes a short lease in its lane
  * (SELECT: read lane, anything that writes: the write lane). `db.transaction()` pins one write
  * lease with `BEGIN IMMEDIATE` for its whole life, so it may await between statements while other
  * callers keep reading. `setAccessMode('read only')` pins a read lease with a deferred `BEGIN`.
+ * BEGIN, COMMIT, ROLLBACK and savepoints run through the connection's `executeQuery`, so Kysely's
+ * `log` sees and times them and their errors are the pool's typed errors.
  * {@link RoasPoolDialect} creates it; you need it only to wrap it.
  *
  * @example
  * ```ts
  * const driver = new RoasPoolDriver({ pool });
+ * await driver.init();
  * const conn = await driver.acquireConnection();
  * await driver.beginTransaction(conn, {});
  * await driver.commitTransaction(conn);
@@ -49,12 +65,26 @@ export interface RoasPoolDialectConfig {
  * ```
  */
 export class RoasPoolDriver implements Driver {
-  constructor(private readonly config: RoasPoolDialectConfig) {}
+  #pool: Pool | undefined;
 
-  async init(): Promise<void> {}
+  constructor(private readonly config: RoasPoolDialectConfig) {
+    if (typeof config.pool !== 'function') this.#pool = assertSqlite(config.pool);
+  }
+
+  /** The pool, once `init()` has created it (at once when the config gave a pool). */
+  get pool(): Pool {
+    if (this.#pool === undefined)
+      throw new PoolError('POOL_CLOSED', 'the Kysely driver was used before init() created its pool');
+    return this.#pool;
+  }
+
+  async init(): Promise<void> {
+    const { pool } = this.config;
+    if (this.#pool === undefined && typeof pool === 'function') this.#pool = assertSqlite(await pool());
+  }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new RoasPoolConnection(this.config.pool);
+    return new RoasPoolConnection(this.pool);
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -62,11 +92,11 @@ export class RoasPoolDriver implements Driver {
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as RoasPoolConnection).end('COMMIT');
+    await (connection as RoasPoolConnection).commit();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as RoasPoolConnection).end('ROLLBACK');
+    await (connection as RoasPoolConnection).rollback();
   }
 
   async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
@@ -90,11 +120,11 @@ export class RoasPoolDriver implements Driver {
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    (connection as RoasPoolConnection).unpin();
+    await (connection as RoasPoolConnection).unpin();
   }
 
   async destroy(): Promise<void> {
-    if (this.config.closePoolOnDestroy) await this.config.pool.close();
+    if (this.config.closePoolOnDestroy && this.#pool !== undefined) await this.#pool.close();
   }
 }
 
@@ -108,7 +138,45 @@ function savepointQuery(
     RawNode.createWithSql(`${command} `),
     IdentifierNode.create(name),
   ]);
-  return compile(node, createQueryId());
+  return control(compile(node, createQueryId()));
+}
+
+/**
+ * Kysely's SQLite adapter with a real migration lock. `SqliteAdapter`'s lock does nothing, which
+ * is right for its one connection and wrong for a pool: 20 concurrent `migrateToLatest()` calls
+ * would each run every pending migration. Here the lock pins the migrator's connection to the
+ * write lane and opens `BEGIN IMMEDIATE` on it: callers in this process queue on the write lane,
+ * other processes on the file wait on SQLite's write lock (the pool's busy wait, up to
+ * `busyTimeoutMs`), and each reads the migration table only once it holds the lock. Releasing it
+ * commits what ran, as Kysely's SQLite migrator keeps the migrations that succeeded before a
+ * failure. A transaction a migration opens inside becomes a savepoint.
+ *
+ * @example
+ * ```ts
+ * const db = new Kysely<Database>({ dialect: new RoasPoolDialect({ pool }) });
+ * await Promise.all([migrator(db).migrateToLatest(), migrator(db).migrateToLatest()]); // each migration runs once
+ * ```
+ */
+export class RoasPoolAdapter extends SqliteAdapter {
+  // Kysely's own DialectAdapter interface types this parameter as Kysely<any>.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override async acquireMigrationLock(db: Kysely<any>, _options: MigrationLockOptions): Promise<void> {
+    await (await connectionOf(db)).begin('write');
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override async releaseMigrationLock(db: Kysely<any>, _options: MigrationLockOptions): Promise<void> {
+    await (await connectionOf(db)).commitAll();
+  }
+}
+
+/** The connection a connection-bound Kysely instance (the migrator's `db.connection()`) runs on. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function connectionOf(db: Kysely<any>): Promise<RoasPoolConnection> {
+  const connection = await db.getExecutor().provideConnection(async (conn) => conn);
+  if (!(connection instanceof RoasPoolConnection))
+    throw new PoolError('NOT_SUPPORTED', 'the migration lock runs only on a RoasPoolDialect connection');
+  return connection;
 }
 
 /**
@@ -133,11 +201,7 @@ export class RoasPoolDialect implements Dialect {
   readonly #config: RoasPoolDialectConfig;
 
   constructor(config: RoasPoolDialectConfig) {
-    if (config.pool.driver.dialect !== 'sqlite')
-      throw new PoolError(
-        'NOT_SUPPORTED',
-        `RoasPoolDialect compiles SQLite SQL, but the pool's driver speaks ${config.pool.driver.dialect}`,
-      );
+    if (typeof config.pool !== 'function') assertSqlite(config.pool);
     this.#config = { ...config };
   }
 
@@ -150,7 +214,7 @@ export class RoasPoolDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new RoasPoolAdapter();
   }
 
   // Kysely's own Dialect interface types this parameter as Kysely<any>.

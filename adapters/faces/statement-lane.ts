@@ -10,10 +10,18 @@ export interface LanePool {
   readonly driver?: { readonly singleWriter: boolean };
 }
 
-/** Most SQL texts whose lane is remembered per pool; bots run a small fixed set. */
+/** Most SQL texts whose lane and shape are remembered per pool; bots run a small fixed set. */
 const CACHE_SIZE = 1024;
 
-const modes = new WeakMap<LanePool, Map<string, LeaseMode>>();
+/** What is remembered of a statement: what SQLite said when it prepared it. Never changes. */
+export interface StatementKind {
+  /** It does not write: it may run on a read lease. */
+  readonly readonly: boolean;
+  /** It returns rows. */
+  readonly reader: boolean;
+}
+
+const kinds = new WeakMap<LanePool, Map<string, StatementKind>>();
 
 /** BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT, RELEASE: statements that only make sense pinned. */
 const TRANSACTION_CONTROL = /^\s*(begin|commit|end|rollback|savepoint|release)\b/i;
@@ -31,14 +39,39 @@ export function rejectTransactionControl(sql: string): void {
   if (TRANSACTION_CONTROL.test(sql)) throw new PoolError('UNPINNED_TRANSACTION');
 }
 
-function remember(pool: LanePool, sql: string, mode: LeaseMode): void {
-  let cache = modes.get(pool);
-  if (cache === undefined) modes.set(pool, (cache = new Map<string, LeaseMode>()));
+function remember(pool: LanePool, sql: string, kind: StatementKind): void {
+  let cache = kinds.get(pool);
+  if (cache === undefined) kinds.set(pool, (cache = new Map<string, StatementKind>()));
   if (cache.size >= CACHE_SIZE) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
   }
-  cache.set(sql, mode);
+  cache.set(sql, kind);
+}
+
+/** What `pool` already knows of `sql`, if it prepared it before. */
+export function knownKind(pool: LanePool, sql: string): StatementKind | undefined {
+  return kinds.get(pool)?.get(sql);
+}
+
+/**
+ * Whether `sql` only reads and whether it returns rows, as SQLite says when `lease` prepares it
+ * (better-sqlite3's `statement.readonly` and `statement.reader`, asked in the worker thread on the
+ * threads driver): never guessed from the text. Remembered per pool. Rejects with SQLite's error
+ * if `sql` does not prepare; that answer is not remembered (the table may exist next time).
+ *
+ * @example
+ * ```ts
+ * const { reader } = await statementKind(pool, lease, 'PRAGMA user_version');
+ * ```
+ */
+export async function statementKind(pool: LanePool, lease: Lease, sql: string): Promise<StatementKind> {
+  const known = knownKind(pool, sql);
+  if (known !== undefined) return known;
+  const { readonly, reader } = await lease.describe(sql);
+  const kind = { readonly, reader };
+  remember(pool, sql, kind);
+  return kind;
 }
 
 /**
@@ -59,20 +92,18 @@ function remember(pool: LanePool, sql: string, mode: LeaseMode): void {
  * ```
  */
 export async function leaseForSql(pool: LanePool, sql: string): Promise<Lease> {
-  const known = modes.get(pool)?.get(sql);
-  if (known !== undefined) return pool.acquire({ mode: known });
+  const known = knownKind(pool, sql);
+  if (known !== undefined) return pool.acquire({ mode: known.readonly ? 'read' : 'write' });
   if (pool.driver?.singleWriter === false) return pool.acquire({ mode: 'write' });
   const lease = await pool.acquire({ mode: 'read' });
   let readonly: boolean;
   try {
-    readonly = await lease.isReadonly(sql);
+    readonly = (await statementKind(pool, lease, sql)).readonly;
   } catch {
     // Unpreparable here (a syntax error, say): the write lane runs it and reports the real error.
-    // Not remembered: the table it names may exist next time.
     lease.release();
     return pool.acquire({ mode: 'write' });
   }
-  remember(pool, sql, readonly ? 'read' : 'write');
   if (readonly) return lease;
   lease.release();
   return pool.acquire({ mode: 'write' });

@@ -11,6 +11,7 @@ import type {
   ErrorClass,
   Params,
   RunResult,
+  StatementInfo,
   SyncStatements,
 } from '../../../core/driver.js';
 
@@ -213,6 +214,14 @@ class SqliteConnection implements DriverConnection {
 
   isReadonly(sql: string): Promise<boolean> {
     return settle(() => this.prepare(sql).readonly);
+  }
+
+  describe(sql: string): Promise<StatementInfo> {
+    return settle(() => {
+      const stmt = this.prepare(sql);
+      const columns = stmt.reader ? stmt.columns().map((column) => column.name) : [];
+      return { readonly: stmt.readonly, reader: stmt.reader, columns };
+    });
   }
 
   close(): Promise<void> {

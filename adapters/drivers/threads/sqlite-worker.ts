@@ -28,6 +28,8 @@ function post(message: FromWorker): void {
 function call(conn: DriverConnection, op: Op, sql: string, params: unknown): Promise<unknown> {
   if (op === 'exec') return conn.exec(sql);
   if (op === 'readonly') return conn.isReadonly(sql);
+  if (op === 'values') return (conn.values as NonNullable<DriverConnection['values']>)(sql, params as Params);
+  if (op === 'describe') return (conn.describe as NonNullable<DriverConnection['describe']>)(sql);
   if (op === 'getMany') {
     const list = params as readonly Params[];
     return conn.getMany ? conn.getMany(sql, list) : Promise.all(list.map((p) => conn.get(sql, p)));

@@ -1,6 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import { PoolError } from '../../../core/errors.js';
-import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
+import type {
+  ConnectionRole,
+  Driver,
+  DriverConnection,
+  Params,
+  RunResult,
+  StatementInfo,
+} from '../../../core/driver.js';
 import { checkSharedFilename } from '../../../core/limits.js';
 import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import {
@@ -23,6 +30,8 @@ interface Pending {
   reject(err: Error): void;
   op: Op;
   sql: string;
+  /** The caller's frames, captured when the request was made: a failed request's stack. */
+  site: { stack?: string };
 }
 
 const COMMIT = /^\s*(COMMIT|END)\b/i;
@@ -126,6 +135,14 @@ export class ThreadConnection implements DriverConnection {
     return this.request('readonly', sql, undefined) as Promise<boolean>;
   }
 
+  values(sql: string, params?: Params): Promise<unknown[][]> {
+    return this.request('values', sql, params) as Promise<unknown[][]>;
+  }
+
+  describe(sql: string): Promise<StatementInfo> {
+    return this.request('describe', sql, undefined) as Promise<StatementInfo>;
+  }
+
   onLost(listener: (cause: Error) => void): void {
     // A worker may die between opening and the pool subscribing: tell a late listener too.
     const lost = this.lost;
@@ -155,9 +172,13 @@ export class ThreadConnection implements DriverConnection {
     if (this.lost) return Promise.reject(lostError(this.lost));
     if (this.closing) return Promise.reject(new PoolError('CONNECTION_LOST', 'the connection is closing'));
     const id = this.nextId++;
+    // Frames are collected now and formatted only if the request fails.
+    const site: { stack?: string } = {};
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- only the frame to cut at, never called
+    Error.captureStackTrace(site, this.request);
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject, op, sql });
+      this.pending.set(id, { resolve, reject, op, sql, site });
       const box = this.outbox;
       box.ops.push(op);
       box.sql.push(this.number(sql, box));
@@ -201,7 +222,7 @@ export class ThreadConnection implements DriverConnection {
       this.pending.delete(first + i);
       const error = failed?.get(i);
       if (error === undefined) waiter.resolve(restoreRows(waiter.op, values[i]));
-      else waiter.reject(fromWire(error));
+      else waiter.reject(fromWire(error, waiter.site));
     }
     // A closing worker stays referenced until it exits: a reply that lands after close() began
     // (a statement still in flight) must not let the process end under `await pool.close()`.

@@ -9,7 +9,7 @@ import type { SqliteDriverOptions } from '../sqlite/sqlite.js';
  */
 
 /** What one request asks of the worker's connection. */
-export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly' | 'getMany';
+export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly' | 'getMany' | 'values' | 'describe';
 
 /**
  * A batch of requests, column by column (one array a field clones faster than one object a
@@ -32,6 +32,8 @@ export interface WireError {
   name: string;
   message: string;
   code?: string;
+  /** The error's other own fields that are plain values (numbers, strings, booleans). */
+  fields?: Record<string, string | number | boolean>;
 }
 
 /**
@@ -58,29 +60,53 @@ export interface WorkerInput {
   role: ConnectionRole;
 }
 
-/** Flattens an error for `postMessage`, which would otherwise drop its `code`. */
+/** Flattens an error for `postMessage`, which would otherwise drop its class and `code`. */
 export function toWire(err: unknown): WireError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const wire: WireError = { name: err.name, message: err.message };
   const code = (err as { code?: unknown }).code;
-  return typeof code === 'string'
-    ? { name: err.name, message: err.message, code }
-    : { name: err.name, message: err.message };
+  if (typeof code === 'string') wire.code = code;
+  for (const [key, value] of Object.entries(err)) {
+    if (key === 'code' || key === 'name' || key === 'message' || key === 'stack') continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      (wire.fields ??= {})[key] = value;
+  }
+  return wire;
 }
 
-const CLASSES: Readonly<Record<string, ErrorConstructor>> = { TypeError, RangeError, SyntaxError };
+const CLASSES: Readonly<Record<string, ErrorConstructor>> = {
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
 
 /**
- * Rebuilds an error on the main thread: a better-sqlite3 `SqliteError` when it carries a SQLite
- * code (so `classifySqliteError` and `instanceof` behave as inline), else the same built-in class.
+ * Rebuilds an error on the main thread with the class it had in the worker: better-sqlite3's
+ * `SqliteError` (so `classifySqliteError` and `instanceof` behave as inline) or the same built-in
+ * class, with its `code` and other plain fields. `site` holds the frames of the call that sent the
+ * request: they become the error's stack, so it points at the caller, as inline.
  */
-export function fromWire(wire: WireError): Error {
-  if (wire.name === 'PoolError' && wire.code !== undefined && Object.hasOwn(ERROR_INFO, wire.code))
-    return poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
-  if (wire.code !== undefined && wire.code.startsWith('SQLITE_')) {
-    return new Database.SqliteError(wire.message, wire.code);
+export function fromWire(wire: WireError, site?: { stack?: string }): Error {
+  if (wire.name === 'PoolError' && wire.code !== undefined && Object.hasOwn(ERROR_INFO, wire.code)) {
+    const pe = poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
+    const frames = site?.stack?.split('\n').slice(1).join('\n');
+    if (frames) pe.stack = `${pe.name}: ${pe.message}\n${frames}`;
+    return pe;
   }
-  const err = new (CLASSES[wire.name] ?? Error)(wire.message);
-  if (wire.code !== undefined) Object.assign(err, { code: wire.code });
+  const sqlite = wire.name === 'SqliteError' || (wire.code?.startsWith('SQLITE_') ?? false);
+  const err = sqlite
+    ? new Database.SqliteError(wire.message, wire.code ?? 'SQLITE_ERROR')
+    : new (CLASSES[wire.name] ?? Error)(wire.message);
+  if (!sqlite && wire.code !== undefined) Object.assign(err, { code: wire.code });
+  if (wire.fields !== undefined) Object.assign(err, wire.fields);
+  // An unknown class keeps its name, so `err.name` still tells what the worker raised.
+  if (!sqlite && CLASSES[wire.name] === undefined && wire.name !== 'Error')
+    Object.defineProperty(err, 'name', { value: wire.name, configurable: true, writable: true });
+  const frames = site?.stack?.split('\n').slice(1).join('\n');
+  if (frames) err.stack = `${err.name}: ${err.message}\n${frames}`;
   return err;
 }
 
@@ -110,7 +136,8 @@ function restoreRow(row: unknown): void {
 /** Restores the Buffers of a `get` or `all` result in place and returns it. */
 export function restoreRows(op: Op, value: unknown): unknown {
   if (op === 'get') restoreRow(value);
-  else if (op === 'all' || op === 'getMany') for (const row of value as unknown[]) restoreRow(row);
+  else if (op === 'all' || op === 'getMany' || op === 'values')
+    for (const row of value as unknown[]) restoreRow(row);
   return value;
 }
 
