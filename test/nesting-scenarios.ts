@@ -46,6 +46,31 @@ export function nestingScenarios(label: string, setup: () => Promise<NestingSetu
     await done();
   });
 
+  test(`a statement that fails inside a nested transaction leaves the outer one usable (${label})`, async (t) => {
+    const { pool, done } = await setup();
+    let sawFirst = false;
+    await pool.transaction(async (tx) => {
+      await insert('first')(tx);
+      // A duplicate key: PostgreSQL marks the whole transaction failed; the savepoint undoes that.
+      const failed = await pool
+        .transaction(async (sp) => {
+          await insert('dropped')(sp);
+          const [first] = await sp.all<{ id: number }>('SELECT id FROM t ORDER BY id');
+          sawFirst = first !== undefined;
+          await sp.run('INSERT INTO t (id, v) VALUES (?, ?)', [first?.id, 'duplicate']);
+        })
+        .then(
+          () => false,
+          () => true,
+        );
+      t.true(failed);
+      await insert('second')(tx);
+    }, OUTER);
+    t.true(sawFirst, 'the nested transaction ran on the outer connection');
+    t.deepEqual(await values(pool), ['first', 'second']);
+    await done();
+  });
+
   test(`an outer rollback drops the work of its released savepoints (${label})`, async (t) => {
     const { pool, done } = await setup();
     const err = await t.throwsAsync(
