@@ -72,6 +72,10 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   NOT_SUPPORTED: ['usage-bug', 'throws at once'],
   UNPINNED_TRANSACTION: ['usage-bug', 'refuses the statement before it runs; nothing was written'],
   NATIVE_BINDING_MISSING: ['fatal', 'throws synchronously from createPool(); no connection was opened'],
+  NESTED_ACQUIRE: [
+    'usage-bug',
+    'rejects this acquire at once; the outer lease and its transaction are untouched',
+  ],
 };
 
 /**

@@ -20,7 +20,8 @@ export type PoolErrorCode =
   | 'RESULT_TOO_LARGE'
   | 'NOT_SUPPORTED'
   | 'UNPINNED_TRANSACTION'
-  | 'NATIVE_BINDING_MISSING';
+  | 'NATIVE_BINDING_MISSING'
+  | 'NESTED_ACQUIRE';
 
 /** What the pool knows about its connections at the moment an error was raised. */
 export interface PoolStateSummary {
@@ -118,6 +119,12 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
       "better-sqlite3's native binding is missing or was built for another Node.js version (npm skipped or never ran its install script)",
     remedy:
       'approve and run its install script: `npm approve-scripts better-sqlite3 && npm rebuild better-sqlite3` (npm 11.16 and later; older npm: `npm rebuild better-sqlite3`; npx: `npx --allow-scripts=better-sqlite3 roas-pool ...`); building from source needs python3, make and a C++ compiler',
+  },
+  NESTED_ACQUIRE: {
+    diagnosis:
+      "acquire({ mode: 'write' }) was called inside a pool.write() or pool.transaction() callback of the same pool, whose write lease it would wait for until ACQUIRE_TIMEOUT",
+    remedy:
+      'run the inner work on the lease that callback received, or through pool.write() / pool.transaction(), which join it (a savepoint inside a transaction)',
   },
 };
 

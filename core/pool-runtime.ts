@@ -1,6 +1,7 @@
 import type { Driver } from './driver.js';
 import type { Bag } from './bag.js';
 import type { PoolLifecycleEvent } from './events.js';
+import type { HeldLease, HoldingCall, LeaseCallback } from './held-lease.js';
 import type { Lease, LeaseMode } from './lease.js';
 import type { PoolMetrics } from './metrics.js';
 import type { ResolvedOptions } from './options.js';
@@ -45,6 +46,18 @@ export interface LendingPart {
   handOff(entry: Entry, t: number): void;
 }
 
+/** How nested pool calls join the lease their async context holds (core/nesting.ts). @internal */
+export interface NestingPart {
+  /** The open hold of the calling async context on this pool's write lease, if any. */
+  current(): HeldLease | undefined;
+  /** Runs a `pool.write()` or `pool.transaction()` callback on the lease just acquired for it. */
+  hold<T>(lease: Lease, call: HoldingCall, fn: LeaseCallback<T>, stack?: string): Promise<T>;
+  /** Runs a nested call on `held`'s lease, after the nested calls queued before it. */
+  join<T>(held: HeldLease, call: HoldingCall, fn: LeaseCallback<T>, signal?: AbortSignal): Promise<T>;
+  /** The NESTED_ACQUIRE error for an `acquire({ mode: 'write' })` made inside `held`. */
+  nestedAcquire(held: HeldLease): Error;
+}
+
 /** What the other parts use of the lifecycle (core/lifecycle.ts). @internal */
 export interface LifecyclePart {
   watch(lane: Lane): { unsubscribe(): void };
@@ -85,4 +98,5 @@ export interface PoolParts {
   bag: new (...args: ConstructorParameters<typeof Bag>) => Bag;
   lending: new (rt: PoolRuntime) => LendingPart;
   shutdown: new (rt: PoolRuntime, stopStreams: () => void, completeEvents: () => void) => ShutdownPart;
+  nesting: new (rt: PoolRuntime) => NestingPart;
 }

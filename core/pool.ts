@@ -6,13 +6,15 @@ import { Bag } from './bag.js';
 import { PoolError } from './errors.js';
 import type { PoolLifecycleEvent } from './events.js';
 import { Housekeeping } from './housekeeping.js';
-import type { Lease, LeaseMode } from './lease.js';
+import type { LeaseCallback } from './held-lease.js';
+import type { Lease } from './lease.js';
 import { Lending } from './lending.js';
 import { Lifecycle } from './lifecycle.js';
 import { PoolMetrics } from './metrics.js';
 import { monitorPool } from './monitor.js';
+import { Nesting } from './nesting.js';
 import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
-import type { LendingPart, PoolParts, PoolRuntime } from './pool-runtime.js';
+import type { LendingPart, NestingPart, PoolParts, PoolRuntime } from './pool-runtime.js';
 import type { PoolWiring } from './pool-wiring.js';
 import { PoolSizing } from './pool-sizing.js';
 import { poolStats } from './pool-stats.js';
@@ -22,7 +24,7 @@ import { emptyCounters, type PoolStats } from './stats.js';
 
 export type { AcquireOptions, RunOptions } from './pool-types.js';
 
-const DEFAULT_PARTS: PoolParts = { bag: Bag, lending: Lending, shutdown: Shutdown };
+const DEFAULT_PARTS: PoolParts = { bag: Bag, lending: Lending, shutdown: Shutdown, nesting: Nesting };
 const runtimes = new WeakMap<Pool, PoolRuntime>();
 
 /**
@@ -56,6 +58,7 @@ export class Pool {
   /** Alerts fired and cleared by the `alerts` thresholds, checked on every `stats$` snapshot; also sent on `events$`. */
   readonly alerts$: Observable<PoolAlert>;
   readonly #lending: LendingPart;
+  readonly #nest: NestingPart;
   readonly #rt: PoolRuntime;
 
   /** `wiring` brings the default driver and the stats-table writer; `createPool()` passes them. */
@@ -63,7 +66,8 @@ export class Pool {
   /** @internal */
   constructor(options: PoolOptions, wiring: PoolWiring, parts: Partial<PoolParts>);
   constructor(options: PoolOptions, wiring: PoolWiring, parts?: Partial<PoolParts>) {
-    const { bag: BagPart, lending: LendingClass, shutdown: ShutdownPart } = { ...DEFAULT_PARTS, ...parts };
+    const all = { ...DEFAULT_PARTS, ...parts };
+    const { bag: BagPart, lending: LendingClass, shutdown: ShutdownPart } = all;
     const o = (this.options = resolveOptions(options));
     const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
@@ -94,6 +98,7 @@ export class Pool {
       },
     });
     rt.lending = this.#lending = new LendingClass(rt);
+    this.#nest = new all.nesting(rt);
     rt.lifecycle = new Lifecycle(rt);
     const subscriptions = rt.bag.lanes().map((lane) => rt.lifecycle.watch(lane));
     rt.housekeeping = new Housekeeping(rt, (fn) => this.write(fn));
@@ -133,28 +138,48 @@ export class Pool {
    * Lends a connection. Resolves at once when one is free; otherwise waits in FIFO order until a
    * holder releases, the deadline passes (ACQUIRE_TIMEOUT), the signal aborts (ABORTED) or the
    * pool closes (POOL_CLOSED). Rejects at once with POOL_EXHAUSTED when `maxWaiting` wait already.
+   * Inside a `write()` or `transaction()` callback of this pool, `{ mode: 'write' }` rejects at once
+   * with NESTED_ACQUIRE: the write lease it would wait for is the one that callback holds.
    */
   acquire(options?: AcquireOptions): Promise<Lease> {
     if (options !== undefined && options !== READ && options !== WRITE) checkAcquireOptions(options);
+    if (options?.mode === 'write') {
+      const held = this.#nest.current();
+      if (held !== undefined) return Promise.reject(this.#nest.nestedAcquire(held));
+    }
     return this.#lending.acquire(options);
   }
 
-  /** Runs `fn` on a read lease and always releases it. `fn` may await. */
+  /**
+   * Runs `fn` on a read lease and always releases it. `fn` may await. Inside a `write()` or
+   * `transaction()` callback of this pool it runs on that callback's lease instead, so it sees the
+   * transaction's own uncommitted rows.
+   */
   read<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
     checkRunArguments('read', fn, options);
-    return this.#using('read', fn, options);
+    const held = this.#nest.current();
+    if (held !== undefined) return this.#nest.join(held, 'read', fn, options?.signal);
+    return this.#reading(fn, options);
   }
 
-  /** Runs `fn` on the write lane and always releases it. Statements autocommit one by one. */
+  /**
+   * Runs `fn` on the write lane and always releases it. Statements autocommit one by one. Inside a
+   * `write()` or `transaction()` callback of this pool it runs on that callback's lease (inside
+   * its transaction), after the nested calls queued before it.
+   */
   write<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
     checkRunArguments('write', fn, options);
-    return this.#using('write', fn, options);
+    const held = this.#nest.current();
+    if (held !== undefined) return this.#nest.join(held, 'write', fn, options?.signal);
+    return this.#holding('write', fn, options);
   }
 
   /**
    * Runs `fn` in a write transaction (`BEGIN IMMEDIATE` on SQLite): COMMIT when it resolves,
    * ROLLBACK and rethrow when it throws. `fn` may await anything between statements; other callers
-   * keep reading meanwhile.
+   * keep reading meanwhile. Inside a `transaction()` callback of this pool it is a SAVEPOINT on the
+   * same connection: released when `fn` resolves, rolled back alone when it throws, while the outer
+   * transaction goes on; inside a `write()` callback it opens its transaction on that lease.
    *
    * @example
    * ```ts
@@ -166,33 +191,31 @@ export class Pool {
    */
   transaction<T>(fn: (tx: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
     checkRunArguments('transaction', fn, options);
-    return this.#using(
-      'write',
-      async (tx) => {
-        await tx.exec(this.driver.beginWrite);
-        let result: T;
-        try {
-          result = await fn(tx);
-        } catch (err) {
-          // A revoked lease is refused; the pool rolls its transaction back itself.
-          if (!tx.released && !tx.revoked && tx.inTransaction) await tx.exec('ROLLBACK');
-          throw err;
-        }
-        await tx.exec('COMMIT');
-        return result;
-      },
-      options,
-    );
+    const held = this.#nest.current();
+    if (held !== undefined) return this.#nest.join(held, 'transaction', fn, options?.signal);
+    return this.#holding('transaction', fn, options);
   }
 
-  async #using<T>(
-    mode: LeaseMode,
-    fn: (lease: Lease) => T | Promise<T>,
-    options: RunOptions | undefined,
-  ): Promise<T> {
-    const lease = await this.acquire(options ? { ...options, mode } : mode === 'read' ? READ : WRITE);
+  async #reading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
+    const lease = await this.#lending.acquire(options ? { ...options, mode: 'read' } : READ);
     try {
       return await fn(lease);
+    } finally {
+      if (!lease.released) lease.release();
+    }
+  }
+
+  async #holding<T>(
+    call: 'write' | 'transaction',
+    fn: LeaseCallback<T>,
+    options: RunOptions | undefined,
+  ): Promise<T> {
+    // With leak detection on, the same stack serves the leak report and nested-call errors.
+    const stack =
+      this.options.leakDetectionThresholdMs > 0 ? new Error('lease acquired here').stack : undefined;
+    const lease = await this.#lending.acquire(options ? { ...options, mode: 'write' } : WRITE, stack);
+    try {
+      return await this.#nest.hold(lease, call, fn, stack);
     } finally {
       if (!lease.released) lease.release();
     }

@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type { ConnectionRole } from '../core/driver.js';
 import { Bag } from '../core/bag.js';
+import { HeldLease, type HoldingCall, type LeaseCallback } from '../core/held-lease.js';
 import type { Lease, LeaseMode } from '../core/lease.js';
 import { Lending } from '../core/lending.js';
+import { Nesting } from '../core/nesting.js';
 import type { AcquireOptions, Entry, Lane, Waiting } from '../core/pool-types.js';
 import { Shutdown } from '../core/shutdown.js';
 import type { Waiter } from '../streams/acquire-queue.js';
@@ -155,6 +157,30 @@ class StaleMirrorLending extends Lending {
 }
 export const StaleMirrorPool = withParts({ lending: StaleMirrorLending });
 
+/** A nested rollback that rolls back the whole transaction, not only its savepoint. */
+class WholeRollbackNesting extends Nesting {
+  protected override undo(lease: Lease): Promise<void> {
+    return lease.exec('ROLLBACK');
+  }
+}
+export const WholeRollbackPool = withParts({ nesting: WholeRollbackNesting });
+
+/** Nested calls that never join: each takes a new lease, as before nesting joined. */
+class NewLeaseNesting extends Nesting {
+  override current(): HeldLease | undefined {
+    return undefined;
+  }
+}
+export const NewLeasePool = withParts({ nesting: NewLeaseNesting });
+
+/** Joined calls not serialized: nested calls under Promise.all interleave on the one lease. */
+class InterleavedNesting extends Nesting {
+  override join<T>(held: HeldLease, call: HoldingCall, fn: LeaseCallback<T>): Promise<T> {
+    return this.run(new HeldLease(held.lease, call, fn, undefined, held), call, fn);
+  }
+}
+export const InterleavedPool = withParts({ nesting: InterleavedNesting });
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {
@@ -176,4 +202,19 @@ export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caught
   },
   { name: 'an abort that is ignored', poolClass: DeafAbortPool, caughtBy: ['settles-once'] },
   { name: 'a handoff that serves the newest waiter first', poolClass: LifoPool, caughtBy: ['fifo'] },
+  {
+    name: 'a nested rollback that rolls back the whole transaction',
+    poolClass: WholeRollbackPool,
+    caughtBy: ['nested-rows'],
+  },
+  {
+    name: 'a nested call that takes a new lease',
+    poolClass: NewLeasePool,
+    caughtBy: ['nested-deadlock', 'read-your-writes'],
+  },
+  {
+    name: 'nested calls interleaved on the joined lease',
+    poolClass: InterleavedPool,
+    caughtBy: ['nested-rows'],
+  },
 ];

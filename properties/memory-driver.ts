@@ -1,4 +1,12 @@
-import type { ConnectionRole, Driver, DriverConnection, ErrorClass, RunResult } from '../core/driver.js';
+import type {
+  ConnectionRole,
+  Driver,
+  DriverConnection,
+  ErrorClass,
+  Params,
+  RunResult,
+} from '../core/driver.js';
+import { MemoryTransaction } from './memory-rows.js';
 
 /**
  * A FAKE driver, for property tests only. The properties must decide when every open, statement
@@ -46,6 +54,8 @@ export interface MemoryDriverOptions {
 export interface MemoryDriver extends Driver {
   readonly faults: MemoryFaults;
   readonly log: MemoryDriverLog;
+  /** The committed rows of table `nest` (memory-rows.ts), by id. */
+  readonly rows: Set<number>;
 }
 
 /** A rejection the scheduler releases; created only then, so it is never unhandled meanwhile. */
@@ -64,7 +74,7 @@ class MemoryConnection implements DriverConnection {
   private tx = false;
   /** What the pool is told under `answerLater`: the state after the last answered statement. */
   private mirror = false;
-  private uncommitted = 0;
+  private readonly work: MemoryTransaction;
   private inFlight = 0;
   private idle: (() => void)[] = [];
   readonly answered: (() => Promise<void> | undefined) | undefined;
@@ -74,6 +84,7 @@ class MemoryConnection implements DriverConnection {
     private readonly schedule: Schedule,
     private readonly answerLater: boolean,
   ) {
+    this.work = new MemoryTransaction(driver.rows);
     this.answered = answerLater
       ? () => (this.inFlight === 0 ? undefined : new Promise((resolve) => this.idle.push(resolve)))
       : undefined;
@@ -83,7 +94,7 @@ class MemoryConnection implements DriverConnection {
     return this.answerLater ? this.mirror : this.tx;
   }
 
-  private statement<T>(sql: string, value: T): Promise<T> {
+  private statement<T>(sql: string, value: T, params?: Params): Promise<T> {
     if (this.closed) {
       this.driver.log.useAfterClose++;
       return Promise.reject(new Error(`memory connection ${this.id} used after close`));
@@ -97,16 +108,23 @@ class MemoryConnection implements DriverConnection {
         new Error('cannot commit - no transaction is active'),
         `sql#${this.id}`,
       );
+    try {
+      if (this.work.savepoint(sql, this.tx)) return this.answer(value);
+    } catch (err) {
+      return failLater(this.schedule, err as Error, `sql#${this.id}`);
+    }
     if (upper.startsWith('BEGIN')) this.tx = true;
     if (upper.startsWith('INSERT')) {
-      if (this.tx) this.uncommitted++;
-      else this.driver.log.committed++;
+      if (!this.tx) this.driver.log.committed++;
+      this.work.insert(sql, params, this.tx);
     }
-    if (upper === 'COMMIT') this.driver.log.committed += this.uncommitted;
-    if (upper === 'COMMIT' || upper === 'ROLLBACK') {
-      this.tx = false;
-      this.uncommitted = 0;
-    }
+    if (upper === 'COMMIT') this.driver.log.committed += this.work.commit();
+    if (upper === 'ROLLBACK') this.work.rollback();
+    if (upper === 'COMMIT' || upper === 'ROLLBACK') this.tx = false;
+    return this.answer(value);
+  }
+
+  private answer<T>(value: T): Promise<T> {
     const after = this.tx;
     this.inFlight++;
     return this.schedule(Promise.resolve(value), `sql#${this.id}`).then((v) => {
@@ -116,14 +134,14 @@ class MemoryConnection implements DriverConnection {
     });
   }
 
-  run(sql: string): Promise<RunResult> {
-    return this.statement(sql, { changes: 0, lastInsertRowid: undefined });
+  run(sql: string, params?: Params): Promise<RunResult> {
+    return this.statement(sql, { changes: 0, lastInsertRowid: undefined }, params);
   }
   get<T>(sql: string): Promise<T | undefined> {
     return this.statement<T | undefined>(sql, undefined);
   }
   all<T>(sql: string): Promise<T[]> {
-    return this.statement<T[]>(sql, []);
+    return this.statement<T[]>(sql, (this.work.select(sql) ?? []) as T[]);
   }
   exec(sql: string): Promise<void> {
     return this.statement(sql, undefined);
@@ -139,7 +157,7 @@ class MemoryConnection implements DriverConnection {
     if (!this.closed) {
       this.closed = true;
       // A connection closed inside a transaction rolls it back.
-      this.uncommitted = 0;
+      this.work.rollback();
       this.driver.log.closed++;
     }
     return this.schedule(Promise.resolve(), `close#${this.id}`);
@@ -166,6 +184,7 @@ export function memoryDriver(
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
     faults: { failOpens: 0, alwaysFail: false },
+    rows: new Set<number>(),
     log: { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0, committed: 0 },
     classify(err: unknown): ErrorClass {
       return err instanceof FatalError ? 'fatal' : 'statement';

@@ -25,6 +25,9 @@ export interface Model {
   readonly maxWaiting: number;
   readonly acquires: Tracked[];
   closed: boolean;
+  /** The ids of table `nest` that committed transactions left (commands/nested-transaction.ts). */
+  rows: Set<number>;
+  nextRow: number;
   /** Broken invariants seen by promise callbacks between checks. */
   readonly violations: string[];
 }
@@ -39,10 +42,12 @@ export interface Real {
   /** Fault switches; undefined on a driver that cannot inject them. */
   readonly faults: { failOpens: number; alwaysFail: boolean } | undefined;
   closing: Promise<void> | undefined;
+  /** The ids committed in table `nest`, read from the database itself, ascending. */
+  rows(): number[];
 }
 
 export function newModel(max: number, maxWaiting: number): Model {
-  return { max, maxWaiting, acquires: [], closed: false, violations: [] };
+  return { max, maxWaiting, acquires: [], closed: false, rows: new Set(), nextRow: 1, violations: [] };
 }
 
 /** Leases granted and not released, in grant order. */

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
 import { threadDriver } from '../adapters/drivers/threads/thread-driver.js';
@@ -11,6 +12,7 @@ import { CloseCommand } from './commands/close.js';
 import { DoubleReleaseCommand } from './commands/double-release.js';
 import { FailConnectionCommand } from './commands/fail-connection.js';
 import { FailOpenCommand } from './commands/fail-open.js';
+import { NestedTransactionCommand } from './commands/nested-transaction.js';
 import { ReleaseCommand } from './commands/release.js';
 import { ResizeCommand } from './commands/resize.js';
 import { StepCommand } from './commands/step.js';
@@ -20,6 +22,7 @@ import { realPool, type PoolClass } from './inspectable-pool.js';
 import { InvariantError, checkInvariants } from './invariants.js';
 import { memoryDriver } from './memory-driver.js';
 import { flush, holders, newModel, type Model, type Real } from './model.js';
+import { nestedStepsArbitrary } from './nested-plan.js';
 import { scheduledDriver } from './scheduled-driver.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -36,6 +39,9 @@ export interface ModelPropertyOptions {
 /** The command mix; weights by repetition. */
 export function commandsArbitrary(maxCommands: number) {
   const pick = fc.nat(7);
+  const nested = fc
+    .tuple(nestedStepsArbitrary, fc.boolean())
+    .map(([plan, outerFails]) => new NestedTransactionCommand(plan, outerFails));
   return fc.commands(
     [
       fc.constant(new AcquireReadCommand()),
@@ -56,6 +62,8 @@ export function commandsArbitrary(maxCommands: number) {
       fc.integer({ min: 1, max: 4 }).map((n) => new StepCommand(n)),
       fc.integer({ min: 0, max: 40 }).map((ms) => new TickCommand(ms)),
       fc.constant(new ResizeCommand()),
+      nested,
+      nested,
       fc.constant(new CloseCommand()),
     ],
     { maxCommands },
@@ -71,19 +79,36 @@ const limitsArbitrary = fc.record({
 function makeDriver(
   kind: DriverKind,
   s: fc.Scheduler,
-): { driver: Driver; real: Pick<Real, 'log' | 'faults'> } & {
+): { driver: Driver; real: Pick<Real, 'log' | 'faults' | 'rows'> } & {
   cleanup(): void;
 } {
   const schedule = <T>(task: Promise<T>, label: string) => s.schedule(task, label);
   if (kind === 'memory') {
     const driver = memoryDriver(schedule);
-    return { driver, real: { log: driver.log, faults: driver.faults }, cleanup: () => undefined };
+    const rows = () => [...driver.rows].sort((a, b) => a - b);
+    return { driver, real: { log: driver.log, faults: driver.faults, rows }, cleanup: () => undefined };
   }
   const tmp = tempDir('roas-pool-prop-');
   const inner =
     kind === 'threads' ? threadDriver({ filename: tmp.file() }) : sqliteDriver({ filename: tmp.file() });
   const driver = scheduledDriver(inner, schedule);
-  return { driver, real: { log: driver.log, faults: undefined }, cleanup: tmp.cleanup };
+  const rows = () => committedRows(tmp.file());
+  return { driver, real: { log: driver.log, faults: undefined, rows }, cleanup: tmp.cleanup };
+}
+
+/** The ids in table `nest` of the database file, read on a connection of its own. */
+function committedRows(file: string): number[] {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare<[], { id: number }>('SELECT id FROM nest ORDER BY id')
+      .all()
+      .map((row) => row.id);
+  } catch {
+    return []; // no table yet: no nested transaction committed
+  } finally {
+    db.close();
+  }
 }
 
 /**

@@ -27,6 +27,9 @@ export const INTERNAL_NAMES = [
   'reclaim',
   'SizingHost',
   'StatementErrorContext',
+  'Nesting',
+  'NestingPart',
+  'HeldLease',
 ] as const;
 
 /** A declaration file without its comments: names in prose are not types. */
