@@ -26,6 +26,7 @@ export class Lending implements LeaseHost {
       counters: rt.counters,
       summary: () => rt.bag.summary(),
       connectionBroke: (error) => (rt.lastFailure = error),
+      hold: (work) => rt.hold(work),
     };
     if (o.leakDetectionThresholdMs > 0) {
       this.leaks = new LeakDetector<Lease, Entry>({
@@ -74,7 +75,8 @@ export class Lending implements LeaseHost {
     // Waits are timed with performance.now(), not the injected scheduler: the scheduler drives
     // timers at ms resolution, and most waits last microseconds.
     const waiting: Waiting = { mode, since: performance.now(), stack };
-    return lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
+    // A waiter's deadline is on an unref'd timer: the wait itself keeps the process up.
+    return rt.hold(lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal));
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { Driver } from './driver.js';
 import { PoolError } from './errors.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from './limits.js';
 import { checkObjects, suggest } from './option-checks.js';
 import { showValue } from './show-value.js';
+import { unrefScheduler } from './unref-scheduler.js';
 
 export { nearest } from './nearest.js';
 export { suggest } from './option-checks.js';
@@ -83,7 +84,11 @@ export interface PoolOptions extends MonitorOptions {
    * most once a second after writes. 0 turns it off. Default 10000.
    */
   walCheckpointThresholdFrames?: number;
-  /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
+  /**
+   * The clock of every timer in the pool; tests pass a virtual-time scheduler. Default: RxJS's
+   * `asyncScheduler` on `unref()`'d timers, so a script that finishes its work exits without
+   * `close()`; while a caller awaits the pool (a waiter, a busy retry, a close), the process stays up.
+   */
   scheduler?: SchedulerLike;
   /**
    * Most rows one `all()` (or `values()`) may return; past it the query stops reading and throws
@@ -243,7 +248,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     busyTimeoutMs: integer(options, 'busyTimeoutMs', acquireTimeoutMs, 0),
     pragmas: options.pragmas ?? {},
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1, 100_000),
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler: options.scheduler ?? unrefScheduler,
     ...resolveMonitorOptions(options),
     ...healthOptions(options),
     maxResultRows: optionalInteger(options, 'maxResultRows', MAX_RESULT_ROWS),

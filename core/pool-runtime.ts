@@ -33,6 +33,13 @@ export interface PoolRuntime {
   lastWaitMs: number;
   /** Publishes a lifecycle event; costs nothing when nobody listens. */
   emit(event: PoolLifecycleEvent): void;
+  /** True when somebody subscribed to `events$`: otherwise leaks and close speak as Node warnings. */
+  listening(): boolean;
+  /**
+   * Keeps the process alive until `work` settles, when the pool's timers are unref'd (the default
+   * scheduler): work a caller awaits must not be cut short by an exit. Returns `work`.
+   */
+  hold<T>(work: Promise<T>): Promise<T>;
 }
 
 // The parts see each other through these shapes, not through their classes, so that no part's

@@ -21,7 +21,7 @@ export class Shutdown {
 
   /** See `Pool.close`: every call gets the same promise. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
+    this.closing ??= this.rt.hold(this.shutdown());
     return this.closing;
   }
 
