@@ -63,9 +63,11 @@ export interface PoolOptions extends MonitorOptions {
   /** At most one `pool.resized` growth event per cool-down (ms). Default 1000. */
   resizeCooldownMs?: number;
   /**
-   * A lease held longer than this emits one `lease.leaked` event with the stack of its acquire
-   * (ms); also arms the safety net that reclaims leases garbage-collected without release.
-   * 0 turns both off, and no stack is captured. Default 0.
+   * A lease held longer than this is reported once (ms): a `lease.leaked` event on `events$`, or a
+   * Node warning (ROAS_POOL_LEASE_LEAKED) when nobody listens there. Default 60000, watched at no
+   * cost to acquire: the first report has no stack, and from then on the pool records where each
+   * lease is acquired. Set it to record acquire stacks from the start (a few µs per acquire) and arm
+   * the safety net that reclaims leases garbage-collected without release. 0 turns it all off.
    */
   leakDetectionThresholdMs?: number;
   /** How long `close()` waits for leases to come back before rolling them back (ms). Default 5000. */
@@ -123,6 +125,8 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   idleTimeoutMs: number;
   resizeCooldownMs: number;
   leakDetectionThresholdMs: number;
+  /** Acquire stacks are recorded from the start (the threshold was set), else after a first leak. */
+  leakStacks: boolean;
   closeTimeoutMs: number;
   validateAfterIdleMs: number;
   maxLifetimeMs: number;
@@ -200,7 +204,9 @@ function healthOptions(options: PoolOptions) {
     reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
     idleTimeoutMs: integer(options, 'idleTimeoutMs', 60_000, 0),
     resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
-    leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
+    leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 60_000, 0),
+    // Given by the user: record acquire stacks from the first acquire, not from the first leak.
+    leakStacks: options.leakDetectionThresholdMs !== undefined,
     closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
     validateAfterIdleMs: integer(options, 'validateAfterIdleMs', 30_000, 0),
     maxLifetimeMs: integer(options, 'maxLifetimeMs', driverLifetime, 0),

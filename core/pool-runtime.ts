@@ -50,6 +50,8 @@ export interface LendingPart {
   acquire(options?: AcquireOptions, stack?: string): Promise<Lease>;
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease;
   handOff(entry: Entry, t: number): void;
+  /** Stops the leak watch's timer (the pool is closing). */
+  stop?(): void;
 }
 
 /** What the other parts use of the lifecycle (core/lifecycle.ts). @internal */

@@ -118,6 +118,7 @@ export class Pool {
     subscriptions.push(
       new Subscription(() => rt.sizing.stop()),
       new Subscription(() => rt.housekeeping.stop()),
+      new Subscription(() => rt.lending.stop?.()),
     );
     rt.shutdown = new ShutdownPart(
       rt,
