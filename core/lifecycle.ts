@@ -58,7 +58,10 @@ export class Lifecycle {
   private demandAfterTurn(lane: Lane): void {
     if (this.afterTurn.has(lane)) return;
     this.afterTurn.add(lane);
-    this.rt.options.scheduler.schedule(() => {
+    // A turn of the event loop, not a duration: setImmediate runs once this turn's promise
+    // callbacks (the synchronous holders and their hand-offs) are done, whatever clock the pool
+    // was given, so a virtual-time scheduler does not hold the waiters back.
+    setImmediate(() => {
       this.afterTurn.delete(lane);
       this.demand(lane);
     });

@@ -53,5 +53,7 @@ test('on worker threads every read awaits the thread, so a burst opens readers a
     tmp.cleanup();
   });
   await Promise.all(Array.from({ length: 20 }, () => pool.read((db) => db.get('SELECT 1'))));
-  t.true(pool.stats().created > 1);
+  // Asked for at once: some may still be opening when a fast first reader has served the burst.
+  const { created, opening } = pool.stats();
+  t.true(created + opening > 1);
 });
