@@ -80,6 +80,10 @@ export class Bag {
       expired: false,
       expiry: undefined,
       heldSince: 0,
+      grantedAt: 0,
+      grantMode: 'read',
+      grantStack: undefined,
+      leakReported: false,
     };
     this.registry.set(ref, entry);
     lane.size++;

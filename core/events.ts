@@ -19,4 +19,10 @@ export type PoolLifecycleEvent =
     }
   | { type: 'pool.alert'; code: string; level: 'warning' | 'critical'; cleared: boolean; at: number }
   | { type: 'stats.failed'; error: unknown; at: number }
+  | {
+      /** `close()` started: the leases it waits for, and where each was acquired when recorded. */
+      type: 'pool.closing';
+      waitingFor: { mode: string; heldMs: number; stack: string | undefined }[];
+      at: number;
+    }
   | { type: 'pool.closed'; at: number };

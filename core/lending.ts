@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { PoolError } from './errors.js';
 import { LeakDetector, type LeakReport } from './leak-detector.js';
+import { LeakSweep } from './leak-sweep.js';
 import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
 import type { PoolRuntime } from './pool-runtime.js';
 import type { AcquireOptions, Entry, Waiting } from './pool-types.js';
 import { handleStatementError, type StatementErrorContext } from './statement-errors.js';
+import { warnLeak } from './warnings.js';
 
 /**
  * Lending: acquire, grant, release. A free connection is granted at once; a released one is made
@@ -13,7 +15,9 @@ import { handleStatementError, type StatementErrorContext } from './statement-er
  * is watched by the leak detector, with the stack of the acquire that asked for it. @internal
  */
 export class Lending implements LeaseHost {
-  private readonly leaks: LeakDetector<Lease, Entry> | undefined;
+  private leaks: LeakDetector<Lease, Entry> | undefined;
+  private readonly sweep: LeakSweep | undefined;
+  private readonly warned = new Set<string>();
   private readonly errorContext: StatementErrorContext;
   private sampleScheduled = false;
 
@@ -26,18 +30,38 @@ export class Lending implements LeaseHost {
       counters: rt.counters,
       summary: () => rt.bag.summary(),
       connectionBroke: (error) => (rt.lastFailure = error),
+      hold: (work) => rt.hold(work),
     };
     if (o.leakDetectionThresholdMs > 0) {
-      this.leaks = new LeakDetector<Lease, Entry>({
-        thresholdMs: o.leakDetectionThresholdMs,
-        scheduler: o.scheduler,
-        onLeak: (report) => this.leaked(report),
-        onCollected: (entry, report) => {
-          this.leaked(report);
-          new Lease(this, entry, report.mode as LeaseMode, o.scheduler.now() - report.heldMs).release();
+      if (o.leakStacks) this.leaks = this.leakDetector();
+      this.sweep = new LeakSweep(
+        {
+          scheduler: o.scheduler,
+          entries: () => rt.bag.entries(),
+          closing: () => rt.closing,
+          onLeak: (entry, heldMs) => {
+            // Where this lease was taken is unknown: record every acquire's stack from now on, so
+            // the next report can say.
+            this.leaks ??= this.leakDetector();
+            this.leaked({ mode: entry.grantMode, heldMs, stack: undefined, reclaimed: false });
+          },
         },
-      });
+        o.leakDetectionThresholdMs,
+      );
     }
+  }
+
+  private leakDetector(): LeakDetector<Lease, Entry> {
+    const o = this.rt.options;
+    return new LeakDetector<Lease, Entry>({
+      thresholdMs: o.leakDetectionThresholdMs,
+      scheduler: o.scheduler,
+      onLeak: (report) => this.leaked(report),
+      onCollected: (entry, report) => {
+        this.leaked(report);
+        new Lease(this, entry, report.mode as LeaseMode, o.scheduler.now() - report.heldMs).release();
+      },
+    });
   }
 
   /** See `Pool.acquire`. `stack` is the first attempt's, when a failed validation retries. */
@@ -74,16 +98,22 @@ export class Lending implements LeaseHost {
     // Waits are timed with performance.now(), not the injected scheduler: the scheduler drives
     // timers at ms resolution, and most waits last microseconds.
     const waiting: Waiting = { mode, since: performance.now(), stack };
-    return lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
+    // A waiter's deadline is on an unref'd timer: the wait itself keeps the process up.
+    return rt.hold(lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal));
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
     entry.state = 'leased';
     entry.heldSince = t;
+    entry.grantedAt = now;
+    entry.grantMode = mode;
+    entry.grantStack = stack;
+    entry.leakReported = false;
     this.rt.counters.acquired++;
     const lease = new Lease(this, entry, mode, now);
     this.leaks?.track(lease, { entry, mode, grantedAt: now }, stack);
+    this.sweep?.arm();
     return lease;
   }
 
@@ -163,7 +193,19 @@ export class Lending implements LeaseHost {
     );
   }
 
+  /** Stops the leak watch (the pool is closing). */
+  stop(): void {
+    this.sweep?.stop();
+  }
+
   private leaked(report: LeakReport): void {
-    this.rt.emit({ type: 'lease.leaked', ...report, at: this.rt.options.scheduler.now() });
+    const { rt } = this;
+    rt.emit({ type: 'lease.leaked', ...report, at: rt.options.scheduler.now() });
+    if (rt.listening()) return;
+    // Nobody handles lease.leaked: say it where a developer looks, once per place of acquire.
+    const key = report.stack ?? '';
+    if (this.warned.has(key) || this.warned.size >= 100) return;
+    this.warned.add(key);
+    warnLeak(report, rt.options.leakDetectionThresholdMs);
   }
 }

@@ -17,7 +17,8 @@ const HEALTH = [
 test('fills in the documented defaults of the health options', (t) => {
   t.like(resolveOptions({ filename: 'x.db' }), {
     idleTimeoutMs: 60_000,
-    leakDetectionThresholdMs: 0,
+    leakDetectionThresholdMs: 60_000,
+    leakStacks: false,
     closeTimeoutMs: 5000,
     validateAfterIdleMs: 30_000,
     maxLifetimeMs: 0,

@@ -1,4 +1,4 @@
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { Driver } from './driver.js';
 import { PoolError } from './errors.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from './limits.js';
 import { checkObjects, suggest } from './option-checks.js';
 import { showValue } from './show-value.js';
+import { unrefScheduler } from './unref-scheduler.js';
 
 export { nearest } from './nearest.js';
 export { suggest } from './option-checks.js';
@@ -62,9 +63,11 @@ export interface PoolOptions extends MonitorOptions {
   /** At most one `pool.resized` growth event per cool-down (ms). Default 1000. */
   resizeCooldownMs?: number;
   /**
-   * A lease held longer than this emits one `lease.leaked` event with the stack of its acquire
-   * (ms); also arms the safety net that reclaims leases garbage-collected without release.
-   * 0 turns both off, and no stack is captured. Default 0.
+   * A lease held longer than this is reported once (ms): a `lease.leaked` event on `events$`, or a
+   * Node warning (ROAS_POOL_LEASE_LEAKED) when nobody listens there. Default 60000, watched at no
+   * cost to acquire: the first report has no stack, and from then on the pool records where each
+   * lease is acquired. Set it to record acquire stacks from the start (a few µs per acquire) and arm
+   * the safety net that reclaims leases garbage-collected without release. 0 turns it all off.
    */
   leakDetectionThresholdMs?: number;
   /** How long `close()` waits for leases to come back before rolling them back (ms). Default 5000. */
@@ -83,7 +86,11 @@ export interface PoolOptions extends MonitorOptions {
    * most once a second after writes. 0 turns it off. Default 10000.
    */
   walCheckpointThresholdFrames?: number;
-  /** The clock of every timer in the pool; tests pass a virtual-time scheduler. Default `asyncScheduler`. */
+  /**
+   * The clock of every timer in the pool; tests pass a virtual-time scheduler. Default: RxJS's
+   * `asyncScheduler` on `unref()`'d timers, so a script that finishes its work exits without
+   * `close()`; while a caller awaits the pool (a waiter, a busy retry, a close), the process stays up.
+   */
   scheduler?: SchedulerLike;
   /**
    * Most rows one `all()` (or `values()`) may return; past it the query stops reading and throws
@@ -118,6 +125,8 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   idleTimeoutMs: number;
   resizeCooldownMs: number;
   leakDetectionThresholdMs: number;
+  /** Acquire stacks are recorded from the start (the threshold was set), else after a first leak. */
+  leakStacks: boolean;
   closeTimeoutMs: number;
   validateAfterIdleMs: number;
   maxLifetimeMs: number;
@@ -195,7 +204,9 @@ function healthOptions(options: PoolOptions) {
     reconnectBackoffMaxMs: integer(options, 'reconnectBackoffMaxMs', 30_000, 0),
     idleTimeoutMs: integer(options, 'idleTimeoutMs', 60_000, 0),
     resizeCooldownMs: integer(options, 'resizeCooldownMs', 1000, 0),
-    leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 0, 0),
+    leakDetectionThresholdMs: integer(options, 'leakDetectionThresholdMs', 60_000, 0),
+    // Given by the user: record acquire stacks from the first acquire, not from the first leak.
+    leakStacks: options.leakDetectionThresholdMs !== undefined,
     closeTimeoutMs: integer(options, 'closeTimeoutMs', 5000, 0),
     validateAfterIdleMs: integer(options, 'validateAfterIdleMs', 30_000, 0),
     maxLifetimeMs: integer(options, 'maxLifetimeMs', driverLifetime, 0),
@@ -243,7 +254,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     busyTimeoutMs: integer(options, 'busyTimeoutMs', acquireTimeoutMs, 0),
     pragmas: options.pragmas ?? {},
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1, 100_000),
-    scheduler: options.scheduler ?? asyncScheduler,
+    scheduler: options.scheduler ?? unrefScheduler,
     ...resolveMonitorOptions(options),
     ...healthOptions(options),
     maxResultRows: optionalInteger(options, 'maxResultRows', MAX_RESULT_ROWS),

@@ -4,12 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { VirtualTimeScheduler } from 'rxjs';
 import { createPool, type PoolLifecycleEvent } from '../index.js';
-import { tempDir } from '../test/helpers.js';
+import { tempDir, tick } from '../test/helpers.js';
 
-function setup(leakDetectionThresholdMs: number) {
+function setup(leakDetectionThresholdMs: number | undefined) {
   const tmp = tempDir();
   const scheduler = new VirtualTimeScheduler();
-  const pool = createPool({ filename: tmp.file(), scheduler, leakDetectionThresholdMs, idleTimeoutMs: 0 });
+  const pool = createPool({
+    filename: tmp.file(),
+    scheduler,
+    idleTimeoutMs: 0,
+    ...(leakDetectionThresholdMs === undefined ? {} : { leakDetectionThresholdMs }),
+  });
   const leaks: Extract<PoolLifecycleEvent, { type: 'lease.leaked' }>[] = [];
   pool.events$.subscribe((e) => {
     if (e.type === 'lease.leaked') leaks.push(e);
@@ -104,4 +109,49 @@ test('a lease that needed a second try after failed validation is tracked once',
   t.is(s.leaks.length, 1);
   lease.release();
   await s.done();
+});
+
+test('by default a lease held past 60 s is reported once without a stack, and the next with its acquire', async (t) => {
+  const s = setup(undefined);
+  const first = await s.pool.acquire({ mode: 'write' });
+  s.advance(59_000);
+  t.is(s.leaks.length, 0);
+  s.advance(31_000);
+  t.is(s.leaks.length, 1, 'seen by the default watch, which costs acquire nothing');
+  t.like(s.leaks[0], { mode: 'write', stack: undefined, reclaimed: false });
+  s.advance(600_000);
+  t.is(s.leaks.length, 1, 'one report per lease');
+  first.release();
+  // From the first leak on, the pool records where leases are acquired.
+  const line = lineHere() + 1;
+  const second = await s.pool.acquire();
+  // The write lease's release wakes the WAL watch, whose own brief write must run its promise
+  // callbacks before virtual time leaps a minute ahead.
+  s.advance(1_000);
+  await tick();
+  s.advance(60_000);
+  t.is(s.leaks.length, 2);
+  t.like(s.leaks[1], { mode: 'read', heldMs: 60_000 });
+  t.regex(s.leaks[1]?.stack ?? '', new RegExp(`pool-leak\\.test\\.ts:${line}:`));
+  second.release();
+  await s.done();
+});
+
+test('close() says at its start which leases it waits for and where they were acquired', async (t) => {
+  const s = setup(5_000);
+  const closing: Extract<PoolLifecycleEvent, { type: 'pool.closing' }>[] = [];
+  s.pool.events$.subscribe((e) => {
+    if (e.type === 'pool.closing') closing.push(e);
+  });
+  const line = lineHere() + 1;
+  const held = await s.pool.acquire({ mode: 'write' });
+  s.advance(1_000);
+  const done = s.pool.close();
+  t.is(closing.length, 1);
+  t.is(closing[0]?.waitingFor.length, 1);
+  t.like(closing[0]?.waitingFor[0], { mode: 'write', heldMs: 1_000 });
+  t.regex(closing[0]?.waitingFor[0]?.stack ?? '', new RegExp(`pool-leak\\.test\\.ts:${line}:`));
+  held.release();
+  s.advance(1);
+  await done;
 });

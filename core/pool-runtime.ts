@@ -34,6 +34,13 @@ export interface PoolRuntime {
   lastWaitMs: number;
   /** Publishes a lifecycle event; costs nothing when nobody listens. */
   emit(event: PoolLifecycleEvent): void;
+  /** True when somebody subscribed to `events$`: otherwise leaks and close speak as Node warnings. */
+  listening(): boolean;
+  /**
+   * Keeps the process alive until `work` settles, when the pool's timers are unref'd (the default
+   * scheduler): work a caller awaits must not be cut short by an exit. Returns `work`.
+   */
+  hold<T>(work: Promise<T>): Promise<T>;
 }
 
 // The parts see each other through these shapes, not through their classes, so that no part's
@@ -44,6 +51,8 @@ export interface LendingPart {
   acquire(options?: AcquireOptions, stack?: string): Promise<Lease>;
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease;
   handOff(entry: Entry, t: number): void;
+  /** Stops the leak watch's timer (the pool is closing). */
+  stop?(): void;
 }
 
 /** How nested pool calls join the lease their async context holds (core/nesting.ts). @internal */

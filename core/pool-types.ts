@@ -36,6 +36,13 @@ export interface Entry {
   revoked: Revocation | undefined;
   /** `performance.now()` at the current grant, for the lease-hold histogram. */
   heldSince: number;
+  /** When the current lease was granted (pool clock, ms), in which mode, from which acquire stack
+   * (when stacks are recorded), and whether it was reported held too long: flat fields, as each
+   * grant sets them. */
+  grantedAt: number;
+  grantMode: LeaseMode;
+  grantStack: string | undefined;
+  leakReported: boolean;
   /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */
   idleSince: number;
   /** Past its max lifetime: closed as soon as it is free. */

@@ -21,6 +21,7 @@ import { poolStats } from './pool-stats.js';
 import { READ, WRITE, type AcquireOptions, type RunOptions } from './pool-types.js';
 import { Shutdown } from './shutdown.js';
 import { emptyCounters, type PoolStats } from './stats.js';
+import { holdUntilSettled, unrefScheduler } from './unref-scheduler.js';
 
 export type { AcquireOptions, RunOptions } from './pool-types.js';
 
@@ -82,6 +83,8 @@ export class Pool {
       metrics.event(event);
       if (events.observed) events.next(event);
     };
+    rt.listening = () => events.observed;
+    rt.hold = o.scheduler === unrefScheduler ? holdUntilSettled : (work) => work;
     rt.bag = new BagPart({
       scheduler: o.scheduler,
       singleWriter: driver.singleWriter,
@@ -120,6 +123,7 @@ export class Pool {
     subscriptions.push(
       new Subscription(() => rt.sizing.stop()),
       new Subscription(() => rt.housekeeping.stop()),
+      new Subscription(() => rt.lending.stop?.()),
     );
     rt.shutdown = new ShutdownPart(
       rt,

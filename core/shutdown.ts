@@ -2,6 +2,7 @@ import type { DriverConnection } from './driver.js';
 import { PoolError } from './errors.js';
 import type { PoolRuntime } from './pool-runtime.js';
 import type { Entry } from './pool-types.js';
+import { warnCloseWaiting, type HeldLease } from './warnings.js';
 
 /**
  * Closing: stop lending, reject the waiters, drain the leases (revoking those still held after
@@ -21,13 +22,14 @@ export class Shutdown {
 
   /** See `Pool.close`: every call gets the same promise. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
+    this.closing ??= this.rt.hold(this.shutdown());
     return this.closing;
   }
 
   private async shutdown(): Promise<void> {
     const { rt } = this;
     rt.closing = true;
+    this.announce();
     for (const lane of rt.bag.lanes()) lane.queue.rejectAll(new PoolError('POOL_CLOSED'));
     if (rt.bag.summary().leased > 0) await this.drainFor(rt.options.closeTimeoutMs);
     await this.tidyBeforeClose();
@@ -36,6 +38,19 @@ export class Shutdown {
     await rt.driver.dispose?.();
     rt.emit({ type: 'pool.closed', at: rt.options.scheduler.now() });
     this.completeEvents();
+  }
+
+  /** Says, at the start, which leases the close waits for and where they were acquired. */
+  private announce(): void {
+    const { rt } = this;
+    const now = rt.options.scheduler.now();
+    const waitingFor: HeldLease[] = [];
+    for (const entry of rt.bag.entries()) {
+      if (entry.state !== 'leased' || entry.revoked) continue;
+      waitingFor.push({ mode: entry.grantMode, heldMs: now - entry.grantedAt, stack: entry.grantStack });
+    }
+    rt.emit({ type: 'pool.closing', waitingFor, at: now });
+    if (waitingFor.length > 0 && !rt.listening()) warnCloseWaiting(waitingFor, rt.options.closeTimeoutMs);
   }
 
   /**

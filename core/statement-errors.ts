@@ -14,6 +14,8 @@ export interface StatementErrorContext {
   summary(): PoolStateSummary;
   /** Records the failure that made a connection unusable (the cause of later timeouts). */
   connectionBroke(error: Error): void;
+  /** Keeps the process up while a retry waits on the pool's (unref'd) clock. */
+  hold<T>(work: Promise<T>): Promise<T>;
 }
 
 /**
@@ -68,7 +70,7 @@ async function retryBusy(
       throw new PoolError('SQLITE_BUSY', undefined, { cause: err, state: ctx.summary() });
     }
     const backoff = Math.min(left, Math.min(100, 2 ** attempt) * (0.5 + Math.random()));
-    await new Promise((resolve) => scheduler.schedule(resolve, backoff));
+    await ctx.hold(new Promise((resolve) => scheduler.schedule(resolve, backoff)));
     try {
       return await retry();
     } catch (next) {

@@ -48,12 +48,28 @@ export const unrefScheduler: SchedulerLike = {
   },
 };
 
+let holds = 0;
+let holdHandle: ReturnType<typeof setInterval> | undefined;
+
 /**
  * Holds the process open until the returned function is called: for work the caller awaits on the
- * pool's unref'd timers (a close that waits for holders, a statement waiting out SQLITE_BUSY).
- * A handle, not a clock: nothing is timed by it.
+ * pool's unref'd timers (a waiter's deadline, a close that waits for holders, a statement waiting
+ * out SQLITE_BUSY). Holds are counted, so any number of them share one handle. A handle, not a
+ * clock: nothing is timed by it. Calling the returned function twice releases once.
  */
 export function keepAlive(): () => void {
-  const handle = setInterval(() => undefined, 2 ** 31 - 1);
-  return () => clearInterval(handle);
+  if (holds++ === 0) holdHandle = setInterval(() => undefined, 2 ** 31 - 1);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    if (--holds === 0) clearInterval(holdHandle);
+  };
+}
+
+/** Holds the process open until `promise` settles; returns it. */
+export function holdUntilSettled<T>(promise: Promise<T>): Promise<T> {
+  const release = keepAlive();
+  promise.then(release, release);
+  return promise;
 }

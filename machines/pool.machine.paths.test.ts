@@ -53,6 +53,8 @@ const options: PlanOptions<PoolMachineInput> = {
         { type: 'connection.closed', id } as EventObject,
         { type: 'pool.retire', id } as EventObject,
         { type: 'pool.fail', id, error: new Error('broken') } as EventObject,
+        // What XState sends when a child reaches its final state: the supervisor forgets it then.
+        { type: `xstate.done.actor.${id}`, actorId: id } as EventObject,
       );
     }
     return events;

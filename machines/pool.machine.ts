@@ -129,11 +129,13 @@ export const poolMachine = setup({
       else if (event.type === 'pool.fail')
         enqueue.sendTo(ref, { type: 'connection.fail', error: event.error });
     }),
+    // A child is forgotten when it is done (its final state), not at its report: the report comes
+    // first, and a supervisor that reached its own final state on the report would then be sent the
+    // child's done event while stopped.
     forget: assign({
       connections: ({ context, event }) => {
-        if (event.type !== 'connection.failed' && event.type !== 'connection.closed')
-          return context.connections;
-        const { [event.id]: _gone, ...rest } = context.connections;
+        if (!('actorId' in event) || typeof event.actorId !== 'string') return context.connections;
+        const { [event.actorId]: _gone, ...rest } = context.connections;
         return rest;
       },
     }),
@@ -151,8 +153,9 @@ export const poolMachine = setup({
   context: ({ input }) => ({ ...input, nextId: 1, connections: {} }),
   on: {
     'connection.opened': { actions: 'emitReport' },
-    'connection.failed': { actions: ['emitReport', 'forget'] },
-    'connection.closed': { actions: ['emitReport', 'forget'] },
+    'connection.failed': { actions: 'emitReport' },
+    'connection.closed': { actions: 'emitReport' },
+    'xstate.done.actor.*': { actions: 'forget' },
     'pool.retire': { actions: 'forward' },
     'pool.fail': { actions: 'forward' },
   },
