@@ -214,9 +214,11 @@ export class Pool {
     fn: LeaseCallback<T>,
     options: RunOptions | undefined,
   ): Promise<T> {
-    // With leak detection on, the same stack serves the leak report and nested-call errors.
+    // With acquire stacks recorded from the start, the same stack serves the leak report and
+    // nested-call errors. (The default leak watch records none until a first leak: no cost here.)
+    const { leakStacks, leakDetectionThresholdMs } = this.options;
     const stack =
-      this.options.leakDetectionThresholdMs > 0 ? new Error('lease acquired here').stack : undefined;
+      leakStacks && leakDetectionThresholdMs > 0 ? new Error('lease acquired here').stack : undefined;
     const lease = await this.#lending.acquire(options ? { ...options, mode: 'write' } : WRITE, stack);
     try {
       return await this.#nest.hold(lease, call, fn, stack);

@@ -22,8 +22,9 @@ test.serial('await pool.close() on worker threads keeps the process alive until 
     {
       cwd: ROOT,
     },
-  ).catch((err: { code?: number; stdout?: string }) => {
-    t.fail(`the child exited with code ${err.code}: a top-level await never settled`);
+  ).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
+    const why = err.code === 13 ? 'a top-level await never settled' : (err.stderr ?? '');
+    t.fail(`the child exited with code ${err.code}: ${why}`);
     return { stdout: err.stdout ?? '' };
   });
   t.is(stdout, 'after close\n');
