@@ -36,15 +36,17 @@ test('renders a self-contained HTML page with an SVG per chart', async (t) => {
   t.notRegex(html, /https?:\/\//);
   t.notRegex(html, /<script|<link|<img|@import|url\(/i);
   const svgs = html.match(/<svg[\s>]/g) ?? [];
-  // Latency, acquire wait, throughput, error rate, then one pool timeline per run.
-  t.is(svgs.length, 4 + results.length);
+  // Latency, acquire wait, throughput, error rate, then one pool timeline per run that sampled at
+  // least twice (a 200 ms run on a loaded machine may sample once, and is then not drawn).
+  const timelines = results.filter((r) => r.timeline.length >= 2).length;
+  t.is(svgs.length, 4 + timelines);
   for (const title of [
     'Operation latency',
     'Acquire wait',
     'Throughput',
     'Error rate',
     'Pool size and waiters',
-  ]) {
+  ].slice(0, timelines > 0 ? 5 : 4)) {
     t.regex(html, new RegExp(`<svg[^>]*aria-label="${title}`));
   }
   t.is((html.match(/<\/svg>/g) ?? []).length, svgs.length);
