@@ -41,7 +41,8 @@ console.log('done', pool.stats().total);
 
 for (const [mode, options] of [
   ['inline', 'leakDetectionThresholdMs: 30000, statsIntervalMs: 1000'],
-  ['worker threads', 'threads: true, max: 4'],
+  // A generous deadline: on a loaded machine, starting worker threads can take seconds.
+  ['worker threads', 'threads: true, max: 4, acquireTimeoutMs: 120000'],
 ] as const) {
   test(`a script on ${mode} that never calls close() exits on its own with every row on disk`, async (t) => {
     const tmp = tempDir();

@@ -55,7 +55,7 @@ test('closing a pool logs no XState warning (development build), inline and on w
     `
 import { createPool } from '${entry}';
 for (const threads of [false, true]) {
-  const pool = createPool({ filename: ${JSON.stringify(tmp.file())}, threads, max: 4 });
+  const pool = createPool({ filename: ${JSON.stringify(tmp.file())}, threads, max: 4, acquireTimeoutMs: 120000 });
   await pool.write((w) => w.exec('CREATE TABLE IF NOT EXISTS t (x)'));
   await Promise.all(Array.from({ length: 10 }, () => pool.read(async (r) => { await r.get('SELECT 1'); })));
   await pool.close();
