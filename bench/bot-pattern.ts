@@ -94,7 +94,11 @@ export async function botRun(
   const startedAt = performance.now();
   const pool = createPool(options(mode));
   try {
-    if (warm) await botLoad(pool, { ...load, durationMs: Math.min(500, load.durationMs) });
+    if (warm) {
+      // Steady state: every thread booted (a thread compiling its code takes a core meanwhile).
+      await (pool.driver as Partial<{ ready(): Promise<void> }>).ready?.();
+      await botLoad(pool, { ...load, durationMs: Math.min(500, load.durationMs) });
+    }
     return await botLoad(pool, load, startedAt);
   } finally {
     await pool.close();

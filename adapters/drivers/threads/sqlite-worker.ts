@@ -106,3 +106,4 @@ let queue = Promise.resolve();
 port.on('message', (message: ToWorker) => {
   queue = queue.then(() => handle(message));
 });
+post({ type: 'ready' });

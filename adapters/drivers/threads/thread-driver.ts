@@ -22,6 +22,12 @@ export interface ThreadDriverOptions extends SqliteDriverOptions {
   readerThreads?: number;
 }
 
+/** The worker-thread driver. */
+export interface ThreadDriver extends Driver {
+  /** Resolves once every thread has started (connections open on demand, in a message). */
+  ready(): Promise<void>;
+}
+
 const COMMIT = /^\s*(COMMIT|END)\b/i;
 
 /**
@@ -36,6 +42,7 @@ export class ThreadConnection implements DriverConnection {
   readonly ready: Promise<void>;
   private inTx = false;
   private inFlight = 0;
+  private isOpen = false;
   private closing = false;
   /** Set once the connection is gone: the detail every later call is rejected with. */
   private lost: { detail: string; cause: Error } | undefined;
@@ -44,9 +51,10 @@ export class ThreadConnection implements DriverConnection {
   private idleWaiters: (() => void)[] = [];
   private readonly ended: Promise<void>;
   private readonly owner: RequestOwner = {
-    settled: (_req, inTx) => {
+    settled: (req, inTx, ms) => {
       this.inTx = inTx;
       if (--this.inFlight === 0) this.wakeIdle();
+      this.observe?.(req.sql, ms);
     },
   };
 
@@ -55,6 +63,8 @@ export class ThreadConnection implements DriverConnection {
     /** @internal The thread that hosts the connection. */ readonly link: ThreadLink,
     private readonly id: number,
     role: ConnectionRole,
+    /** Told how long each statement ran in the thread (ms). */
+    private readonly observe?: (sql: string, ms: number) => void,
   ) {
     let opened: () => void = () => {};
     let openFailed: (err: Error) => void = () => {};
@@ -65,7 +75,10 @@ export class ThreadConnection implements DriverConnection {
     });
     this.ended = new Promise((resolve) => (end = resolve));
     const listener: LinkListener = {
-      opened,
+      opened: () => {
+        this.isOpen = true;
+        opened();
+      },
       openFailed: (err) => {
         openFailed(err);
         this.lost = { detail: 'the connection never opened', cause: err };
@@ -79,6 +92,11 @@ export class ThreadConnection implements DriverConnection {
       },
     };
     link.open(id, role, listener);
+  }
+
+  /** True once the connection is open and not lost or closing: it takes requests. */
+  get usable(): boolean {
+    return this.isOpen && this.lost === undefined && !this.closing;
   }
 
   /** True while a transaction is open, as of the latest reply from the worker. */
@@ -250,7 +268,7 @@ export function readerThreads(count: number | undefined, where: string): number 
  * const top = await pool.read((db) => db.all('SELECT user, SUM(points) AS p FROM xp GROUP BY user'));
  * ```
  */
-export function threadDriver(options: ThreadDriverOptions): Driver {
+export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
   checkSharedFilename(options.filename, 'threadDriver option "filename"');
   const readers = readerThreads(options.readerThreads, 'threadDriver option "readerThreads"');
   // Slot 0 is the writer's: a heavy read never delays a write.
@@ -269,6 +287,7 @@ export function threadDriver(options: ThreadDriverOptions): Driver {
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
+    ready: () => host.booted(),
     async open(role: ConnectionRole): Promise<DriverConnection> {
       const conn = new ThreadConnection(host.link(slotFor(role)), host.connectionNumber(), role);
       await conn.ready;

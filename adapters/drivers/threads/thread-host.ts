@@ -59,6 +59,11 @@ export class ThreadHost {
     return this.slots.filter((l): l is ThreadLink => l !== undefined && l.dead === undefined);
   }
 
+  /** Resolves once every thread started so far has booted (or ended). */
+  async booted(): Promise<void> {
+    await Promise.all(this.live().map((link) => link.booted()));
+  }
+
   /** A number for a new connection, unique across this host's threads. */
   connectionNumber(): number {
     return this.nextConn++;
@@ -71,7 +76,9 @@ export class ThreadHost {
     await Promise.all(
       links.map(async (link) => {
         let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), EXIT_GRACE_MS)));
+        const late = new Promise<'late'>(
+          (resolve) => (timer = setTimeout(() => resolve('late'), EXIT_GRACE_MS)),
+        );
         if ((await Promise.race([link.exit(), late])) === 'late') await link.terminate();
         clearTimeout(timer);
       }),

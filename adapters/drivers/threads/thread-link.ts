@@ -54,6 +54,9 @@ export class ThreadLink {
   readonly worker: Worker;
   /** Resolves when the thread has ended, for whatever reason. */
   readonly exited: Promise<void>;
+  private readonly booting: Promise<void>;
+  private onBoot: () => void = () => {};
+  private isBooted = false;
   /** Set once the thread is gone. */
   dead: Error | undefined;
   /** Requests in flight, by id. */
@@ -72,12 +75,23 @@ export class ThreadLink {
   constructor(input: WorkerInput) {
     const worker = (this.worker = spawnWorker(input));
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
+    this.booting = new Promise((resolve) => (this.onBoot = resolve));
+    void this.exited.then(this.onBoot);
     worker.on('message', (message: FromWorker) => this.receive(message));
     worker.on('error', (err) => this.die(err));
     worker.on('exit', (code) => this.die(new Error(`the worker thread exited with code ${code}`)));
     // A thread started ahead of demand must not keep the process alive, any more than an idle
     // inline connection would; it is referenced while it owes an answer.
     worker.unref();
+  }
+
+  /**
+   * Resolves once the thread has loaded its code and serves messages, or has ended. The thread is
+   * referenced until then: someone waits for it.
+   */
+  booted(): Promise<void> {
+    if (!this.isBooted && !this.dead) this.worker.ref();
+    return this.booting;
   }
 
   /** Hears once of the thread's end (a crash, `terminate()`, or the exit it was asked for). */
@@ -162,7 +176,10 @@ export class ThreadLink {
 
   private receive(message: FromWorker): void {
     if (message.type === 'replies') this.answer(message);
-    else {
+    else if (message.type === 'ready') {
+      this.isBooted = true;
+      this.onBoot();
+    } else {
       this.awaiting--;
       const listener = this.hosted.get(message.conn);
       if (message.type === 'opened') listener?.opened();

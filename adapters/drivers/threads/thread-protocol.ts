@@ -64,6 +64,7 @@ export type ToWorker =
 
 /** Worker to main thread. */
 export type FromWorker =
+  | { type: 'ready' }
   | { type: 'opened'; conn: number }
   | { type: 'open-failed'; conn: number; error: WireError }
   | { type: 'closed'; conn: number }
