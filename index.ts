@@ -60,6 +60,7 @@ export type {
   ConnectionRole,
   ErrorClass,
   Params,
+  ReadOptions,
   RunResult,
   SyncStatements,
 } from './core/driver.js';

@@ -44,6 +44,21 @@ test('a statement that ran long goes to a thread from its second run', async (t)
   await pool.close();
 });
 
+test('a caller picks the side of one read with { offload }', async (t) => {
+  const { pool, driver } = await hybridPool(3_600_000);
+  const row = await pool.read((db) => db.get<{ v: number }>('SELECT ? AS v', [7], { offload: true }));
+  t.deepEqual(row, { v: 7 });
+  t.is(driver.routed().offloaded, 1, 'a cheap read went to a thread when asked');
+  await pool.read((db) => db.all('SELECT ? AS v', [7], { offload: false }));
+  await pool.read((db) =>
+    db
+      .all("UPDATE xp SET points = 0 WHERE user = 'none' RETURNING id", [], { offload: true })
+      .catch(() => []),
+  );
+  t.is(driver.routed().offloaded, 1, 'inline when asked, and a write never leaves the main thread');
+  await pool.close();
+});
+
 test('inside a transaction every statement runs inline, on the transaction snapshot', async (t) => {
   const { pool, driver } = await hybridPool(0);
   await pool.write((db) => db.run('INSERT INTO xp (user, points) VALUES (?, ?)', ['ann', 1]));

@@ -4,6 +4,7 @@ import type {
   Driver,
   DriverConnection,
   Params,
+  ReadOptions,
   RunResult,
   StatementInfo,
   SyncStatements,
@@ -71,12 +72,12 @@ class HybridConnection implements DriverConnection {
     return this.route('run', sql, params) as Promise<RunResult>;
   }
 
-  get<T>(sql: string, params?: Params): Promise<T | undefined> {
-    return this.route('get', sql, params) as Promise<T | undefined>;
+  get<T>(sql: string, params?: Params, options?: ReadOptions): Promise<T | undefined> {
+    return this.route('get', sql, params, options?.offload) as Promise<T | undefined>;
   }
 
-  all<T>(sql: string, params?: Params): Promise<T[]> {
-    return this.route('all', sql, params) as Promise<T[]>;
+  all<T>(sql: string, params?: Params, options?: ReadOptions): Promise<T[]> {
+    return this.route('all', sql, params, options?.offload) as Promise<T[]>;
   }
 
   values(sql: string, params?: Params): Promise<unknown[][]> {
@@ -108,10 +109,10 @@ class HybridConnection implements DriverConnection {
     await this.inline.close();
   }
 
-  private route(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
+  private route(kind: Kind, sql: string, params: Params | undefined, offload?: boolean): Promise<unknown> {
     // Inside a transaction every statement must see the transaction's own snapshot: inline.
     const reader =
-      kind === 'run' || this.inline.inTransaction ? undefined : this.router.pick(sql, this.raw, undefined);
+      kind === 'run' || this.inline.inTransaction ? undefined : this.router.pick(sql, this.raw, offload);
     if (reader !== undefined) {
       this.offloading++;
       const done = (): void => {

@@ -57,6 +57,7 @@ export class OffloadRouter {
 
   /** Resolves once every thread's shared reader is open (or has failed to open). */
   async ready(): Promise<void> {
+    await this.host.booted();
     await Promise.all(this.readers.map((reader) => reader?.ready.catch(() => {})));
   }
 

@@ -35,9 +35,15 @@ export class ThreadHost {
     return this.slots.length;
   }
 
-  /** Starts every thread now. */
+  /**
+   * Starts every thread, one after another in slot order: a thread loading its code takes a core,
+   * so threads booting side by side would delay the first (the writer's, in threadDriver) and the
+   * main thread. A thread asked for before its turn starts at once.
+   */
   start(): void {
-    for (let i = 0; i < this.slots.length; i++) this.link(i);
+    void (async () => {
+      for (let i = 0; i < this.slots.length && !this.disposed; i++) await this.link(i).booted(false);
+    })();
   }
 
   /** The live thread in `slot`, started again if it died. */
@@ -59,9 +65,9 @@ export class ThreadHost {
     return this.slots.filter((l): l is ThreadLink => l !== undefined && l.dead === undefined);
   }
 
-  /** Resolves once every thread started so far has booted (or ended). */
+  /** Starts every thread not started yet and resolves once all have booted (or ended). */
   async booted(): Promise<void> {
-    await Promise.all(this.live().map((link) => link.booted()));
+    await Promise.all(this.slots.map((_, slot) => this.link(slot).booted()));
   }
 
   /** A number for a new connection, unique across this host's threads. */

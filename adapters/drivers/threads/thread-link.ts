@@ -86,11 +86,11 @@ export class ThreadLink {
   }
 
   /**
-   * Resolves once the thread has loaded its code and serves messages, or has ended. The thread is
-   * referenced until then: someone waits for it.
+   * Resolves once the thread has loaded its code and serves messages, or has ended. With `hold`,
+   * the thread is referenced until then: someone waits for it.
    */
-  booted(): Promise<void> {
-    if (!this.isBooted && !this.dead) this.worker.ref();
+  booted(hold = true): Promise<void> {
+    if (hold && !this.isBooted && !this.dead) this.worker.ref();
     return this.booting;
   }
 
