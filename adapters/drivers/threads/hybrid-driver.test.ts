@@ -34,6 +34,20 @@ test('threads: true picks the hybrid driver, whose leases keep the inline raw ha
   await pool.close();
 });
 
+test('threads start at the first read worth one, which waits for its thread instead of running inline', async (t) => {
+  const filename = tempDir('roas-hybrid-').file();
+  const cheap = hybridDriver({ filename, offloadThresholdMs: 3_600_000 });
+  const points = createPool({ driver: cheap, max: 4 });
+  for (let i = 0; i < 10; i++) t.deepEqual(await points.read((db) => db.get('SELECT ? AS v', [i])), { v: i });
+  t.is(cheap.host.live().length, 0, 'a bot of point reads never starts a thread');
+  await points.close();
+  const eager = hybridDriver({ filename, offloadThresholdMs: 0 });
+  const pool = createPool({ driver: eager, max: 4, acquireTimeoutMs: SLOW_START_MS });
+  t.deepEqual(await pool.read((db) => db.get('SELECT 7 AS v')), { v: 7 });
+  t.deepEqual(eager.routed(), { inline: 0, offloaded: 1 });
+  await pool.close();
+});
+
 test('a statement that ran long goes to a thread from its second run', async (t) => {
   const { pool, driver } = await hybridPool(1);
   await pool.read((db) => db.get(HEAVY));

@@ -32,7 +32,10 @@ type Kind = OffloadKind | 'run';
 export interface HybridDriver extends Driver {
   /** Statements run inline and statements sent to reader threads, since the driver was made. */
   routed(): { inline: number; offloaded: number };
-  /** Resolves once every reader thread has started and opened its connection. */
+  /**
+   * Starts the reader threads now, if the first read worth a thread has not yet, and resolves once
+   * each has opened its connection: call it at start-up to have them warm before the first burst.
+   */
   ready(): Promise<void>;
   /** @internal The reader threads; tests stop them for real. */
   readonly host: ThreadHost;
@@ -166,6 +169,8 @@ class HybridConnection implements DriverConnection {
  * measured run time averages `offloadThresholdMs` or more runs on one of `readerThreads` threads
  * (one a core by default) instead, each holding a read-only connection to the same WAL file. A
  * statement's first run is inline and measured; from then on its moving average picks the side.
+ * The threads start at the first read worth one (or at `ready()`), so a bot of point reads never
+ * runs them; reads sent while a thread boots wait for it.
  * `lease.raw` is the inline handle. A reader thread that dies fails only the reads it was running
  * (CONNECTION_LOST: nothing was lost) and is started again; meanwhile reads run inline.
  *
@@ -188,7 +193,6 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
   let router: OffloadRouter | undefined;
   const host = new ThreadHost(workerInput(options), readers, (link, slot) => router?.attach(link, slot));
   router = new OffloadRouter(host, threshold);
-  host.start();
   const shared = router;
   return {
     name: 'better-sqlite3-hybrid',
@@ -204,7 +208,7 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
       return new HybridConnection(conn, shared);
     },
     async dispose(): Promise<void> {
-      await shared.close();
+      // Each thread closes its reader as it exits (a thread still booting has opened nothing).
       await host.dispose();
       await inline.dispose?.();
     },

@@ -32,17 +32,13 @@ export class OffloadRouter {
   /** Statements sent to threads, and those that ran inline. */
   offloaded = 0;
   inline = 0;
+  private started = false;
 
   constructor(
     private readonly host: ThreadHost,
     readonly thresholdMs: number,
   ) {
     this.readers = Array.from({ length: host.size }, () => undefined);
-  }
-
-  /** Closes the shared readers; the host then ends the threads. */
-  async close(): Promise<void> {
-    await Promise.all(this.readers.map((reader) => reader?.close()));
   }
 
   /** Opens the thread's shared reader; called for every thread the host starts. */
@@ -57,6 +53,7 @@ export class OffloadRouter {
 
   /** Resolves once every thread's shared reader is open (or has failed to open). */
   async ready(): Promise<void> {
+    this.started = true;
     await this.host.booted();
     await Promise.all(this.readers.map((reader) => reader?.ready.catch(() => {})));
   }
@@ -114,13 +111,26 @@ export class OffloadRouter {
     return reader[kind](sql, params);
   }
 
+  /**
+   * The reader with the fewest requests in flight. The first read worth a thread starts the
+   * threads (a bot of point reads never pays for them); a read sent to a reader still opening waits
+   * behind the open, where running it inline would block the event loop meanwhile.
+   */
   private leastBusy(): ThreadConnection | undefined {
+    if (!this.started) {
+      this.started = true;
+      this.host.start();
+    }
     let best: ThreadConnection | undefined;
     for (let slot = 0; slot < this.readers.length; slot++) {
       const reader = this.readers[slot];
-      // Its thread died: start it again for the reads to come; this one runs inline.
-      if (reader?.link.dead !== undefined && !this.host.closed) this.host.link(slot);
-      if (reader === undefined || !reader.usable) continue;
+      if (reader === undefined) continue;
+      if (reader.link.dead !== undefined) {
+        // Its thread died: start it again for the reads to come; this one goes elsewhere.
+        if (!this.host.closed) this.host.link(slot);
+        continue;
+      }
+      if (!reader.accepting) continue;
       if (best === undefined || reader.link.pending.size < best.link.pending.size) best = reader;
     }
     return best;

@@ -42,7 +42,6 @@ export class ThreadConnection implements DriverConnection {
   readonly ready: Promise<void>;
   private inTx = false;
   private inFlight = 0;
-  private isOpen = false;
   private closing = false;
   /** Set once the connection is gone: the detail every later call is rejected with. */
   private lost: { detail: string; cause: Error } | undefined;
@@ -75,10 +74,7 @@ export class ThreadConnection implements DriverConnection {
     });
     this.ended = new Promise((resolve) => (end = resolve));
     const listener: LinkListener = {
-      opened: () => {
-        this.isOpen = true;
-        opened();
-      },
+      opened,
       openFailed: (err) => {
         openFailed(err);
         this.lost = { detail: 'the connection never opened', cause: err };
@@ -94,9 +90,12 @@ export class ThreadConnection implements DriverConnection {
     link.open(id, role, listener);
   }
 
-  /** True once the connection is open and not lost or closing: it takes requests. */
-  get usable(): boolean {
-    return this.isOpen && this.lost === undefined && !this.closing;
+  /**
+   * True unless the connection is lost or closing: it takes requests, and while it is still
+   * opening they wait in order behind the open.
+   */
+  get accepting(): boolean {
+    return this.lost === undefined && !this.closing;
   }
 
   /** True while a transaction is open, as of the latest reply from the worker. */

@@ -75,12 +75,16 @@ export class ThreadHost {
     return this.nextConn++;
   }
 
-  /** Closes every thread: politely first, then at once for one still busy after a grace period. */
+  /**
+   * Closes every thread: one still loading its code has opened nothing and stops at once; the
+   * others close their connections first, and are stopped if still busy after a grace period.
+   */
   async dispose(): Promise<void> {
     this.disposed = true;
     const links = this.slots.filter((l): l is ThreadLink => l !== undefined);
     await Promise.all(
       links.map(async (link) => {
+        if (!link.isBooted) return link.terminate();
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<'late'>(
           (resolve) => (timer = setTimeout(() => resolve('late'), EXIT_GRACE_MS)),

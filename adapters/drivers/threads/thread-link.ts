@@ -56,7 +56,8 @@ export class ThreadLink {
   readonly exited: Promise<void>;
   private readonly booting: Promise<void>;
   private onBoot: () => void = () => {};
-  private isBooted = false;
+  /** True once the thread has loaded its code and serves messages. */
+  isBooted = false;
   /** Set once the thread is gone. */
   dead: Error | undefined;
   /** Requests in flight, by id. */
