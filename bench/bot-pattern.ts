@@ -12,6 +12,7 @@ import { createPool } from '../create-pool.js';
 export const HEAVY_SQL =
   'SELECT guild, COUNT(*) AS n, SUM(points) AS total, AVG(length(user)) AS len FROM xp GROUP BY guild ORDER BY total DESC';
 export const POINT_SQL = 'SELECT user, points FROM xp WHERE id = ?';
+export const WRITE_SQL = 'UPDATE xp SET points = points + 1 WHERE id = ?';
 
 /** Fills `filename` with `rows` rows, straight through better-sqlite3 (fast, not measured). */
 export function seed(filename: string, rows: number): void {
@@ -44,6 +45,8 @@ export interface BotLoad {
   heavyEvery: number;
   /** Only heavy statements (the heavy-read figure). */
   heavyOnly?: boolean;
+  /** Only one-row autocommit writes, on the write lane (the write-cost figure). */
+  writes?: boolean;
   durationMs: number;
   rows: number;
 }
@@ -64,8 +67,10 @@ export async function botLoad(pool: Pool, load: BotLoad, startedAt = performance
       let i = w;
       while (performance.now() < end) {
         const heavy = load.heavyOnly || (load.heavyEvery > 0 && i % load.heavyEvery === 0);
-        if (heavy) await pool.read((db) => db.all(HEAVY_SQL));
-        else await pool.read((db) => db.get(POINT_SQL, [((i * 7919) % load.rows) + 1]));
+        const id = ((i * 7919) % load.rows) + 1;
+        if (load.writes) await pool.write((db) => db.run(WRITE_SQL, [id]));
+        else if (heavy) await pool.read((db) => db.all(HEAVY_SQL));
+        else await pool.read((db) => db.get(POINT_SQL, [id]));
         i++;
         done++;
         if (firstSecond === undefined && performance.now() - startedAt >= 1000) firstSecond = done;

@@ -11,6 +11,7 @@
  * 2. Point reads by primary key, 20 and 50 workers.
  * 3. Heavy reads only (`GROUP BY` over the table), 4 workers.
  * 4. A mix: 95% point reads, 5% heavy reads, 20 workers.
+ * 5. One-row autocommit UPDATEs by primary key, 20 workers: the cost of the write lane.
  * Each with the event-loop delay p99 and max (perf_hooks.monitorEventLoopDelay, 1 ms resolution).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,6 +51,7 @@ const scenarios: [string, BotLoad][] = [
   ['points, 50 workers', points(50)],
   ['heavy only, 4 workers', { ...points(4), heavyEvery: 1, heavyOnly: true }],
   ['95% points / 5% heavy, 20 workers', { ...points(20), heavyEvery: 20 }],
+  ['one-row writes, 20 workers', { ...points(20), writes: true }],
 ];
 
 const results: Record<string, Record<string, string>> = {};

@@ -88,7 +88,7 @@ class HybridConnection implements DriverConnection {
   }
 
   getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
-    return this.route('getMany', sql, paramsList as unknown as Params) as Promise<(T | undefined)[]>;
+    return this.route('getMany', sql, paramsList) as Promise<(T | undefined)[]>;
   }
 
   exec(sql: string): Promise<void> {
@@ -148,7 +148,7 @@ class HybridConnection implements DriverConnection {
                 params as unknown as readonly Params[],
               );
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err);
     }
     // Writes are never offloaded: no need to learn their cost.
     if (kind !== 'run') this.router.record(sql, performance.now() - t0);
@@ -190,10 +190,9 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
     );
   const readers = readerThreads(options.readerThreads, 'hybridDriver option "readerThreads"');
   const inline = sqliteDriver(options);
-  let router: OffloadRouter | undefined;
-  const host = new ThreadHost(workerInput(options), readers, (link, slot) => router?.attach(link, slot));
-  router = new OffloadRouter(host, threshold);
-  const shared = router;
+  // The host calls back only once a thread starts, long after `shared` is set.
+  const host = new ThreadHost(workerInput(options), readers, (link, slot) => shared.attach(link, slot));
+  const shared = new OffloadRouter(host, threshold);
   return {
     name: 'better-sqlite3-hybrid',
     dialect: 'sqlite',

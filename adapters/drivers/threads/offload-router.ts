@@ -55,7 +55,8 @@ export class OffloadRouter {
   async ready(): Promise<void> {
     this.started = true;
     await this.host.booted();
-    await Promise.all(this.readers.map((reader) => reader?.ready.catch(() => {})));
+    const readers = this.readers.filter((reader): reader is ThreadConnection => reader !== undefined);
+    await Promise.all(readers.map((reader) => reader.ready.catch(() => {})));
   }
 
   /**

@@ -143,7 +143,7 @@ export class ThreadLink {
     box.conns.push(req.conn);
     box.ops.push(req.op);
     box.sql.push(this.number(req.sql, box));
-    box.params.push(params === undefined || req.op === 'getMany' ? params : packParams(params as Params));
+    box.params.push(params === undefined || req.op === 'getMany' ? params : packParams(params));
     if (!this.flushing) {
       this.flushing = true;
       queueMicrotask(this.flush);
