@@ -31,7 +31,14 @@ export interface StatementInfo {
   readonly columns: readonly string[];
 }
 
-/** Per-call choices for a read. */
+/**
+ * Per-call choices for a read.
+ *
+ * @example
+ * ```ts
+ * const rows = await pool.read((db) => db.all('SELECT * FROM xp ORDER BY points DESC', [], { offload: true }));
+ * ```
+ */
 export interface ReadOptions {
   /**
    * Hybrid driver (`threads: true`): `true` runs the read on a reader thread, `false` inline,

@@ -28,7 +28,17 @@ export interface HybridDriverOptions extends ThreadDriverOptions {
 
 type Kind = OffloadKind | 'run';
 
-/** The hybrid driver, with what its router did. */
+/**
+ * The hybrid driver, with what its router did.
+ *
+ * @example
+ * ```ts
+ * const driver = hybridDriver({ filename: 'bot.db' });
+ * const pool = createPool({ driver });
+ * await driver.ready();
+ * console.log(driver.routed()); // { inline: 0, offloaded: 0 }
+ * ```
+ */
 export interface HybridDriver extends Driver {
   /** Statements run inline and statements sent to reader threads, since the driver was made. */
   routed(): { inline: number; offloaded: number };

@@ -22,7 +22,15 @@ export interface ThreadDriverOptions extends SqliteDriverOptions {
   readerThreads?: number;
 }
 
-/** The worker-thread driver. */
+/**
+ * The worker-thread driver.
+ *
+ * @example
+ * ```ts
+ * const driver = threadDriver({ filename: 'bot.db', readerThreads: 2 });
+ * await driver.ready(); // every thread booted
+ * ```
+ */
 export interface ThreadDriver extends Driver {
   /** Resolves once every thread has started (connections open on demand, in a message). */
   ready(): Promise<void>;
