@@ -3,6 +3,7 @@
 import { checkSqliteBinding } from './adapters/drivers/sqlite/native-binding.js';
 import { diagnoseSqliteError } from './adapters/drivers/sqlite/diagnose-sqlite.js';
 import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
+import { hybridDriver } from './adapters/drivers/threads/hybrid-driver.js';
 import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
 import { statsTableWriter } from './adapters/faces/stats-table.js';
 import { diagnoseWith, type Diagnosis } from './core/diagnose.js';
@@ -11,8 +12,9 @@ import { Pool } from './core/pool.js';
 import type { PoolWiring } from './core/pool-wiring.js';
 
 /**
- * The wiring `createPool()` gives every pool: better-sqlite3 (inline, or one worker thread a
- * connection with `threads: true`) when the options name no driver, and the stats-table writer.
+ * The wiring `createPool()` gives every pool: better-sqlite3 (inline; with expensive reads on
+ * worker threads with `threads: true`; every connection in a worker thread with `threads: 'all'`)
+ * when the options name no driver, and the stats-table writer.
  *
  * @example
  * ```ts
@@ -33,7 +35,14 @@ export const defaultWiring: PoolWiring = {
       maxResultRows: o.maxResultRows,
       maxResultBytes: o.maxResultBytes,
     };
-    return o.threads ? threadDriver(sqlite) : sqliteDriver(sqlite);
+    if (o.threads === 'all') return threadDriver({ ...sqlite, readerThreads: o.readerThreads });
+    if (o.threads === 'hybrid')
+      return hybridDriver({
+        ...sqlite,
+        readerThreads: o.readerThreads,
+        offloadThresholdMs: o.offloadThresholdMs,
+      });
+    return sqliteDriver(sqlite);
   },
   statsTable: statsTableWriter,
 };

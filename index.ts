@@ -43,7 +43,16 @@ export { poolAlerts } from './streams/alerts.js';
 export { STATS_TABLE_DDL } from './adapters/faces/stats-table.js';
 export { debugLog } from './core/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
-export { threadDriver, type ThreadDriverOptions } from './adapters/drivers/threads/thread-driver.js';
+export {
+  threadDriver,
+  type ThreadDriver,
+  type ThreadDriverOptions,
+} from './adapters/drivers/threads/thread-driver.js';
+export {
+  hybridDriver,
+  type HybridDriver,
+  type HybridDriverOptions,
+} from './adapters/drivers/threads/hybrid-driver.js';
 export type {
   Driver,
   DriverConnection,
@@ -51,6 +60,7 @@ export type {
   ConnectionRole,
   ErrorClass,
   Params,
+  ReadOptions,
   RunResult,
   SyncStatements,
 } from './core/driver.js';

@@ -1,195 +1,86 @@
 /**
- * Worker-thread mode against inline mode. Not a test: prints figures for docs/threads.md.
+ * The bot's pattern in each mode: inline, hybrid (`threads: true`) and every connection in a
+ * worker thread (`threads: 'all'`). Many async workers each await one `pool.read` with one
+ * statement at a time, letting the event loop turn between requests, as a bot's handlers do.
+ * Not a test: prints figures for docs/threads.md (bench/threads-pipelined.ts has the pipelined ones).
  *
- *   npx tsx bench/threads.ts [--rows 200000] [--heavy 40] [--points 200000] [--window 64] [--many 32]
+ *   npx tsx bench/threads.ts [--rows 200000] [--seconds 3] [--modes inline,hybrid,threads]
  *
- * 1. Heavy aggregate reads from 2 concurrent callers, 2 reader connections: throughput per mode.
- * 2. Event-loop delay p99 (perf_hooks.monitorEventLoopDelay) while those reads run.
- * 3. Point queries (`SELECT ... WHERE id = ?`), pipelined: `--window` in flight per read lease,
- *    one `get` each, then `--many` to a `getMany` call.
+ * 1. Cold start: 20 workers from the moment `createPool` returns; queries in the first second
+ *    against the steady rate of the same load once warm.
+ * 2. Point reads by primary key, 20 and 50 workers.
+ * 3. Heavy reads only (`GROUP BY` over the table), 4 workers.
+ * 4. A mix: 95% point reads, 5% heavy reads, 20 workers.
+ * 5. One-row autocommit UPDATEs by primary key, 20 workers: the cost of the write lane.
+ * Each with the event-loop delay p99 and max (perf_hooks.monitorEventLoopDelay, 1 ms resolution).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { setImmediate } from 'node:timers';
-import { type Pool } from '../core/pool.js';
-import { createPool } from '../create-pool.js';
+import type { PoolOptions } from '../core/options.js';
+import { botRun, seed, type BotLoad, type BotRun, type Mode } from './bot-pattern.js';
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
 }
 
-const ROWS = arg('rows', 200_000);
-const HEAVY = arg('heavy', 40);
-const POINTS = arg('points', 200_000);
-const WINDOW = arg('window', 64);
-const MANY = arg('many', 32);
-const CALLERS = 2;
-const HEAVY_SQL =
-  'SELECT guild, COUNT(*) AS n, SUM(points) AS total, AVG(length(user)) AS len FROM xp GROUP BY guild ORDER BY total DESC';
-const POINT_SQL = 'SELECT user, points FROM xp WHERE id = ?';
-
-async function seed(filename: string): Promise<void> {
-  const pool = createPool({ filename, max: 2 });
-  await pool.transaction(async (tx) => {
-    await tx.exec('CREATE TABLE xp (id INTEGER PRIMARY KEY, guild INTEGER, user TEXT, points INTEGER)');
-    for (let i = 1; i <= ROWS; i++) {
-      await tx.run('INSERT INTO xp (guild, user, points) VALUES (?, ?, ?)', [
-        i % 97,
-        `user${i}`,
-        (i * 7919) % 1000,
-      ]);
-    }
-  });
-  await pool.close();
-}
-
-/** Wall time, and CPU time of the whole process (every thread), since the call. */
-function clock(): () => { seconds: number; cpuSeconds: number } {
-  const wall = performance.now();
-  const cpu = process.cpuUsage();
-  return () => {
-    const used = process.cpuUsage(cpu);
-    return { seconds: (performance.now() - wall) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
-  };
-}
-
-interface Rate {
-  qps: number;
-  /** Process CPU (all threads) per query, µs: the load-independent cost. */
-  cpuUs: number;
-}
-
-function rate(n: number, t: { seconds: number; cpuSeconds: number }): Rate {
-  return { qps: n / t.seconds, cpuUs: (t.cpuSeconds / n) * 1e6 };
-}
-
-/** Opens both readers up front so worker start-up is not measured. */
-async function warm(pool: Pool): Promise<void> {
-  await Promise.all(Array.from({ length: CALLERS }, () => pool.read((db) => db.get(HEAVY_SQL))));
-}
-
-async function heavy(pool: Pool): Promise<Rate & { p99Ms: number; maxMs: number }> {
-  await warm(pool);
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  let next = 0;
-  const stop = clock();
-  histogram.enable();
-  await Promise.all(
-    Array.from({ length: CALLERS }, async () => {
-      while (next++ < HEAVY) {
-        await pool.read((db) => db.all(HEAVY_SQL));
-        // A bot's queries come from separate events: let the loop turn between them, as it would.
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }),
-  );
-  histogram.disable();
-  return { ...rate(HEAVY, stop()), p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
-}
-
-async function points(pool: Pool): Promise<Rate> {
-  await warm(pool);
-  let next = 0;
-  const stop = clock();
-  await Promise.all(
-    Array.from({ length: CALLERS }, () =>
-      pool.read(async (db) => {
-        const lane = async (): Promise<void> => {
-          while (next < POINTS) await db.get(POINT_SQL, [(next++ % ROWS) + 1]);
-        };
-        await Promise.all(Array.from({ length: WINDOW }, lane));
-      }),
-    ),
-  );
-  return rate(POINTS, stop());
-}
-
-/** The same point queries, `MANY` to a `getMany` call, `WINDOW / MANY` calls in flight per lease. */
-async function pointsMany(pool: Pool): Promise<Rate> {
-  let next = 0;
-  const stop = clock();
-  await Promise.all(
-    Array.from({ length: CALLERS }, () =>
-      pool.read(async (db) => {
-        const lane = async (): Promise<void> => {
-          while (next < POINTS) {
-            const ids = Array.from({ length: MANY }, () => [(next++ % ROWS) + 1]);
-            await db.getMany(POINT_SQL, ids);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.max(1, WINDOW / MANY) }, lane));
-      }),
-    ),
-  );
-  return rate(POINTS, stop());
-}
-
-/** One point query at a time: the cost of a round trip. */
-async function roundTrip(pool: Pool, n = 5000): Promise<number> {
-  const samples: number[] = [];
-  await pool.read(async (db) => {
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      await db.get(POINT_SQL, [(i % ROWS) + 1]);
-      samples.push(performance.now() - t0);
-    }
-  });
-  samples.sort((a, b) => a - b);
-  return (samples[Math.floor(n / 2)] as number) * 1000;
-}
-
-async function measure(filename: string, threads: boolean) {
-  const make = (): Pool => createPool({ filename, threads, max: CALLERS + 1 });
-  let pool = make();
-  const h = await heavy(pool);
-  await pool.close();
-  pool = make();
-  const p = await points(pool);
-  const many = await pointsMany(pool);
-  const rtUs = await roundTrip(pool);
-  await pool.close();
-  return { heavy: h, point: p, many, roundTripP50Us: rtUs };
-}
+const ROWS = Number(arg('rows', '200000'));
+const MS = Number(arg('seconds', '3')) * 1000;
+const MODES = arg('modes', 'inline,hybrid,threads').split(',') as Mode[];
 
 const dir = mkdtempSync(join(tmpdir(), 'roas-bench-threads-'));
 const filename = join(dir, 'bench.db');
-await seed(filename);
+seed(filename, ROWS);
+const options = (mode: Mode): PoolOptions => ({
+  filename,
+  threads: mode === 'inline' ? false : mode === 'hybrid' ? true : 'all',
+  // The first requests of a cold start wait for threads to boot: no request may time out.
+  acquireTimeoutMs: 60_000,
+});
 const load = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
 console.log(`load average ${load()} (the machine may be shared)`);
-console.log(
-  `node ${process.version}, ${cpus().length} cpus, ${ROWS} rows, ${HEAVY} heavy reads, ${POINTS} points`,
-);
-const inline = await measure(filename, false);
-const threads = await measure(filename, true);
-const row = (a: number, b: number, d = 1): { inline: string; threads: string } => ({
-  inline: a.toFixed(d),
-  threads: b.toFixed(d),
-});
-console.table({
-  'heavy reads/s': row(inline.heavy.qps, threads.heavy.qps),
-  'heavy read, process CPU ms each': row(inline.heavy.cpuUs / 1000, threads.heavy.cpuUs / 1000),
-  'event-loop delay p99 (ms)': row(inline.heavy.p99Ms, threads.heavy.p99Ms),
-  'event-loop delay max (ms)': row(inline.heavy.maxMs, threads.heavy.maxMs),
-  [`point queries/s (get, ${WINDOW} in flight x ${CALLERS} leases)`]: row(
-    inline.point.qps,
-    threads.point.qps,
-    0,
-  ),
-  'point query (get), process CPU µs each': row(inline.point.cpuUs, threads.point.cpuUs),
-  [`point queries/s (getMany of ${MANY}, ${WINDOW} in flight x ${CALLERS})`]: row(
-    inline.many.qps,
-    threads.many.qps,
-    0,
-  ),
-  'point query (getMany), process CPU µs each': row(inline.many.cpuUs, threads.many.cpuUs),
-  'point query round trip p50 (µs)': row(inline.roundTripP50Us, threads.roundTripP50Us),
-});
-console.log(`heavy-read throughput, threads / inline: ${(threads.heavy.qps / inline.heavy.qps).toFixed(2)}x`);
+console.log(`node ${process.version}, ${availableParallelism()} cores, ${ROWS} rows, ${MS} ms a run`);
+
+const points = (workers: number): BotLoad => ({ workers, heavyEvery: 0, durationMs: MS, rows: ROWS });
+const scenarios: [string, BotLoad][] = [
+  ['points, 20 workers', points(20)],
+  ['points, 50 workers', points(50)],
+  ['heavy only, 4 workers', { ...points(4), heavyEvery: 1, heavyOnly: true }],
+  ['95% points / 5% heavy, 20 workers', { ...points(20), heavyEvery: 20 }],
+  ['one-row writes, 20 workers', { ...points(20), writes: true }],
+];
+
+const results: Record<string, Record<string, string>> = {};
+const put = (row: string, mode: Mode, value: string): void => {
+  (results[row] ??= {})[mode] = value;
+};
+const show = (r: BotRun): string =>
+  `${r.qps.toFixed(r.qps < 100 ? 1 : 0)}/s, loop p99 ${r.loopP99Ms.toFixed(1)} max ${r.loopMaxMs.toFixed(0)} ms`;
+
+const steady: Partial<Record<Mode, Record<string, number>>> = {};
+for (const mode of MODES) {
+  const cold = await botRun(options, mode, points(20), false);
+  const rates: Record<string, number> = (steady[mode] = {});
+  for (const [name, scenario] of scenarios) {
+    const r = await botRun(options, mode, scenario, true);
+    rates[name] = r.qps;
+    put(name, mode, show(r));
+  }
+  const warm = rates['points, 20 workers'] as number;
+  put('cold: queries in the 1st second (20 workers)', mode, `${cold.firstSecond ?? 0}`);
+  put('cold: 1st second / steady rate', mode, ((cold.firstSecond ?? 0) / warm).toFixed(2));
+}
+console.table(results);
+const inline = steady.inline;
+if (inline !== undefined)
+  for (const mode of MODES.filter((m) => m !== 'inline'))
+    for (const [name] of scenarios)
+      console.log(
+        `${mode} / inline, ${name}: ${((steady[mode]?.[name] ?? 0) / (inline[name] as number)).toFixed(2)}x`,
+      );
 console.log(`load average at the end ${load()}`);
 rmSync(dir, { recursive: true, force: true });

@@ -31,6 +31,22 @@ export interface StatementInfo {
   readonly columns: readonly string[];
 }
 
+/**
+ * Per-call choices for a read.
+ *
+ * @example
+ * ```ts
+ * const rows = await pool.read((db) => db.all('SELECT * FROM xp ORDER BY points DESC', [], { offload: true }));
+ * ```
+ */
+export interface ReadOptions {
+  /**
+   * Hybrid driver (`threads: true`): `true` runs the read on a reader thread, `false` inline,
+   * whatever its measured run time says. Outside a transaction only; other drivers ignore it.
+   */
+  readonly offload?: boolean;
+}
+
 /** Synchronous `run`, `get` and `all`, for a connection that lives in this thread. */
 export interface SyncStatements {
   run(sql: string, params?: Params): RunResult;
@@ -43,9 +59,13 @@ export interface DriverConnection {
   /** Runs a statement that may write. */
   run(sql: string, params?: Params): Promise<RunResult>;
   /** Runs a query and returns its first row. */
-  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined>;
+  get<T = Record<string, unknown>>(
+    sql: string,
+    params?: Params,
+    options?: ReadOptions,
+  ): Promise<T | undefined>;
   /** Runs a query and returns all its rows. */
-  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  all<T = Record<string, unknown>>(sql: string, params?: Params, options?: ReadOptions): Promise<T[]>;
   /**
    * Runs a query and returns its rows as arrays of values in column order (better-sqlite3's
    * `raw` mode). Optional: `Lease.values()` throws NOT_SUPPORTED on drivers without it.

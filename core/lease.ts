@@ -1,4 +1,4 @@
-import type { DriverConnection, Params, RunResult, StatementInfo } from './driver.js';
+import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } from './driver.js';
 import { PoolError } from './errors.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
@@ -96,14 +96,26 @@ export class Lease {
     return this.call('run', sql, params) as Promise<RunResult>;
   }
 
-  /** Runs a query and resolves to its first row, or `undefined`. */
-  get<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T | undefined> {
-    return this.call('get', sql, params) as Promise<T | undefined>;
+  /**
+   * Runs a query and resolves to its first row, or `undefined`. `options.offload` picks the side
+   * on the hybrid driver (`threads: true`): `true` a reader thread, `false` inline.
+   *
+   * @example
+   * ```ts
+   * const top = await pool.read((db) => db.get('SELECT MAX(points) AS p FROM xp', [], { offload: true }));
+   * ```
+   */
+  get<T = Record<string, unknown>>(
+    sql: string,
+    params?: Params,
+    options?: ReadOptions,
+  ): Promise<T | undefined> {
+    return this.call('get', sql, params, options) as Promise<T | undefined>;
   }
 
-  /** Runs a query and resolves to all its rows. */
-  all<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]> {
-    return this.call('all', sql, params) as Promise<T[]>;
+  /** Runs a query and resolves to all its rows; `options` as for {@link Lease.get}. */
+  all<T = Record<string, unknown>>(sql: string, params?: Params, options?: ReadOptions): Promise<T[]> {
+    return this.call('all', sql, params, options) as Promise<T[]>;
   }
 
   /**
@@ -211,9 +223,20 @@ export class Lease {
     this.assertLive();
   }
 
-  private call(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
+  private call(kind: Kind, sql: string, params: Params | undefined, options?: ReadOptions): Promise<unknown> {
     this.assertLive();
     const sync = this.entry.conn.sync;
+    if (options !== undefined) {
+      const conn = this.entry.conn;
+      const read = (): Promise<unknown> =>
+        kind === 'get' ? conn.get(sql, params, options) : conn.all(sql, params, options);
+      return read().catch((err: unknown) =>
+        this.host.onError(this, err, () => {
+          this.assertHeld();
+          return read();
+        }),
+      );
+    }
     if (sync !== undefined && (kind === 'get' || kind === 'all' || kind === 'run')) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {

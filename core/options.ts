@@ -41,11 +41,23 @@ export interface PoolOptions extends MonitorOptions {
   /** How long a write statement outside a transaction retries SQLITE_BUSY from another process. Default `acquireTimeoutMs`. */
   busyTimeoutMs?: number;
   /**
-   * Host each connection of the built-in SQLite driver in its own worker thread: heavy queries run
-   * in parallel and never block the event loop, at about 0.1 ms a round trip. Needs `filename`;
-   * with `driver`, pass `threadDriver({ filename })` instead. Default `false` (inline).
+   * Worker threads for the built-in SQLite driver. `true` (or `'hybrid'`): connections run inline,
+   * and a read-only statement whose measured run time averages `offloadThresholdMs` or more runs
+   * on a reader thread instead, so it never blocks the event loop twice. `'all'`: every connection
+   * lives in a worker thread (a round trip per statement). Needs `filename`; with `driver`, pass
+   * `hybridDriver({ filename })` or `threadDriver({ filename })`. Default `false` (inline).
    */
-  threads?: boolean;
+  threads?: boolean | 'hybrid' | 'all';
+  /**
+   * With `threads: true`: a read whose moving average run time reaches this many milliseconds goes
+   * to a reader thread; 0 sends every read outside a transaction there. Default 1.
+   */
+  offloadThresholdMs?: number;
+  /**
+   * With `threads`: worker threads that run reads. Default `os.availableParallelism()`, one a
+   * core; with `threads: 'all'` the writer has one more of its own.
+   */
+  readerThreads?: number;
   /** Extra `PRAGMA name = value` for every SQLite connection (built-in driver, both modes). */
   pragmas?: Readonly<Record<string, string | number>>;
   /** Prepared statements cached per connection (built-in driver, both modes). Default 256. */
@@ -111,7 +123,11 @@ export interface PoolOptions extends MonitorOptions {
 export interface ResolvedOptions extends ResolvedMonitorOptions {
   filename: string | undefined;
   driver: Driver | undefined;
-  threads: boolean;
+  /** `false` (inline), `'hybrid'` (`threads: true`) or `'all'`. */
+  threads: false | 'hybrid' | 'all';
+  offloadThresholdMs: number;
+  /** `undefined`: one a core. */
+  readerThreads: number | undefined;
   max: number;
   min: number;
   maxWaiting: number;
@@ -145,6 +161,8 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'filename',
   'driver',
   'threads',
+  'offloadThresholdMs',
+  'readerThreads',
   'max',
   'min',
   'maxWaiting',
@@ -214,6 +232,36 @@ function healthOptions(options: PoolOptions) {
   };
 }
 
+function threadMode(options: PoolOptions): ResolvedOptions['threads'] {
+  const { threads } = options;
+  if (threads !== undefined && typeof threads !== 'boolean' && threads !== 'hybrid' && threads !== 'all') {
+    throw invalid(`option "threads" must be true, false, 'hybrid' or 'all', got ${showValue(threads)}`);
+  }
+  if (threads && options.driver !== undefined) {
+    throw invalid(
+      'option "threads" applies to "filename"; with "driver", pass hybridDriver({ filename }) or threadDriver({ filename })',
+    );
+  }
+  const mode = threads === true ? 'hybrid' : (threads ?? false);
+  if (mode === false && options.readerThreads !== undefined)
+    throw invalid('option "readerThreads" applies to worker threads: add threads: true');
+  return mode;
+}
+
+function offloadThreshold(options: PoolOptions, mode: ResolvedOptions['threads']): number {
+  const value = options.offloadThresholdMs;
+  if (value === undefined) return 1;
+  if (mode !== 'hybrid')
+    throw invalid(
+      'option "offloadThresholdMs" applies to threads: true (hybrid), where cheap reads stay inline',
+    );
+  if (typeof value !== 'number' || !(value >= 0) || value > MAX_DURATION_MS)
+    throw invalid(
+      `option "offloadThresholdMs" must be a number >= 0 and <= ${MAX_DURATION_MS}, got ${showValue(value)}`,
+    );
+  return value;
+}
+
 /** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
 export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
@@ -228,13 +276,8 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     throw invalid('give exactly one of "filename" (SQLite file) or "driver"');
   }
   if (options.filename !== undefined) checkSharedFilename(options.filename);
-  if (options.threads !== undefined && typeof options.threads !== 'boolean') {
-    throw invalid(`option "threads" must be true or false, got ${showValue(options.threads)}`);
-  }
+  const threads = threadMode(options);
   checkObjects(options);
-  if (options.threads && options.driver !== undefined) {
-    throw invalid('option "threads" applies to "filename"; with "driver", pass threadDriver({ filename })');
-  }
   const max = integer(options, 'max', 20, 1, MAX_CONNECTIONS, SIZE_WHY);
   const min = integer(options, 'min', 0, 0, MAX_CONNECTIONS, SIZE_WHY);
   if (min > max) throw invalid(`option "min" (${min}) must not exceed "max" (${max})`);
@@ -246,7 +289,10 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
   return {
     filename: options.filename,
     driver: options.driver,
-    threads: options.threads ?? false,
+    threads,
+    offloadThresholdMs: offloadThreshold(options, threads),
+    readerThreads:
+      options.readerThreads === undefined ? undefined : integer(options, 'readerThreads', 1, 1, 256),
     max,
     min,
     maxWaiting: integer(options, 'maxWaiting', 1000, 0, MAX_WAITING, ' (each waiter holds a promise)'),

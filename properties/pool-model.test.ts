@@ -20,3 +20,8 @@ test('every invariant holds under random commands and interleavings (worker thre
   await fc.assert(poolModelProperty({ driver: 'threads' }), { seed: SEED, numRuns: 15 });
   t.pass();
 });
+
+test('every invariant holds under random commands and interleavings (hybrid: reads on threads)', async (t) => {
+  await fc.assert(poolModelProperty({ driver: 'hybrid' }), { seed: SEED, numRuns: 15 });
+  t.pass();
+});

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
+import { hybridDriver } from '../adapters/drivers/threads/hybrid-driver.js';
 import { threadDriver } from '../adapters/drivers/threads/thread-driver.js';
 import type { Driver } from '../core/driver.js';
 import { tempDir } from '../test/helpers.js';
@@ -27,7 +28,7 @@ import { scheduledDriver } from './scheduled-driver.js';
 import { VirtualClock } from './virtual-clock.js';
 
 /** Which driver a property runs on. */
-export type DriverKind = 'memory' | 'sqlite' | 'threads';
+export type DriverKind = 'memory' | 'sqlite' | 'threads' | 'hybrid';
 
 export interface ModelPropertyOptions {
   driver: DriverKind;
@@ -89,8 +90,14 @@ function makeDriver(
     return { driver, real: { log: driver.log, faults: driver.faults, rows }, cleanup: () => undefined };
   }
   const tmp = tempDir('roas-pool-prop-');
+  const filename = tmp.file();
+  // Hybrid with threshold 0: every read outside a transaction goes to a reader thread.
   const inner =
-    kind === 'threads' ? threadDriver({ filename: tmp.file() }) : sqliteDriver({ filename: tmp.file() });
+    kind === 'threads'
+      ? threadDriver({ filename })
+      : kind === 'hybrid'
+        ? hybridDriver({ filename, offloadThresholdMs: 0 })
+        : sqliteDriver({ filename });
   const driver = scheduledDriver(inner, schedule);
   const rows = () => committedRows(tmp.file());
   return { driver, real: { log: driver.log, faults: undefined, rows }, cleanup: tmp.cleanup };

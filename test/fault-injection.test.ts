@@ -60,7 +60,12 @@ async function holderOutlivesClose(
   next: 'statement' | 'commit',
 ): Promise<{ acknowledged: number; present: number; error: string }> {
   const tmp = tempDir();
-  const pool = createPool({ filename: tmp.file(), threads, closeTimeoutMs: 1, acquireTimeoutMs: 120_000 });
+  const pool = createPool({
+    filename: tmp.file(),
+    threads: threads && 'all',
+    closeTimeoutMs: 1,
+    acquireTimeoutMs: 120_000,
+  });
   await pool.write((db) => db.exec(TABLE));
   let acknowledged = 0;
   let closing: Promise<void> | undefined;
@@ -112,8 +117,8 @@ for (const threads of [false, true]) {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-for (const threads of [false, true]) {
-  const mode = threads ? 'threads' : 'inline';
+for (const threads of [false, 'all', 'hybrid'] as const) {
+  const mode = threads ? `threads ${threads}` : 'inline';
 
   test.serial(
     `${mode}: a caller that releases without awaiting its statements never costs the next caller an acknowledged write`,

@@ -72,7 +72,7 @@ for (const threads of [false, true]) {
     async (t) => {
       const tmp = tempDir();
       const pool = threads
-        ? createPool({ filename: tmp.file(), threads: true, max: 8, acquireTimeoutMs: 60_000 })
+        ? createPool({ filename: tmp.file(), threads: 'all', max: 8, acquireTimeoutMs: 60_000 })
         : createPool({ driver: slowOpening(tmp.file()), max: 8, acquireTimeoutMs: 60_000 });
       await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)'));
       let leased = 0;

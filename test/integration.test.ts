@@ -9,8 +9,8 @@ import { awaitingTransactions } from './workloads.js';
 
 const run = promisify(execFile);
 
-for (const threads of [false, true]) {
-  test(`${threads ? 'worker threads' : 'inline'}: 50 workers run 200 awaiting write transactions each with zero errors and every row present`, async (t) => {
+for (const threads of [false, 'all', 'hybrid'] as const) {
+  test(`${threads ? `worker threads (${threads})` : 'inline'}: 50 workers run 200 awaiting write transactions each with zero errors and every row present`, async (t) => {
     const tmp = tempDir();
     const pool = createPool({ filename: tmp.file(), acquireTimeoutMs: 60_000, threads });
     await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));

@@ -15,6 +15,9 @@ export const CONTENDERS: Readonly<Record<string, () => Contender>> = {
   tarn: () => tarn(),
   'generic-pool': () => genericPoolContender(),
   'roas-pool': () => roasPool(),
+  // Worker-thread modes: hybrid (cheap statements inline, heavy reads on threads), and all.
+  'roas-pool-hybrid': () => roasPool({ threads: true }, 'roas-pool-hybrid'),
+  'roas-pool-threads': () => roasPool({ threads: 'all' }, 'roas-pool-threads'),
   'kysely-sqlite': () => kyselySqlite(),
   'kysely-roas-pool': () => kyselyRoasPool(),
 };

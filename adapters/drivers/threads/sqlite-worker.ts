@@ -1,7 +1,8 @@
 /**
- * The body of one {@link threadDriver} worker thread: it opens a single connection with the inline
- * driver (so WAL, pragmas, `query_only` and the statement cache are exactly those of inline mode)
- * and serves batches of requests from the main thread, one at a time, in order.
+ * The body of one worker thread of a {@link threadDriver} or {@link hybridDriver}: it opens the
+ * connections the main thread asks for with the inline driver (so WAL, pragmas, `query_only` and
+ * the statement cache are exactly those of inline mode) and serves batches of requests for them,
+ * one at a time, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DriverConnection, Params } from '../../../core/driver.js';
@@ -12,6 +13,7 @@ import {
   type FromWorker,
   type Op,
   type Replies,
+  type ToWorker,
   type WorkerInput,
 } from './thread-protocol.js';
 
@@ -43,20 +45,28 @@ function call(conn: DriverConnection, op: Op, sql: string, params: unknown): Pro
  */
 const CHUNK = 32;
 
-async function serve(conn: DriverConnection, batch: Batch): Promise<void> {
+const driver = sqliteDriver(input.options);
+/** This worker's connections, by the number the main thread gave them. */
+const conns = new Map<number, DriverConnection>();
+
+async function serve(batch: Batch): Promise<void> {
   for (const [n, text] of batch.learn) texts.set(n, text);
   let replies = open(batch.first);
   for (let i = 0; i < batch.ops.length; i++) {
     const ref = batch.sql[i] as string | number;
     const sql = typeof ref === 'number' ? (texts.get(ref) as string) : ref;
+    const conn = conns.get(batch.conns[i] as number);
+    const t0 = performance.now();
     try {
+      if (conn === undefined) throw new Error('the connection is closed');
       replies.values.push(await call(conn, batch.ops[i] as Op, sql, batch.params[i]));
     } catch (err) {
       replies.errors.push([replies.values.length, toWire(err)]);
       replies.values.push(undefined);
     }
+    replies.ms.push(performance.now() - t0);
+    replies.inTx.push(conn?.inTransaction ?? false);
     if (replies.values.length === CHUNK || i === batch.ops.length - 1) {
-      replies.inTx = conn.inTransaction;
       post(replies);
       replies = open(batch.first + i + 1);
     }
@@ -64,31 +74,36 @@ async function serve(conn: DriverConnection, batch: Batch): Promise<void> {
 }
 
 function open(first: number): Replies {
-  return { type: 'replies', first, values: [], errors: [], inTx: false };
+  return { type: 'replies', first, values: [], errors: [], inTx: [], ms: [] };
 }
 
-async function main(): Promise<void> {
-  let conn: DriverConnection;
-  try {
-    conn = await sqliteDriver(input.options).open(input.role);
-  } catch (err) {
-    post({ type: 'open-failed', error: toWire(err) });
-    port?.close();
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'batch') return serve(message);
+  if (message.type === 'open') {
+    try {
+      conns.set(message.conn, await driver.open(message.role));
+      post({ type: 'opened', conn: message.conn });
+    } catch (err) {
+      post({ type: 'open-failed', conn: message.conn, error: toWire(err) });
+    }
     return;
   }
-  // Batches must run strictly one after another: a transaction's statements span batches.
-  let queue = Promise.resolve();
-  port?.on('message', (message: Batch | { type: 'close' }) => {
-    queue = queue.then(async () => {
-      if (message.type === 'close') {
-        await conn.close();
-        port.close();
-        return;
-      }
-      await serve(conn, message);
-    });
-  });
-  post({ type: 'opened' });
+  if (message.type === 'close') {
+    await conns.get(message.conn)?.close();
+    conns.delete(message.conn);
+    post({ type: 'closed', conn: message.conn });
+    return;
+  }
+  for (const conn of conns.values()) await conn.close();
+  conns.clear();
+  await driver.dispose?.();
+  port?.close();
 }
 
-void main();
+// Messages run strictly one after another: a transaction's statements span batches, and a
+// connection must be open before its first batch runs.
+let queue = Promise.resolve();
+port.on('message', (message: ToWorker) => {
+  queue = queue.then(() => handle(message));
+});
+post({ type: 'ready' });

@@ -1,4 +1,3 @@
-import { Worker } from 'node:worker_threads';
 import { PoolError } from '../../../core/errors.js';
 import type {
   ConnectionRole,
@@ -10,91 +9,101 @@ import type {
 } from '../../../core/driver.js';
 import { checkSharedFilename } from '../../../core/limits.js';
 import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
-import {
-  fromWire,
-  packParams,
-  restoreRows,
-  type FromWorker,
-  type Batch,
-  type Op,
-  type Replies,
-  type ToWorker,
-  type WorkerInput,
-} from './thread-protocol.js';
+import { defaultReaderThreads, ThreadHost } from './thread-host.js';
+import type { LinkListener, Request, RequestOwner, ThreadLink } from './thread-link.js';
+import { packParams, type Op, type WorkerInput } from './thread-protocol.js';
 
 /** Options of the worker-thread driver: those of the inline driver, applied inside each worker. */
-export type ThreadDriverOptions = SqliteDriverOptions;
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-  op: Op;
-  sql: string;
-  /** The caller's frames, captured when the request was made: a failed request's stack. */
-  site: { stack?: string };
-}
-
-const COMMIT = /^\s*(COMMIT|END)\b/i;
-/** Statement texts numbered per connection; past this many, new texts simply cross each time. */
-const MAX_NUMBERED = 4096;
-
-function emptyBatch(first: number): Batch {
-  return { type: 'batch', first, ops: [], sql: [], params: [], learn: [] };
+export interface ThreadDriverOptions extends SqliteDriverOptions {
+  /**
+   * Worker threads that host the reader connections; the writer has a thread of its own.
+   * Default `os.availableParallelism()`: more readers than cores cannot run in parallel.
+   */
+  readerThreads?: number;
 }
 
 /**
- * One SQLite connection living in its own worker thread. Every call is a numbered request;
- * requests made in the same turn of the event loop travel as one message, and the worker answers
- * them in order, many replies to a message, so a caller may keep many in flight.
+ * The worker-thread driver.
+ *
+ * @example
+ * ```ts
+ * const driver = threadDriver({ filename: 'bot.db', readerThreads: 2 });
+ * await driver.ready(); // every thread booted
+ * ```
+ */
+export interface ThreadDriver extends Driver {
+  /** Resolves once every thread has started (connections open on demand, in a message). */
+  ready(): Promise<void>;
+}
+
+const COMMIT = /^\s*(COMMIT|END)\b/i;
+
+/**
+ * One SQLite connection living in a worker thread, which may host other connections too. Every
+ * call is a numbered request; requests made in the same turn of the event loop travel as one
+ * message to the thread, and it answers them in order, so a caller may keep many in flight.
  */
 export class ThreadConnection implements DriverConnection {
   /** There is no better-sqlite3 handle in this thread: `lease.raw` throws NOT_SUPPORTED. */
   readonly raw = undefined;
-  /** Resolves once the worker has opened its connection; rejects with the driver's own error. */
+  /** Resolves once the worker has opened the connection; rejects with the driver's own error. */
   readonly ready: Promise<void>;
   private inTx = false;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private outbox: Batch = emptyBatch(1);
-  private readonly numbers = new Map<string, number>();
-  private flushing = false;
+  private inFlight = 0;
   private closing = false;
-  /** Set once the worker is gone: the detail every later call is rejected with. */
+  /** Set once the connection is gone: the detail every later call is rejected with. */
   private lost: { detail: string; cause: Error } | undefined;
   private readonly lostListeners: ((cause: Error) => void)[] = [];
   /** Resolved once nothing is in flight; see {@link answered}. */
   private idleWaiters: (() => void)[] = [];
-  private readonly exited: Promise<void>;
+  private readonly ended: Promise<void>;
+  private readonly owner: RequestOwner = {
+    settled: (req, inTx, ms) => {
+      this.inTx = inTx;
+      if (--this.inFlight === 0) this.wakeIdle();
+      this.observe?.(req.sql, ms);
+    },
+  };
 
   /** @internal Use {@link threadDriver}. */
-  constructor(readonly worker: Worker) {
+  constructor(
+    /** @internal The thread that hosts the connection. */ readonly link: ThreadLink,
+    private readonly id: number,
+    role: ConnectionRole,
+    /** Told how long each statement ran in the thread (ms). */
+    private readonly observe?: (sql: string, ms: number) => void,
+  ) {
     let opened: () => void = () => {};
     let openFailed: (err: Error) => void = () => {};
+    let end: () => void = () => {};
     this.ready = new Promise<void>((resolve, reject) => {
       opened = resolve;
       openFailed = reject;
     });
-    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
-    worker.on('message', (message: FromWorker) => {
-      if (message.type === 'replies') this.receive(message);
-      else if (message.type === 'opened') opened();
-      else openFailed(fromWire(message.error));
-    });
-    worker.on('error', (err) => {
-      openFailed(err);
-      this.die(err);
-    });
-    worker.on('exit', (code) => {
-      const err = new Error(`the worker thread exited with code ${code}`);
-      openFailed(err);
-      this.die(err);
-    });
-    // An idle worker must not keep the process alive, any more than an inline connection would;
-    // it stays referenced while it opens, while requests are in flight and once it is closing.
-    void this.ready.then(
-      () => this.pending.size === 0 && !this.closing && worker.unref(),
-      () => {},
-    );
+    this.ended = new Promise((resolve) => (end = resolve));
+    const listener: LinkListener = {
+      opened,
+      openFailed: (err) => {
+        openFailed(err);
+        this.lost = { detail: 'the connection never opened', cause: err };
+        end();
+      },
+      closed: end,
+      lost: (cause, inFlight) => {
+        openFailed(cause);
+        this.die(cause, inFlight);
+        end();
+      },
+    };
+    link.open(id, role, listener);
+  }
+
+  /**
+   * True unless the connection is lost or closing: it takes requests, and while it is still
+   * opening they wait in order behind the open.
+   */
+  get accepting(): boolean {
+    return this.lost === undefined && !this.closing;
   }
 
   /** True while a transaction is open, as of the latest reply from the worker. */
@@ -107,7 +116,7 @@ export class ThreadConnection implements DriverConnection {
    * last reply, so only then is it the connection's own state. `undefined` when none is in flight.
    */
   answered(): Promise<void> | undefined {
-    if (this.pending.size === 0) return undefined;
+    if (this.inFlight === 0) return undefined;
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -144,92 +153,37 @@ export class ThreadConnection implements DriverConnection {
   }
 
   onLost(listener: (cause: Error) => void): void {
-    // A worker may die between opening and the pool subscribing: tell a late listener too.
+    // A thread may die between opening and the pool subscribing: tell a late listener too.
     const lost = this.lost;
     if (lost && !this.closing) queueMicrotask(() => listener(lostCause(lost)));
     else this.lostListeners.push(listener);
   }
 
-  /** Closes the connection in the worker and lets the worker end; never throws. */
+  /** Closes the connection in its thread; never throws. */
   async close(): Promise<void> {
     if (!this.lost && !this.closing) {
       this.closing = true;
-      // Stay referenced until the worker has closed its database and ended.
-      this.worker.ref();
-      this.post({ type: 'close' });
+      this.link.close(this.id);
     }
-    await this.exited;
+    await this.ended;
   }
 
-  /** Stops the worker at once, as a crash would. */
+  /** Stops the connection's thread at once, as a crash would (every connection on it is lost). */
   async terminate(): Promise<void> {
-    // Referenced until it has stopped: `await pool.close()` must not find an empty event loop.
-    this.worker.ref();
-    await this.worker.terminate();
+    await this.link.terminate();
   }
 
   private request(op: Op, sql: string, params: Params | readonly Params[] | undefined): Promise<unknown> {
     if (this.lost) return Promise.reject(lostError(this.lost));
     if (this.closing) return Promise.reject(new PoolError('CONNECTION_LOST', 'the connection is closing'));
-    const id = this.nextId++;
     // Frames are collected now and formatted only if the request fails.
     const site: { stack?: string } = {};
     // eslint-disable-next-line @typescript-eslint/unbound-method -- only the frame to cut at, never called
     Error.captureStackTrace(site, this.request);
     return new Promise((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject, op, sql, site });
-      const box = this.outbox;
-      box.ops.push(op);
-      box.sql.push(this.number(sql, box));
-      box.params.push(params === undefined || op === 'getMany' ? params : packParams(params));
-      if (!this.flushing) {
-        this.flushing = true;
-        queueMicrotask(this.flush);
-      }
+      this.inFlight++;
+      this.link.request({ conn: this.id, op, sql, site, owner: this.owner, resolve, reject }, params);
     });
-  }
-
-  private number(sql: string, box: Batch): string | number {
-    let n = this.numbers.get(sql);
-    if (n === undefined && this.numbers.size < MAX_NUMBERED) {
-      n = this.numbers.size + 1;
-      this.numbers.set(sql, n);
-      box.learn.push([n, sql]);
-    }
-    return n ?? sql;
-  }
-
-  private readonly flush = (): void => {
-    this.flushing = false;
-    const batch = this.outbox;
-    if (batch.ops.length === 0 || this.lost) return;
-    this.outbox = emptyBatch(this.nextId);
-    this.post(batch);
-  };
-
-  private post(message: ToWorker): void {
-    this.worker.postMessage(message);
-  }
-
-  private receive(replies: Replies): void {
-    this.inTx = replies.inTx;
-    const failed = replies.errors.length > 0 ? new Map(replies.errors) : undefined;
-    const { first, values } = replies;
-    for (let i = 0; i < values.length; i++) {
-      const waiter = this.pending.get(first + i);
-      if (waiter === undefined) continue;
-      this.pending.delete(first + i);
-      const error = failed?.get(i);
-      if (error === undefined) waiter.resolve(restoreRows(waiter.op, values[i]));
-      else waiter.reject(fromWire(error, waiter.site));
-    }
-    // A closing worker stays referenced until it exits: a reply that lands after close() began
-    // (a statement still in flight) must not let the process end under `await pool.close()`.
-    if (this.pending.size === 0) {
-      if (!this.closing) this.worker.unref();
-      this.wakeIdle();
-    }
   }
 
   private wakeIdle(): void {
@@ -238,18 +192,14 @@ export class ThreadConnection implements DriverConnection {
     for (const wake of waiters) wake();
   }
 
-  /** The worker is gone: fail what was in flight, say what became of the transaction, tell the pool. */
-  private die(cause: Error): void {
+  /** The thread is gone: fail what was in flight, say what became of the transaction, tell the pool. */
+  private die(cause: Error, inFlight: readonly Request[]): void {
     if (this.lost) return;
-    const detail = this.closing
-      ? 'the connection was closed'
-      : describeLoss(this.inTx, [...this.pending.values()]);
+    const detail = this.closing ? 'the connection was closed' : describeLoss(this.inTx, inFlight);
     this.lost = { detail, cause };
     this.inTx = false;
-    this.outbox = emptyBatch(this.nextId);
-    const waiters = [...this.pending.values()];
-    this.pending.clear();
-    for (const waiter of waiters) waiter.reject(lostError(this.lost));
+    this.inFlight = 0;
+    for (const req of inFlight) req.reject(lostError(this.lost));
     this.wakeIdle();
     if (this.closing) return;
     for (const listener of this.lostListeners) listener(lostCause(this.lost));
@@ -260,15 +210,17 @@ function lostCause(lost: { detail: string; cause: Error }): Error {
   return new Error(`worker thread lost: ${lost.detail}`, { cause: lost.cause });
 }
 
-function lostError(lost: { detail: string; cause: Error }): PoolError {
+/** @internal */
+export function lostError(lost: { detail: string; cause: Error }): PoolError {
   return new PoolError('CONNECTION_LOST', lost.detail, { cause: lost.cause });
 }
 
 /**
  * SQLite rolls back whatever transaction a dying connection held, so the one open question is a
  * COMMIT (or an autocommit write) that was in flight: it may have landed just before the end.
+ * @internal
  */
-function describeLoss(inTx: boolean, inFlight: readonly Pending[]): string {
+export function describeLoss(inTx: boolean, inFlight: readonly Request[]): string {
   const base = 'the worker thread hosting the connection stopped';
   if (inFlight.some((p) => COMMIT.test(p.sql))) {
     return `${base} while a COMMIT was in flight: the transaction may or may not have been committed, check before retrying`;
@@ -282,24 +234,40 @@ function describeLoss(inTx: boolean, inFlight: readonly Pending[]): string {
   return `${base} outside a transaction with no write in flight: nothing was lost`;
 }
 
-/** The worker body sits next to this file: `.ts` when run from source, `.js` once built. */
-function spawnWorker(input: WorkerInput): Worker {
-  const here = import.meta.url;
-  const ext = here.endsWith('.ts') ? '.ts' : '.js';
-  const body = new URL(`./sqlite-worker${ext}`, here);
-  if (ext === '.js') return new Worker(body, { workerData: input });
-  // A worker does not inherit tsx's loader hooks from the main thread: register them first.
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(body.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: input });
+/** What every thread of a driver is started with. @internal */
+export function workerInput(options: SqliteDriverOptions): WorkerInput {
+  const { filename, fileMustExist, pragmas, statementCacheSize, safeIntegers } = options;
+  return {
+    // Unset caps are the thread defaults: a result past the worker's heap would abort the process.
+    options: {
+      filename,
+      fileMustExist,
+      pragmas,
+      statementCacheSize,
+      safeIntegers,
+      maxResultRows: options.maxResultRows ?? THREAD_RESULT_LIMITS.maxResultRows,
+      maxResultBytes: options.maxResultBytes ?? THREAD_RESULT_LIMITS.maxResultBytes,
+    },
+  };
+}
+
+/** Checks a reader-thread count; `undefined` is one a core. @internal */
+export function readerThreads(count: number | undefined, where: string): number {
+  if (count === undefined) return defaultReaderThreads();
+  if (!Number.isInteger(count) || count < 1 || count > 256)
+    throw new PoolError('INVALID_OPTION', `${where} must be an integer from 1 to 256, got ${String(count)}`);
+  return count;
 }
 
 /**
- * A better-sqlite3 driver that hosts each connection in its own `worker_threads` Worker, so heavy
- * queries run in parallel and never block the event loop. Connections open exactly as with
- * {@link sqliteDriver} (WAL, `synchronous=NORMAL`, read-only readers), inside the worker.
- * `lease.raw` is not offered. A worker that dies fails its in-flight requests with CONNECTION_LOST
- * (saying whether the transaction was rolled back) and the pool replaces the connection.
+ * A better-sqlite3 driver that hosts every connection in worker threads, so heavy queries run in
+ * parallel and never block the event loop. The writer has a thread of its own; readers share
+ * `readerThreads` threads (one a core by default), each new reader going to the thread with the
+ * fewest. The threads start when the driver is made. Connections open exactly as with
+ * {@link sqliteDriver} (WAL, `synchronous=NORMAL`, read-only readers), inside their thread.
+ * `lease.raw` is not offered. A thread that dies fails its connections' in-flight requests with
+ * CONNECTION_LOST (saying whether the transaction was rolled back), the pool replaces the
+ * connections, and the thread is started again.
  *
  * @example
  * ```ts
@@ -307,33 +275,31 @@ function spawnWorker(input: WorkerInput): Worker {
  * const top = await pool.read((db) => db.all('SELECT user, SUM(points) AS p FROM xp GROUP BY user'));
  * ```
  */
-export function threadDriver(options: ThreadDriverOptions): Driver {
-  const live = new Set<ThreadConnection>();
+export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
   checkSharedFilename(options.filename, 'threadDriver option "filename"');
-  const input = (role: ConnectionRole): WorkerInput => ({
-    // Unset caps are the thread defaults: a result past the worker's heap would abort the process.
-    options: {
-      ...options,
-      maxResultRows: options.maxResultRows ?? THREAD_RESULT_LIMITS.maxResultRows,
-      maxResultBytes: options.maxResultBytes ?? THREAD_RESULT_LIMITS.maxResultBytes,
-    },
-    role,
-  });
+  const readers = readerThreads(options.readerThreads, 'threadDriver option "readerThreads"');
+  // Slot 0 is the writer's: a heavy read never delays a write.
+  const host = new ThreadHost(workerInput(options), 1 + readers);
+  host.start();
+  const slotFor = (role: ConnectionRole): number => {
+    if (role === 'writer') return 0;
+    let best = 1;
+    for (let slot = 2; slot <= readers; slot++)
+      if (host.link(slot).hosted.size < host.link(best).hosted.size) best = slot;
+    return best;
+  };
   return {
     name: 'better-sqlite3-threads',
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
+    ready: () => host.booted(),
     async open(role: ConnectionRole): Promise<DriverConnection> {
-      const conn = new ThreadConnection(spawnWorker(input(role)));
-      live.add(conn);
-      void conn.worker.once('exit', () => live.delete(conn));
+      const conn = new ThreadConnection(host.link(slotFor(role)), host.connectionNumber(), role);
       await conn.ready;
       return conn;
     },
-    async dispose(): Promise<void> {
-      await Promise.all([...live].map((conn) => conn.terminate()));
-    },
+    dispose: () => host.dispose(),
   };
 }

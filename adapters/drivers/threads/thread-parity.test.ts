@@ -13,14 +13,24 @@ const HERE = fileURLToPath(import.meta.url);
 /** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
 const SLOW_START_MS = 120_000;
 
-async function pool(threads: boolean): Promise<{ pool: Pool; cleanup: () => Promise<void> }> {
+/** Inline; every connection in a thread; hybrid with every read outside a transaction on a thread. */
+const MODES = {
+  inline: {},
+  threads: { threads: 'all' },
+  hybrid: { threads: true, offloadThresholdMs: 0 },
+} as const;
+type Mode = keyof typeof MODES;
+
+async function pool(mode: Mode): Promise<{ pool: Pool; cleanup: () => Promise<void> }> {
   const files = tempDir('roas-parity-');
-  const p = createPool({ filename: files.file(), threads, max: 2, acquireTimeoutMs: SLOW_START_MS });
+  const p = createPool({ filename: files.file(), ...MODES[mode], max: 2, acquireTimeoutMs: SLOW_START_MS });
   await p.write((db) =>
     db.exec(`CREATE TABLE a (id INTEGER PRIMARY KEY, name TEXT, data BLOB);
       CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER);
       INSERT INTO a VALUES (1, 'ann', x'0102'); INSERT INTO b VALUES (7, 1);`),
   );
+  // Until its threads are up, hybrid runs reads inline: wait, so that they take the thread path.
+  await (p.driver as Partial<{ ready(): Promise<void> }>).ready?.();
   return {
     pool: p,
     cleanup: async () => {
@@ -40,11 +50,9 @@ async function caught(fn: () => Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-for (const threads of [false, true]) {
-  const mode = threads ? 'threads' : 'inline';
-
+for (const mode of Object.keys(MODES) as Mode[]) {
   test(`values() returns rows as arrays in column order, Buffers intact (${mode})`, async (t) => {
-    const { pool: p, cleanup } = await pool(threads);
+    const { pool: p, cleanup } = await pool(mode);
     const rows = await p.read((db) => db.values('SELECT a.id, b.id, a.data FROM a JOIN b ON b.a_id = a.id'));
     t.deepEqual(rows, [[1, 7, Buffer.from([1, 2])]]);
     t.true(Buffer.isBuffer(rows[0]?.[2]));
@@ -52,7 +60,7 @@ for (const threads of [false, true]) {
   });
 
   test(`describe() says what SQLite says of a statement, whatever its text (${mode})`, async (t) => {
-    const { pool: p, cleanup } = await pool(threads);
+    const { pool: p, cleanup } = await pool(mode);
     const info = (sql: string) => p.read((db) => db.describe(sql));
     t.deepEqual(await info('/* board */ SELECT id, name FROM a'), {
       readonly: true,
@@ -82,7 +90,7 @@ for (const threads of [false, true]) {
   });
 
   test(`a SQLite error keeps its class, code and the caller's frames (${mode})`, async (t) => {
-    const { pool: p, cleanup } = await pool(threads);
+    const { pool: p, cleanup } = await pool(mode);
     const err = await caught(() => p.write((db) => db.run('INSERT INTO a (id) VALUES (1)')));
     t.true(err instanceof Database.SqliteError);
     t.is(err.name, 'SqliteError');
@@ -92,11 +100,21 @@ for (const threads of [false, true]) {
   });
 
   test(`a misuse error keeps its built-in class and the caller's frames (${mode})`, async (t) => {
-    const { pool: p, cleanup } = await pool(threads);
+    const { pool: p, cleanup } = await pool(mode);
     // better-sqlite3 refuses to return rows from a statement that returns none: a TypeError.
     const err = await caught(() => p.write((db) => db.all("UPDATE a SET name = 'x'")));
     t.true(err instanceof TypeError, String(err));
     t.regex(err.message, /does not return data/);
+    t.true(err.stack?.includes(HERE), err.stack);
+    await cleanup();
+  });
+
+  test(`a read that fails keeps its class and the caller's frames (${mode})`, async (t) => {
+    const { pool: p, cleanup } = await pool(mode);
+    // It prepares and only reads (hybrid sends it to a thread); binding two values to one ? fails.
+    const err = await caught(() => p.read((db) => db.get('SELECT id FROM a WHERE id = ?', [1, 2])));
+    t.true(err instanceof RangeError, String(err));
+    t.regex(err.message, /Too many parameter values/);
     t.true(err.stack?.includes(HERE), err.stack);
     await cleanup();
   });

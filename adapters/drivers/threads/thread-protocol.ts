@@ -19,6 +19,8 @@ export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly' | 'getMany' | 'valu
 export interface Batch {
   type: 'batch';
   first: number;
+  /** The connection each request is for: one thread hosts several connections. */
+  conns: number[];
   ops: Op[];
   sql: (string | number)[];
   /** The parameters; for `getMany`, the list of parameter sets. */
@@ -38,26 +40,39 @@ export interface WireError {
 
 /**
  * The outcomes of one batch, in order: `values[i]` answers request `first + i` unless `errors`
- * lists `i`. `inTx` is the connection's transaction state after the last of them.
+ * lists `i`. `inTx[i]` is its connection's transaction state right after it; `ms[i]` how long it
+ * ran in the worker (the hybrid driver learns from it which statements are worth a thread).
  */
 export interface Replies {
   type: 'replies';
   first: number;
   values: unknown[];
   errors: [number, WireError][];
-  inTx: boolean;
+  inTx: boolean[];
+  ms: number[];
 }
 
-/** Main thread to worker: a batch of requests (run in order), or the order to close. */
-export type ToWorker = Batch | { type: 'close' };
+/**
+ * Main thread to worker: open or close one of the worker's connections (numbered by the main
+ * thread), a batch of requests (run in order), or the order to close everything and end.
+ */
+export type ToWorker =
+  | Batch
+  | { type: 'open'; conn: number; role: ConnectionRole }
+  | { type: 'close'; conn: number }
+  | { type: 'exit' };
 
 /** Worker to main thread. */
-export type FromWorker = { type: 'opened' } | { type: 'open-failed'; error: WireError } | Replies;
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'opened'; conn: number }
+  | { type: 'open-failed'; conn: number; error: WireError }
+  | { type: 'closed'; conn: number }
+  | Replies;
 
-/** What the worker is started with. */
+/** What the worker is started with: the options of every connection it will open. */
 export interface WorkerInput {
   options: SqliteDriverOptions;
-  role: ConnectionRole;
 }
 
 /** Flattens an error for `postMessage`, which would otherwise drop its class and `code`. */

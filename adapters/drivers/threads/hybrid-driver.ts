@@ -1,0 +1,228 @@
+import type Database from 'better-sqlite3';
+import type {
+  ConnectionRole,
+  Driver,
+  DriverConnection,
+  Params,
+  ReadOptions,
+  RunResult,
+  StatementInfo,
+  SyncStatements,
+} from '../../../core/driver.js';
+import { PoolError } from '../../../core/errors.js';
+import { checkSharedFilename } from '../../../core/limits.js';
+import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
+import { OffloadRouter, type OffloadKind } from './offload-router.js';
+import { ThreadHost } from './thread-host.js';
+import { readerThreads, workerInput, type ThreadDriverOptions } from './thread-driver.js';
+
+/** Options of the hybrid driver: those of {@link threadDriver}, and when a read is worth a thread. */
+export interface HybridDriverOptions extends ThreadDriverOptions {
+  /**
+   * A read-only statement whose moving average run time reaches this many milliseconds runs on a
+   * reader thread from then on; cheaper ones run inline. 0 sends every read outside a transaction
+   * to a thread. Default 1.
+   */
+  offloadThresholdMs?: number;
+}
+
+type Kind = OffloadKind | 'run';
+
+/**
+ * The hybrid driver, with what its router did.
+ *
+ * @example
+ * ```ts
+ * const driver = hybridDriver({ filename: 'bot.db' });
+ * const pool = createPool({ driver });
+ * await driver.ready();
+ * console.log(driver.routed()); // { inline: 0, offloaded: 0 }
+ * ```
+ */
+export interface HybridDriver extends Driver {
+  /** Statements run inline and statements sent to reader threads, since the driver was made. */
+  routed(): { inline: number; offloaded: number };
+  /**
+   * Starts the reader threads now, if the first read worth a thread has not yet, and resolves once
+   * each has opened its connection: call it at start-up to have them warm before the first burst.
+   */
+  ready(): Promise<void>;
+  /** @internal The reader threads; tests stop them for real. */
+  readonly host: ThreadHost;
+}
+
+/**
+ * An inline better-sqlite3 connection that sends its expensive reads to a reader thread. Writes,
+ * transactions and cheap reads run inline, as with {@link sqliteDriver}; a read outside a
+ * transaction that the router has learned is expensive runs on a thread's read-only connection to
+ * the same WAL file, which sees every commit made before it was sent.
+ */
+class HybridConnection implements DriverConnection {
+  /** Reads sent to threads and not yet answered. */
+  private offloading = 0;
+  private drained: (() => void)[] = [];
+
+  constructor(
+    private readonly inline: DriverConnection & { readonly sync: SyncStatements },
+    private readonly router: OffloadRouter,
+  ) {}
+
+  get raw(): Database.Database {
+    return this.inline.raw as Database.Database;
+  }
+
+  get inTransaction(): boolean {
+    return this.inline.inTransaction;
+  }
+
+  /** Resolves once the reads sent to threads are answered; `undefined` when none are. */
+  answered(): Promise<void> | undefined {
+    if (this.offloading === 0) return undefined;
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
+  run(sql: string, params?: Params): Promise<RunResult> {
+    return this.route('run', sql, params) as Promise<RunResult>;
+  }
+
+  get<T>(sql: string, params?: Params, options?: ReadOptions): Promise<T | undefined> {
+    return this.route('get', sql, params, options?.offload) as Promise<T | undefined>;
+  }
+
+  all<T>(sql: string, params?: Params, options?: ReadOptions): Promise<T[]> {
+    return this.route('all', sql, params, options?.offload) as Promise<T[]>;
+  }
+
+  values(sql: string, params?: Params): Promise<unknown[][]> {
+    return this.route('values', sql, params) as Promise<unknown[][]>;
+  }
+
+  getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
+    return this.route('getMany', sql, paramsList) as Promise<(T | undefined)[]>;
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.inOrder(() => this.inline.exec(sql));
+  }
+
+  isReadonly(sql: string): Promise<boolean> {
+    return this.inline.isReadonly(sql);
+  }
+
+  describe(sql: string): Promise<StatementInfo> {
+    return (this.inline.describe as NonNullable<DriverConnection['describe']>)(sql);
+  }
+
+  onLost(listener: (cause: Error) => void): void {
+    this.inline.onLost?.(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.answered();
+    await this.inline.close();
+  }
+
+  private route(kind: Kind, sql: string, params: Params | undefined, offload?: boolean): Promise<unknown> {
+    // Inside a transaction every statement must see the transaction's own snapshot: inline.
+    const reader =
+      kind === 'run' || this.inline.inTransaction ? undefined : this.router.pick(sql, this.raw, offload);
+    if (reader !== undefined) {
+      this.offloading++;
+      const done = (): void => {
+        if (--this.offloading === 0) this.wake();
+      };
+      const sent = this.router.send(reader, kind as OffloadKind, sql, params);
+      sent.then(done, done);
+      return sent;
+    }
+    return this.inOrder(() => this.timed(kind, sql, params));
+  }
+
+  /** Runs `fn` inline once the reads sent earlier are answered, so that statements keep call order. */
+  private inOrder<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.offloading === 0) return fn();
+    return new Promise<void>((resolve) => this.drained.push(resolve)).then(fn);
+  }
+
+  private timed(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
+    const t0 = performance.now();
+    let result: unknown;
+    try {
+      result =
+        kind === 'get' || kind === 'all' || kind === 'run'
+          ? this.inline.sync[kind](sql, params)
+          : kind === 'values'
+            ? (this.inline.values as NonNullable<DriverConnection['values']>)(sql, params)
+            : (this.inline.getMany as NonNullable<DriverConnection['getMany']>)(
+                sql,
+                params as unknown as readonly Params[],
+              );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    // Writes are never offloaded: no need to learn their cost.
+    if (kind !== 'run') this.router.record(sql, performance.now() - t0);
+    this.router.inline++;
+    return Promise.resolve(result);
+  }
+
+  private wake(): void {
+    const waiters = this.drained;
+    this.drained = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/**
+ * better-sqlite3 inline, with worker threads for the reads that would block the event loop: every
+ * connection runs inline (the writer too), and a read-only statement outside a transaction whose
+ * measured run time averages `offloadThresholdMs` or more runs on one of `readerThreads` threads
+ * (one a core by default) instead, each holding a read-only connection to the same WAL file. A
+ * statement's first run is inline and measured; from then on its moving average picks the side.
+ * The threads start at the first read worth one (or at `ready()`), so a bot of point reads never
+ * runs them; reads sent while a thread boots wait for it.
+ * `lease.raw` is the inline handle. A reader thread that dies fails only the reads it was running
+ * (CONNECTION_LOST: nothing was lost) and is started again; meanwhile reads run inline.
+ *
+ * @example
+ * ```ts
+ * const pool = createPool({ driver: hybridDriver({ filename: 'bot.db', offloadThresholdMs: 2 }) });
+ * const top = await pool.read((db) => db.all('SELECT user, SUM(points) AS p FROM xp GROUP BY user'));
+ * ```
+ */
+export function hybridDriver(options: HybridDriverOptions): HybridDriver {
+  checkSharedFilename(options.filename, 'hybridDriver option "filename"');
+  const threshold = options.offloadThresholdMs ?? 1;
+  if (typeof threshold !== 'number' || !(threshold >= 0) || threshold > 3_600_000)
+    throw new PoolError(
+      'INVALID_OPTION',
+      `hybridDriver option "offloadThresholdMs" must be a number from 0 to 3600000, got ${String(threshold)}`,
+    );
+  const readers = readerThreads(options.readerThreads, 'hybridDriver option "readerThreads"');
+  const inline = sqliteDriver(options);
+  // The host calls back only once a thread starts, long after `shared` is set.
+  const host = new ThreadHost(workerInput(options), readers, (link, slot) => shared.attach(link, slot));
+  const shared = new OffloadRouter(host, threshold);
+  return {
+    name: 'better-sqlite3-hybrid',
+    dialect: 'sqlite',
+    singleWriter: true,
+    // Cheap statements run on the caller's thread: readers open by need, as inline (offloaded
+    // reads are awaited, so their holders count as holding across awaits).
+    inline: true,
+    beginWrite: 'BEGIN IMMEDIATE',
+    classify: classifySqliteError,
+    host,
+    ready: () => shared.ready(),
+    routed: () => ({ inline: shared.inline, offloaded: shared.offloaded }),
+    async open(role: ConnectionRole): Promise<DriverConnection> {
+      const conn = (await inline.open(role)) as DriverConnection & { readonly sync: SyncStatements };
+      return new HybridConnection(conn, shared);
+    },
+    async dispose(): Promise<void> {
+      // Each thread closes its reader as it exits (a thread still booting has opened nothing).
+      await host.dispose();
+      await inline.dispose?.();
+    },
+  };
+}
