@@ -14,6 +14,7 @@ import {
   fromWire,
   packParams,
   restoreRows,
+  type Chunk,
   type FromWorker,
   type Batch,
   type Op,
@@ -39,7 +40,7 @@ const COMMIT = /^\s*(COMMIT|END)\b/i;
 const MAX_NUMBERED = 4096;
 
 function emptyBatch(first: number): Batch {
-  return { type: 'batch', first, ops: [], sql: [], params: [], learn: [] };
+  return { type: 'batch', first, ops: [], sql: [], params: [], arg: [], learn: [] };
 }
 
 /**
@@ -143,6 +144,20 @@ export class ThreadConnection implements DriverConnection {
     return this.request('describe', sql, undefined) as Promise<StatementInfo>;
   }
 
+  /** A cursor in the worker; each chunk crosses when the consumer asks for it. */
+  async *iterate<T>(sql: string, params: Params | undefined, chunkRows: number): AsyncIterableIterator<T[]> {
+    let chunk = (await this.request('iterate', sql, params, chunkRows)) as Chunk;
+    try {
+      while (!chunk.done) {
+        yield chunk.rows as T[];
+        chunk = (await this.request('next', '', undefined, chunk.cursor)) as Chunk;
+      }
+    } finally {
+      // Stopped early: close the cursor in the worker, or its connection stays busy.
+      if (!chunk.done) await this.request('end', '', undefined, chunk.cursor).catch(() => undefined);
+    }
+  }
+
   onLost(listener: (cause: Error) => void): void {
     // A worker may die between opening and the pool subscribing: tell a late listener too.
     const lost = this.lost;
@@ -168,7 +183,12 @@ export class ThreadConnection implements DriverConnection {
     await this.worker.terminate();
   }
 
-  private request(op: Op, sql: string, params: Params | readonly Params[] | undefined): Promise<unknown> {
+  private request(
+    op: Op,
+    sql: string,
+    params: Params | readonly Params[] | undefined,
+    arg?: number,
+  ): Promise<unknown> {
     if (this.lost) return Promise.reject(lostError(this.lost));
     if (this.closing) return Promise.reject(new PoolError('CONNECTION_LOST', 'the connection is closing'));
     const id = this.nextId++;
@@ -183,6 +203,7 @@ export class ThreadConnection implements DriverConnection {
       box.ops.push(op);
       box.sql.push(this.number(sql, box));
       box.params.push(params === undefined || op === 'getMany' ? params : packParams(params));
+      box.arg.push(arg);
       if (!this.flushing) {
         this.flushing = true;
         queueMicrotask(this.flush);
