@@ -79,6 +79,17 @@ export interface DriverConnection {
     sql: string,
     paramsList: readonly Params[],
   ): Promise<(T | undefined)[]>;
+  /**
+   * Runs a query and hands its rows over in chunks of at most `chunkRows`, reading the next chunk
+   * only when the previous one was taken: a result larger than memory (or than `maxResultRows`)
+   * streams. The connection runs nothing else until the iterator ends or is returned. Optional:
+   * `Lease.iterate()` throws NOT_SUPPORTED on drivers without it.
+   */
+  iterate?<T = Record<string, unknown>>(
+    sql: string,
+    params: Params | undefined,
+    chunkRows: number,
+  ): AsyncIterableIterator<T[]>;
   /** Runs one or more statements without parameters or results (DDL, BEGIN, COMMIT). */
   exec(sql: string): Promise<void>;
   /** True while a transaction is open on this connection. */

@@ -185,6 +185,64 @@ export class Lease {
     >;
   }
 
+  /**
+   * Runs a query and yields its rows in chunks of at most `chunkRows` (default 100), reading each
+   * chunk only when the loop asks for it: a result larger than memory, or than `maxResultRows`,
+   * streams. On worker threads each chunk crosses from the worker on demand, as inline it is read
+   * from SQLite on demand. Leaving the loop early closes the cursor; until then the connection
+   * runs nothing else. Throws NOT_SUPPORTED on drivers without cursors, at the call.
+   *
+   * @example
+   * ```ts
+   * for await (const rows of lease.iterate<{ user: string }>('SELECT user FROM xp', [], 500)) {
+   *   for (const row of rows) console.log(row.user);
+   * }
+   * ```
+   */
+  iterate<T = Record<string, unknown>>(
+    sql: string,
+    params?: Params,
+    chunkRows = 100,
+  ): AsyncIterableIterator<T[]> {
+    this.assertLive();
+    const conn = this.entry.conn;
+    if (conn.iterate === undefined) throw new PoolError('NOT_SUPPORTED', 'this driver cannot stream rows');
+    if (!Number.isSafeInteger(chunkRows) || chunkRows < 1)
+      throw new PoolError(
+        'INVALID_ARGUMENT',
+        `iterate() chunkRows must be a whole number of rows, at least 1; got ${String(chunkRows)}`,
+      );
+    const open = () => (conn.iterate as NonNullable<DriverConnection['iterate']>)<T>(sql, params, chunkRows);
+    return this.chunks(open);
+  }
+
+  /** The chunks of a cursor; errors are the pool's, as for any statement. */
+  private async *chunks<T>(open: () => AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
+    let rows = open();
+    // Only the first chunk may wait out SQLITE_BUSY and start over: nothing was read yet.
+    const again = (): Promise<unknown> => {
+      this.assertHeld();
+      rows = open();
+      return rows.next();
+    };
+    let next = (await rows
+      .next()
+      .catch((err: unknown) => this.host.onError(this, err, again))) as IteratorResult<T[]>;
+    try {
+      while (next.done !== true) {
+        yield next.value;
+        this.assertLive();
+        next = (await rows
+          .next()
+          .catch((err: unknown) =>
+            this.host.onError(this, err, () => Promise.reject(err)),
+          )) as IteratorResult<T[]>;
+      }
+    } finally {
+      if (next.done !== true) await rows.return?.();
+    }
+  }
+
   /** Runs SQL without parameters or results: DDL, or several statements separated by `;`. */
   exec(sql: string): Promise<void> {
     return this.call('exec', sql, undefined) as Promise<void>;

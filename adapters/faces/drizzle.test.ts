@@ -85,8 +85,8 @@ test('runs the bot queries: XP award, leaderboard, profile', async (t) => {
   t.deepEqual(await db.select({ p: xp.points }).from(xp).where(eq(xp.userId, 'nobody')).get(), undefined);
   t.deepEqual(await db.select({ p: xp.points }).from(xp).orderBy(xp.points).values(), [[15], [30]]);
   t.deepEqual(await db.all(sql`SELECT user_id, points FROM xp ORDER BY points`), [
-    ['ann', 15],
-    ['bob', 30],
+    { user_id: 'ann', points: 15 },
+    { user_id: 'bob', points: 30 },
   ]);
   t.is(pool.stats().leased, 0);
   await cleanup();

@@ -8,6 +8,7 @@ import {
 import { PoolError } from '../../core/errors.js';
 import type { Lease } from '../../core/lease.js';
 import type { Pool } from '../../core/pool.js';
+import { answerRawWithObjects, type PoolBatchQuery } from './drizzle-rows.js';
 import { leaseForSql, rejectTransactionControl } from './statement-lane.js';
 
 type Method = Parameters<AsyncRemoteCallback>[2];
@@ -18,15 +19,48 @@ const BEGIN = /^\s*begin\b/i;
 /**
  * Runs one statement on `lease` and answers in the shape sqlite-proxy expects: `all` and `values`
  * as arrays of arrays in column order, `get` as one array (or `undefined`), `run` with no rows
- * (plus `changes` and `lastInsertRowid`, untyped in Drizzle's result).
+ * (plus `changes` and `lastInsertRowid`, untyped in Drizzle's result). With `objects`, `all` and
+ * `get` answer row objects instead, for raw SQL that Drizzle passes through unmapped.
  */
-async function execute(lease: Lease, sql: string, params: unknown[], method: Method): Promise<Reply> {
+async function execute(
+  lease: Lease,
+  sql: string,
+  params: unknown[],
+  method: Method,
+  objects = false,
+): Promise<Reply> {
   if (method === 'run') {
     const reply = { rows: [], ...(await lease.run(sql, params)) };
     return reply;
   }
+  if (objects && method === 'all') return { rows: await lease.all(sql, params) };
+  // Drizzle hands unmapped rows to the caller as they are: typed as arrays, they are objects here.
+  if (objects && method === 'get') return { rows: (await lease.get(sql, params)) as unknown as unknown[] };
   const rows = await lease.values(sql, params);
   return { rows: method === 'get' ? (rows[0] as unknown[]) : rows };
+}
+
+/** The callback for one statement on a short lease in its lane. */
+function onShortLease(pool: Pool, objects: boolean): AsyncRemoteCallback {
+  return async (sql, params, method) => {
+    rejectTransactionControl(sql);
+    const lease = await leaseForSql(pool, sql);
+    try {
+      return await execute(lease, sql, params, method, objects);
+    } finally {
+      lease.release();
+    }
+  };
+}
+
+/** A batch in one write transaction, each query answered in the shape it asks for. */
+function batchInTransaction(pool: Pool, queries: readonly PoolBatchQuery[]): Promise<Reply[]> {
+  for (const query of queries) rejectTransactionControl(query.sql);
+  return pool.transaction(async (tx) => {
+    const replies: Reply[] = [];
+    for (const q of queries) replies.push(await execute(tx, q.sql, q.params, q.method, q.objects));
+    return replies;
+  });
 }
 
 /**
@@ -39,15 +73,7 @@ async function execute(lease: Lease, sql: string, params: unknown[], method: Met
  * ```
  */
 export function poolCallback(pool: Pool): AsyncRemoteCallback {
-  return async (sql, params, method) => {
-    rejectTransactionControl(sql);
-    const lease = await leaseForSql(pool, sql);
-    try {
-      return await execute(lease, sql, params, method);
-    } finally {
-      lease.release();
-    }
-  };
+  return onShortLease(pool, false);
 }
 
 /**
@@ -59,29 +85,32 @@ export function poolCallback(pool: Pool): AsyncRemoteCallback {
  * ```
  */
 export function poolBatchCallback(pool: Pool): AsyncBatchRemoteCallback {
-  return async (batch) => {
-    for (const query of batch) rejectTransactionControl(query.sql);
-    return pool.transaction(async (tx) => {
-      const replies: Reply[] = [];
-      for (const query of batch) replies.push(await execute(tx, query.sql, query.params, query.method));
-      return replies;
-    });
-  };
+  return (batch) =>
+    batchInTransaction(
+      pool,
+      batch.map((q) => ({ ...q, objects: false })),
+    );
 }
 
-/** Callbacks bound to one pinned lease; Drizzle's own BEGIN becomes the driver's write BEGIN. */
-function pinned(lease: Lease, beginWrite: string): [AsyncRemoteCallback, AsyncBatchRemoteCallback] {
-  const one: AsyncRemoteCallback = async (sql, params, method) => {
-    if (!BEGIN.test(sql)) return execute(lease, sql, params, method);
+/** A Drizzle database whose statements run through `run`; raw SQL answers row objects. */
+function database<TSchema extends Record<string, unknown>>(
+  run: (sql: string, params: unknown[], method: Method, objects: boolean) => Promise<Reply>,
+  batch: (queries: PoolBatchQuery[]) => Promise<Reply[]>,
+  config: DrizzleConfig<TSchema>,
+): SqliteRemoteDatabase<TSchema> {
+  const arrays: AsyncRemoteCallback = (sql, params, method) => run(sql, params, method, false);
+  const objects: AsyncRemoteCallback = (sql, params, method) => run(sql, params, method, true);
+  const arrayBatch: AsyncBatchRemoteCallback = (qs) => batch(qs.map((q) => ({ ...q, objects: false })));
+  return answerRawWithObjects(drizzleProxy<TSchema>(arrays, arrayBatch, config), objects, batch);
+}
+
+/** A statement on one pinned lease; Drizzle's own BEGIN becomes the driver's write BEGIN. */
+function onPinnedLease(lease: Lease, beginWrite: string) {
+  return async (sql: string, params: unknown[], method: Method, objects: boolean): Promise<Reply> => {
+    if (!BEGIN.test(sql)) return execute(lease, sql, params, method, objects);
     await lease.exec(beginWrite);
     return { rows: [] };
   };
-  const batch: AsyncBatchRemoteCallback = async (queries) => {
-    const replies: Reply[] = [];
-    for (const q of queries) replies.push(await one(q.sql, q.params, q.method));
-    return replies;
-  };
-  return [one, batch];
 }
 
 /**
@@ -90,7 +119,8 @@ function pinned(lease: Lease, beginWrite: string): [AsyncRemoteCallback, AsyncBa
  * `BEGIN IMMEDIATE` for the whole transaction (nested transactions become savepoints on it), so it
  * may await between statements while other callers keep reading. `db.batch()` runs as one write
  * transaction. A raw `BEGIN`/`COMMIT` through `db.run()` throws UNPINNED_TRANSACTION: use
- * `db.transaction()` (or `pool.transaction()` for raw SQL).
+ * `db.transaction()` (or `pool.transaction()` for raw SQL). Raw SQL (`db.all(sql)`, `db.get(sql)`)
+ * answers row objects, as Drizzle's better-sqlite3 driver does; `db.values(sql)` answers arrays.
  *
  * @example
  * ```ts
@@ -110,13 +140,21 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
       'NOT_SUPPORTED',
       `roas-pool/drizzle speaks SQLite, but the pool's driver speaks ${pool.driver.dialect}`,
     );
-  const db = drizzleProxy<TSchema>(poolCallback(pool), poolBatchCallback(pool), config);
+  const short = (sql: string, params: unknown[], method: Method, objects: boolean) =>
+    onShortLease(pool, objects)(sql, params, method);
+  const db = database<TSchema>(short, (queries) => batchInTransaction(pool, queries), config);
   const transaction: typeof db.transaction = async (fn, txConfig) => {
     const lease = await pool.acquire({ mode: 'write' });
     try {
       // A session of its own, bound to this lease: a `tx` kept past the end fails LEASE_RELEASED
       // instead of running on whichever connection is free.
-      const txDb = drizzleProxy<TSchema>(...pinned(lease, pool.driver.beginWrite), config);
+      const one = onPinnedLease(lease, pool.driver.beginWrite);
+      const batch = async (queries: PoolBatchQuery[]): Promise<Reply[]> => {
+        const replies: Reply[] = [];
+        for (const q of queries) replies.push(await one(q.sql, q.params, q.method, q.objects));
+        return replies;
+      };
+      const txDb = database<TSchema>(one, batch, config);
       return await txDb.transaction(fn, txConfig);
     } finally {
       if (!lease.released) lease.release();

@@ -82,9 +82,9 @@ test('a stream inside a transaction reads its writes and keeps the transaction l
   await cleanup();
 });
 
-test('without an inline handle, a stream reads the rows, releases its lease, then yields chunks', async (t) => {
-  // Stand-in for drivers whose connection lives in another thread: the real better-sqlite3
-  // driver with its `raw` handle hidden, which is all that the fallback path looks at.
+test('on a driver without cursors, a stream reads the rows, releases its lease, then yields chunks', async (t) => {
+  // Stand-in for a third-party driver that offers no `iterate`: the real better-sqlite3 driver
+  // with its cursors (and raw handle) hidden, which is all that the fallback path looks at.
   const { pool: seedPool, filename, cleanup } = await seeded(25);
   await seedPool.close();
   const inline = sqliteDriver({ filename });
@@ -94,7 +94,7 @@ test('without an inline handle, a stream reads the rows, releases its lease, the
       const conn = await inline.open(role);
       return new Proxy(conn, {
         get(target, key) {
-          if (key === 'raw') return undefined;
+          if (key === 'raw' || key === 'iterate') return undefined;
           const value: unknown = Reflect.get(target, key);
           return typeof value === 'function'
             ? (value as (...args: unknown[]) => unknown).bind(target)

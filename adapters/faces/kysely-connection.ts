@@ -12,11 +12,6 @@ import type { Lease, LeaseMode } from '../../core/lease.js';
 import type { Pool } from '../../core/pool.js';
 import { knownKind, rejectTransactionControl, statementKind } from './statement-lane.js';
 
-/** The part of a better-sqlite3 `Database` that streaming needs. */
-interface InlineDatabase {
-  prepare(sql: string): { iterate(...params: unknown[]): IterableIterator<unknown> };
-}
-
 /** The lane a query needs (`sql`: ask SQLite) and whether it returns rows (`maybe`: ask SQLite). */
 type Shape = { lane: LeaseMode | 'sql'; rows: boolean | 'maybe' };
 
@@ -237,29 +232,16 @@ export class RoasPoolConnection implements DatabaseConnection {
     const own = held === undefined || held.released;
     const lease = own ? await this.pool.acquire({ mode: 'read' }) : held;
     try {
-      const db = rawDatabase(lease);
-      if (db === undefined) {
-        const rows = await lease.all<R>(compiled.sql, compiled.parameters);
+      // Inline and on worker threads alike, each chunk is read when Kysely asks for it; a driver
+      // without cursors answers all the rows at once, handed on in chunks.
+      let chunks: AsyncIterable<R[]> | Iterable<R[]>;
+      if (streams(lease)) chunks = lease.iterate<R>(compiled.sql, compiled.parameters, chunkSize);
+      else {
+        chunks = inChunks(await lease.all<R>(compiled.sql, compiled.parameters), chunkSize);
         // The rows are in memory now: a slow consumer need not hold a connection.
         if (own) lease.release();
-        for (let i = 0; i < rows.length; i += chunkSize) yield { rows: rows.slice(i, i + chunkSize) };
-        return;
       }
-      const iterator = db.prepare(compiled.sql).iterate(...compiled.parameters);
-      try {
-        let chunk: R[] = [];
-        for (const row of iterator) {
-          chunk.push(row as R);
-          if (chunk.length >= chunkSize) {
-            yield { rows: chunk };
-            chunk = [];
-          }
-        }
-        if (chunk.length > 0) yield { rows: chunk };
-      } finally {
-        // The consumer may stop early: close the cursor before the connection goes back.
-        iterator.return?.();
-      }
+      for await (const rows of chunks) yield { rows };
     } finally {
       if (own && !lease.released) lease.release();
     }
@@ -279,14 +261,13 @@ function extendStackTrace(err: unknown, site: Error): unknown {
   return err;
 }
 
-/** The better-sqlite3 handle, when the driver runs inline; `undefined` otherwise. */
-function rawDatabase(lease: Lease): InlineDatabase | undefined {
-  try {
-    const raw = lease.raw as Partial<InlineDatabase> | null;
-    return typeof raw?.prepare === 'function' ? (raw as InlineDatabase) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Whether the lease's driver keeps a cursor open between chunks. */
+function streams(lease: Lease): boolean {
+  return lease.entry.conn.iterate !== undefined;
+}
+
+function* inChunks<R>(rows: R[], size: number): Iterable<R[]> {
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
 async function run<R>(lease: Lease, compiled: CompiledQuery, shape: Shape): Promise<QueryResult<R>> {

@@ -208,6 +208,26 @@ class SqliteConnection implements DriverConnection {
     });
   }
 
+  async *iterate<T>(sql: string, params: Params | undefined, chunkRows: number): AsyncIterableIterator<T[]> {
+    // A statement of its own, not the cached one: a cursor left open must not make the cached
+    // statement busy for the connection's next holder.
+    const rows = this.raw.prepare(sql).iterate(...bind(params)) as IterableIterator<T>;
+    try {
+      let chunk: T[] = [];
+      for (const row of rows) {
+        chunk.push(row);
+        if (chunk.length >= chunkRows) {
+          yield chunk;
+          chunk = [];
+        }
+      }
+      if (chunk.length > 0) yield chunk;
+    } finally {
+      // The consumer may stop early: close the cursor so the connection can run statements again.
+      rows.return?.();
+    }
+  }
+
   exec(sql: string): Promise<void> {
     return settle(() => void this.raw.exec(sql));
   }

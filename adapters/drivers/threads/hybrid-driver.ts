@@ -105,6 +105,12 @@ class HybridConnection implements DriverConnection {
     return this.inOrder(() => this.inline.exec(sql));
   }
 
+  /** A cursor runs inline, chunk by chunk, after the reads sent earlier: each chunk is small. */
+  async *iterate<T>(sql: string, params: Params | undefined, chunkRows: number): AsyncIterableIterator<T[]> {
+    await this.answered();
+    yield* (this.inline.iterate as NonNullable<DriverConnection['iterate']>)<T>(sql, params, chunkRows);
+  }
+
   isReadonly(sql: string): Promise<boolean> {
     return this.inline.isReadonly(sql);
   }

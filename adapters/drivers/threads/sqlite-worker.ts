@@ -10,6 +10,7 @@ import { sqliteDriver } from '../sqlite/sqlite.js';
 import {
   toWire,
   type Batch,
+  type Chunk,
   type FromWorker,
   type Op,
   type Replies,
@@ -22,12 +23,51 @@ if (port === null) throw new Error('adapters/sqlite-worker runs only as a worker
 const input = workerData as WorkerInput;
 /** Statement texts by the number the main thread gave them. */
 const texts = new Map<number, string>();
+/** Open cursors by number; a cursor lives until its last chunk is taken or it is ended. */
+const cursors = new Map<number, AsyncIterator<unknown[]>>();
+let nextCursor = 1;
 
 function post(message: FromWorker): void {
   port?.postMessage(message);
 }
 
-function call(conn: DriverConnection, op: Op, sql: string, params: unknown): Promise<unknown> {
+async function step(cursor: number, rows: AsyncIterator<unknown[]>): Promise<Chunk> {
+  const next = await rows.next();
+  if (next.done === true) {
+    cursors.delete(cursor);
+    return { cursor: 0, rows: [], done: true };
+  }
+  return { cursor, rows: next.value, done: false };
+}
+
+function iterate(conn: DriverConnection, sql: string, params: unknown, chunkRows: number): Promise<Chunk> {
+  const rows = (conn.iterate as NonNullable<DriverConnection['iterate']>)(sql, params as Params, chunkRows);
+  const cursor = nextCursor++;
+  cursors.set(cursor, rows);
+  return step(cursor, rows).catch((err: unknown) => {
+    cursors.delete(cursor);
+    throw err;
+  });
+}
+
+async function cursorOp(op: 'next' | 'end', cursor: number): Promise<Chunk | undefined> {
+  const rows = cursors.get(cursor);
+  if (rows === undefined) throw new Error(`no open cursor ${cursor}: it was ended or ran out`);
+  if (op === 'next') return step(cursor, rows);
+  cursors.delete(cursor);
+  await rows.return?.();
+  return undefined;
+}
+
+function call(
+  conn: DriverConnection,
+  op: Op,
+  sql: string,
+  params: unknown,
+  arg: number | undefined,
+): Promise<unknown> {
+  if (op === 'iterate') return iterate(conn, sql, params, arg as number);
+  if (op === 'next' || op === 'end') return cursorOp(op, arg as number);
   if (op === 'exec') return conn.exec(sql);
   if (op === 'readonly') return conn.isReadonly(sql);
   if (op === 'values') return (conn.values as NonNullable<DriverConnection['values']>)(sql, params as Params);
@@ -59,7 +99,7 @@ async function serve(batch: Batch): Promise<void> {
     const t0 = performance.now();
     try {
       if (conn === undefined) throw new Error('the connection is closed');
-      replies.values.push(await call(conn, batch.ops[i] as Op, sql, batch.params[i]));
+      replies.values.push(await call(conn, batch.ops[i] as Op, sql, batch.params[i], batch.arg[i]));
     } catch (err) {
       replies.errors.push([replies.values.length, toWire(err)]);
       replies.values.push(undefined);

@@ -11,7 +11,7 @@ import { checkSharedFilename } from '../../../core/limits.js';
 import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import type { LinkListener, Request, RequestOwner, ThreadLink } from './thread-link.js';
-import { packParams, type Op, type WorkerInput } from './thread-protocol.js';
+import { packParams, type Chunk, type Op, type WorkerInput } from './thread-protocol.js';
 
 /** Options of the worker-thread driver: those of the inline driver, applied inside each worker. */
 export interface ThreadDriverOptions extends SqliteDriverOptions {
@@ -152,6 +152,20 @@ export class ThreadConnection implements DriverConnection {
     return this.request('describe', sql, undefined) as Promise<StatementInfo>;
   }
 
+  /** A cursor in the worker; each chunk crosses when the consumer asks for it. */
+  async *iterate<T>(sql: string, params: Params | undefined, chunkRows: number): AsyncIterableIterator<T[]> {
+    let chunk = (await this.request('iterate', sql, params, chunkRows)) as Chunk;
+    try {
+      while (!chunk.done) {
+        yield chunk.rows as T[];
+        chunk = (await this.request('next', '', undefined, chunk.cursor)) as Chunk;
+      }
+    } finally {
+      // Stopped early: close the cursor in the worker, or its connection stays busy.
+      if (!chunk.done) await this.request('end', '', undefined, chunk.cursor).catch(() => undefined);
+    }
+  }
+
   onLost(listener: (cause: Error) => void): void {
     // A thread may die between opening and the pool subscribing: tell a late listener too.
     const lost = this.lost;
@@ -173,7 +187,12 @@ export class ThreadConnection implements DriverConnection {
     await this.link.terminate();
   }
 
-  private request(op: Op, sql: string, params: Params | readonly Params[] | undefined): Promise<unknown> {
+  private request(
+    op: Op,
+    sql: string,
+    params: Params | readonly Params[] | undefined,
+    arg?: number,
+  ): Promise<unknown> {
     if (this.lost) return Promise.reject(lostError(this.lost));
     if (this.closing) return Promise.reject(new PoolError('CONNECTION_LOST', 'the connection is closing'));
     // Frames are collected now and formatted only if the request fails.
@@ -182,7 +201,7 @@ export class ThreadConnection implements DriverConnection {
     Error.captureStackTrace(site, this.request);
     return new Promise((resolve, reject) => {
       this.inFlight++;
-      this.link.request({ conn: this.id, op, sql, site, owner: this.owner, resolve, reject }, params);
+      this.link.request({ conn: this.id, op, sql, site, owner: this.owner, resolve, reject }, params, arg);
     });
   }
 

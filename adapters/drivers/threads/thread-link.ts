@@ -42,7 +42,7 @@ export interface LinkListener {
 const MAX_NUMBERED = 4096;
 
 function emptyBatch(first: number): Batch {
-  return { type: 'batch', first, conns: [], ops: [], sql: [], params: [], learn: [] };
+  return { type: 'batch', first, conns: [], ops: [], sql: [], params: [], arg: [], learn: [] };
 }
 
 /**
@@ -135,7 +135,7 @@ export class ThreadLink {
   }
 
   /** Queues one request; it leaves with the others made in this turn. */
-  request(req: Request, params: Params | readonly Params[] | undefined): void {
+  request(req: Request, params: Params | readonly Params[] | undefined, arg?: number): void {
     const id = this.nextId++;
     if (this.pending.size === 0) this.worker.ref();
     this.pending.set(id, req);
@@ -144,6 +144,7 @@ export class ThreadLink {
     box.ops.push(req.op);
     box.sql.push(this.number(req.sql, box));
     box.params.push(params === undefined || req.op === 'getMany' ? params : packParams(params));
+    box.arg.push(arg);
     if (!this.flushing) {
       this.flushing = true;
       queueMicrotask(this.flush);

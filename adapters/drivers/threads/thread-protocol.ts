@@ -9,7 +9,31 @@ import type { SqliteDriverOptions } from '../sqlite/sqlite.js';
  */
 
 /** What one request asks of the worker's connection. */
-export type Op = 'run' | 'get' | 'all' | 'exec' | 'readonly' | 'getMany' | 'values' | 'describe';
+export type Op =
+  | 'run'
+  | 'get'
+  | 'all'
+  | 'exec'
+  | 'readonly'
+  | 'getMany'
+  | 'values'
+  | 'describe'
+  /** Opens a cursor (`arg`: rows a chunk) and answers its first {@link Chunk}. */
+  | 'iterate'
+  /** The next {@link Chunk} of cursor `arg`. */
+  | 'next'
+  /** Closes cursor `arg` before its end. */
+  | 'end';
+
+/**
+ * Rows of an open cursor, as `iterate` and `next` answer them. `cursor` is 0 once `done`: the
+ * worker has closed it.
+ */
+export interface Chunk {
+  cursor: number;
+  rows: unknown[];
+  done: boolean;
+}
 
 /**
  * A batch of requests, column by column (one array a field clones faster than one object a
@@ -25,6 +49,8 @@ export interface Batch {
   sql: (string | number)[];
   /** The parameters; for `getMany`, the list of parameter sets. */
   params: (Params | readonly Params[] | undefined)[];
+  /** `iterate`: rows a chunk; `next` and `end`: the cursor. Unused by the other operations. */
+  arg: (number | undefined)[];
   /** New statement numbers in this batch: `[number, text]`, to learn before running it. */
   learn: [number, string][];
 }
@@ -148,11 +174,12 @@ function restoreRow(row: unknown): void {
   }
 }
 
-/** Restores the Buffers of a `get` or `all` result in place and returns it. */
+/** Restores the Buffers of a result's rows in place and returns it. */
 export function restoreRows(op: Op, value: unknown): unknown {
   if (op === 'get') restoreRow(value);
   else if (op === 'all' || op === 'getMany' || op === 'values')
     for (const row of value as unknown[]) restoreRow(row);
+  else if (op === 'iterate' || op === 'next') for (const row of (value as Chunk).rows) restoreRow(row);
   return value;
 }
 
