@@ -49,6 +49,8 @@ export interface LeasedConnection {
  */
 export class Lease {
   #released = false;
+  /** Cursors of `iterate()` not yet run out or ended: release closes them. */
+  #cursors: Set<AsyncIterator<unknown>> | undefined;
 
   /** @internal */
   constructor(
@@ -222,13 +224,18 @@ export class Lease {
     // Only the first chunk may wait out SQLITE_BUSY and start over: nothing was read yet.
     const again = (): Promise<unknown> => {
       this.assertHeld();
+      cursors.delete(rows);
       rows = open();
+      cursors.add(rows);
       return rows.next();
     };
-    let next = (await rows
-      .next()
-      .catch((err: unknown) => this.host.onError(this, err, again))) as IteratorResult<T[]>;
+    const cursors = (this.#cursors ??= new Set());
+    cursors.add(rows);
+    let next: IteratorResult<T[]> = { done: true, value: undefined };
     try {
+      next = (await rows
+        .next()
+        .catch((err: unknown) => this.host.onError(this, err, again))) as IteratorResult<T[]>;
       while (next.done !== true) {
         yield next.value;
         this.assertLive();
@@ -239,6 +246,7 @@ export class Lease {
           )) as IteratorResult<T[]>;
       }
     } finally {
+      cursors.delete(rows);
       if (next.done !== true) await rows.return?.();
     }
   }
@@ -258,7 +266,13 @@ export class Lease {
       throw new PoolError('DOUBLE_RELEASE');
     }
     this.#released = true;
-    this.host.checkin(this);
+    const cursors = this.#cursors;
+    if (cursors === undefined || cursors.size === 0) return this.host.checkin(this);
+    // A cursor left open keeps its connection busy ("connection is busy executing a query"), and
+    // the next holder would get that error: close it first, then give the connection back.
+    this.#cursors = undefined;
+    const closing = [...cursors].map((c) => Promise.resolve(c.return?.()).catch(() => undefined));
+    void Promise.all(closing).then(() => this.host.checkin(this));
   }
 
   private assertLive(): void {

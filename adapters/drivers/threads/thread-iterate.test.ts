@@ -14,7 +14,7 @@ import { tempDir } from '../../../test/helpers.js';
 const SLOW_START_MS = 120_000;
 const ROWS = 10;
 
-async function pool(threads: boolean): Promise<{ pool: Pool; cleanup: () => Promise<void> }> {
+async function pool(threads: boolean | 'all'): Promise<{ pool: Pool; cleanup: () => Promise<void> }> {
   const files = tempDir('roas-iterate-');
   const p = createPool({
     filename: files.file(),
@@ -43,8 +43,29 @@ async function collect<T>(chunks: AsyncIterable<T[]>): Promise<T[][]> {
   return all;
 }
 
-for (const threads of [false, true]) {
-  const mode = threads ? 'threads' : 'inline';
+for (const threads of [false, true, 'all'] as const) {
+  const mode = threads === 'all' ? "threads: 'all'" : threads ? 'hybrid' : 'inline';
+
+  test(`a lease released in the middle of iterate() hands on a connection that works (${mode})`, async (t) => {
+    const { pool: p, cleanup } = await pool(threads);
+    const abandoned: AsyncIterator<unknown>[] = [];
+    for (const mode of ['read', 'write'] as const) {
+      const lease = await p.acquire({ mode });
+      const rows = lease.iterate<{ id: number }>('SELECT id FROM t ORDER BY id', [], 2);
+      t.deepEqual((await rows.next()).value, [{ id: 1 }, { id: 2 }]);
+      // Careless: released with the cursor still open, the loop never left (nor resumed).
+      lease.release();
+      abandoned.push(rows);
+    }
+    // The writer's next holder can write (an open cursor makes SQLite refuse it as busy) ...
+    await p.write((db) => db.run("INSERT INTO t (id, data) VALUES (100, x'00')"));
+    // ... and the reader's next holder (max 2: the same connection) sees that commit: a cursor
+    // left open would keep the reader on its old snapshot.
+    t.deepEqual(await p.read((db) => db.get('SELECT count(*) AS n FROM t')), { n: ROWS + 1 });
+    t.is(p.stats().created, 2);
+    for (const rows of abandoned) await t.throwsAsync(rows.next(), { code: 'LEASE_RELEASED' } as never);
+    await cleanup();
+  });
 
   test(`iterate() yields the rows in chunks past maxResultRows, Buffers intact (${mode})`, async (t) => {
     const { pool: p, cleanup } = await pool(threads);
