@@ -139,12 +139,6 @@ export interface DriverTraits {
    * connections itself, as replacements, never as failures.
    */
   readonly maxLifetimeMs?: number;
-  /**
-   * Optional: statements run synchronously on the caller's thread (better-sqlite3 inline). A lease
-   * used without awaits then comes back within the same turn of the event loop, so the pool opens
-   * another connection only for waiters still queued after that turn.
-   */
-  readonly inline?: boolean;
 }
 
 /** How the pool treats an error a statement raised; see {@link Driver.classify}. */

@@ -18,8 +18,6 @@ import { ReconnectBackoff } from './reconnect.js';
 export class Lifecycle {
   readonly supervisor: Actor<typeof poolMachine>;
   private readonly backoff: ReconnectBackoff;
-  /** Lanes whose waiters are looked at again after this turn (inline drivers). */
-  private readonly afterTurn = new Set<Lane>();
 
   constructor(private readonly rt: PoolRuntime) {
     const o = rt.options;
@@ -39,32 +37,7 @@ export class Lifecycle {
   watch(lane: Lane): { unsubscribe(): void } {
     return lane.queue.requests$
       .pipe(demandSignal(() => this.canGrow(lane)))
-      .subscribe(() => this.arrived(lane));
-  }
-
-  /**
-   * Waiters arrived. On an inline driver a holder that does not await gives its connection back
-   * within this turn, and the waiters are served by hand-off: a burst of synchronous reads needs
-   * one connection, not one each. Only waiters still queued after the turn show holders that keep
-   * their leases across awaits, and connections are opened for those.
-   */
-  private arrived(lane: Lane): void {
-    if (!this.rt.driver.inline) return this.demand(lane);
-    // Nothing open or opening could serve them: open one now, and let it show how leases are held.
-    if (lane.size === 0 && this.opening(lane) === 0) return this.demand(lane, 1);
-    this.demandAfterTurn(lane);
-  }
-
-  private demandAfterTurn(lane: Lane): void {
-    if (this.afterTurn.has(lane)) return;
-    this.afterTurn.add(lane);
-    // A turn of the event loop, not a duration: setImmediate runs once this turn's promise
-    // callbacks (the synchronous holders and their hand-offs) are done, whatever clock the pool
-    // was given, so a virtual-time scheduler does not hold the waiters back.
-    setImmediate(() => {
-      this.afterTurn.delete(lane);
-      this.demand(lane);
-    });
+      .subscribe(() => this.demand(lane));
   }
 
   /** The supervisor's bounds. */
@@ -125,7 +98,7 @@ export class Lifecycle {
     return lane.size < roleLimit(lane.role, this.bounds().max);
   }
 
-  demand(lane: Lane, count = lane.queue.size): void {
+  demand(lane: Lane): void {
     const { rt } = this;
     if (rt.closing || lane.queue.size === 0 || !this.canGrow(lane)) return;
     if (this.backoff.blocked(rt.options.scheduler.now())) {
@@ -136,7 +109,7 @@ export class Lifecycle {
       return;
     }
     this.sample();
-    this.open(lane, count);
+    this.open(lane, lane.queue.size);
   }
 
   private opened(ref: ConnectionRef, conn: DriverConnection): void {
@@ -155,10 +128,7 @@ export class Lifecycle {
       this.supervisor.send({ type: 'pool.retire', id: ref.id });
       return;
     }
-    if (rt.sizing.admit(entry)) return;
-    rt.lending.handOff(entry, performance.now());
-    // Still waiters once it is lent: see after this turn whether its holder keeps it across awaits.
-    if (rt.driver.inline && entry.lane.queue.size > 0) this.demandAfterTurn(entry.lane);
+    if (!rt.sizing.admit(entry)) rt.lending.handOff(entry, performance.now());
   }
 
   /**

@@ -58,9 +58,6 @@ function slowOpening(filename: string): Driver {
   const inner = sqliteDriver({ filename });
   return {
     ...inner,
-    // Asked for six readers at once (inline, the pool would open one and see whether its holder
-    // awaits), so that resize(3) lands while they open.
-    inline: false,
     async open(role) {
       await sleep(50);
       return inner.open(role);

@@ -282,7 +282,6 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     name: 'better-sqlite3',
     dialect: 'sqlite',
     singleWriter: true,
-    inline: true,
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
     async open(role: ConnectionRole): Promise<DriverConnection> {

@@ -213,9 +213,6 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
     name: 'better-sqlite3-hybrid',
     dialect: 'sqlite',
     singleWriter: true,
-    // Cheap statements run on the caller's thread: readers open by need, as inline (offloaded
-    // reads are awaited, so their holders count as holding across awaits).
-    inline: true,
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
     host,
