@@ -1,5 +1,7 @@
 import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } from './driver.js';
 import { PoolError } from './errors.js';
+import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
+import type { LeasedConnection } from './leased-connection.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
 export type LeaseMode = 'read' | 'write';
@@ -14,22 +16,6 @@ export interface LeaseHost {
   doubleRelease(): void;
   /** Turns a driver error into what the caller sees; may wait and retry a busy statement. */
   onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown>;
-}
-
-/** Why the pool took a connection back from its holder, and what caused it. @internal */
-export interface Revocation {
-  readonly detail: string;
-  readonly cause?: Error;
-}
-
-/** The part of a pool entry a lease touches. @internal */
-export interface LeasedConnection {
-  readonly conn: DriverConnection;
-  /**
-   * Set once the pool has taken the connection back from its holder. The entry is never lent
-   * again, so every lease on it is refused from then on, before anything reaches the connection.
-   */
-  readonly revoked: Revocation | undefined;
 }
 
 /**
@@ -207,48 +193,7 @@ export class Lease {
     chunkRows = 100,
   ): AsyncIterableIterator<T[]> {
     this.assertLive();
-    const conn = this.entry.conn;
-    if (conn.iterate === undefined) throw new PoolError('NOT_SUPPORTED', 'this driver cannot stream rows');
-    if (!Number.isSafeInteger(chunkRows) || chunkRows < 1)
-      throw new PoolError(
-        'INVALID_ARGUMENT',
-        `iterate() chunkRows must be a whole number of rows, at least 1; got ${String(chunkRows)}`,
-      );
-    const open = () => (conn.iterate as NonNullable<DriverConnection['iterate']>)<T>(sql, params, chunkRows);
-    return this.chunks(open);
-  }
-
-  /** The chunks of a cursor; errors are the pool's, as for any statement. */
-  private async *chunks<T>(open: () => AsyncIterableIterator<T[]>): AsyncIterableIterator<T[]> {
-    let rows = open();
-    // Only the first chunk may wait out SQLITE_BUSY and start over: nothing was read yet.
-    const again = (): Promise<unknown> => {
-      this.assertHeld();
-      cursors.delete(rows);
-      rows = open();
-      cursors.add(rows);
-      return rows.next();
-    };
-    const cursors = (this.#cursors ??= new Set());
-    cursors.add(rows);
-    let next: IteratorResult<T[]> = { done: true, value: undefined };
-    try {
-      next = (await rows
-        .next()
-        .catch((err: unknown) => this.host.onError(this, err, again))) as IteratorResult<T[]>;
-      while (next.done !== true) {
-        yield next.value;
-        this.assertLive();
-        next = (await rows
-          .next()
-          .catch((err: unknown) =>
-            this.host.onError(this, err, () => Promise.reject(err)),
-          )) as IteratorResult<T[]>;
-      }
-    } finally {
-      cursors.delete(rows);
-      if (next.done !== true) await rows.return?.();
-    }
+    return openCursor<T>(this.entry.conn, sql, params, chunkRows, this.#cursorOwner());
   }
 
   /** Runs SQL without parameters or results: DDL, or several statements separated by `;`. */
@@ -268,11 +213,17 @@ export class Lease {
     this.#released = true;
     const cursors = this.#cursors;
     if (cursors === undefined || cursors.size === 0) return this.host.checkin(this);
-    // A cursor left open keeps its connection busy ("connection is busy executing a query"), and
-    // the next holder would get that error: close it first, then give the connection back.
     this.#cursors = undefined;
-    const closing = [...cursors].map((c) => Promise.resolve(c.return?.()).catch(() => undefined));
-    void Promise.all(closing).then(() => this.host.checkin(this));
+    void closeCursors(cursors).then(() => this.host.checkin(this));
+  }
+
+  #cursorOwner(): CursorOwner {
+    return {
+      live: () => this.assertLive(),
+      held: () => this.assertHeld(),
+      onError: (err, retry) => this.host.onError(this, err, retry),
+      cursors: (this.#cursors ??= new Set()),
+    };
   }
 
   private assertLive(): void {

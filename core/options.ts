@@ -10,6 +10,7 @@ import {
 } from './limits.js';
 import { checkObjects, suggest } from './option-checks.js';
 import { showValue } from './show-value.js';
+import { offloadThreshold, threadMode } from './thread-options.js';
 import { unrefScheduler } from './unref-scheduler.js';
 
 export { nearest } from './nearest.js';
@@ -232,36 +233,6 @@ function healthOptions(options: PoolOptions) {
   };
 }
 
-function threadMode(options: PoolOptions): ResolvedOptions['threads'] {
-  const { threads } = options;
-  if (threads !== undefined && typeof threads !== 'boolean' && threads !== 'hybrid' && threads !== 'all') {
-    throw invalid(`option "threads" must be true, false, 'hybrid' or 'all', got ${showValue(threads)}`);
-  }
-  if (threads && options.driver !== undefined) {
-    throw invalid(
-      'option "threads" applies to "filename"; with "driver", pass hybridDriver({ filename }) or threadDriver({ filename })',
-    );
-  }
-  const mode = threads === true ? 'hybrid' : (threads ?? false);
-  if (mode === false && options.readerThreads !== undefined)
-    throw invalid('option "readerThreads" applies to worker threads: add threads: true');
-  return mode;
-}
-
-function offloadThreshold(options: PoolOptions, mode: ResolvedOptions['threads']): number {
-  const value = options.offloadThresholdMs;
-  if (value === undefined) return 1;
-  if (mode !== 'hybrid')
-    throw invalid(
-      'option "offloadThresholdMs" applies to threads: true (hybrid), where cheap reads stay inline',
-    );
-  if (typeof value !== 'number' || !(value >= 0) || value > MAX_DURATION_MS)
-    throw invalid(
-      `option "offloadThresholdMs" must be a number >= 0 and <= ${MAX_DURATION_MS}, got ${showValue(value)}`,
-    );
-  return value;
-}
-
 /** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
 export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
@@ -276,7 +247,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     throw invalid('give exactly one of "filename" (SQLite file) or "driver"');
   }
   if (options.filename !== undefined) checkSharedFilename(options.filename);
-  const threads = threadMode(options);
+  const threads = threadMode(options.threads, options.driver !== undefined, options.readerThreads);
   checkObjects(options);
   const max = integer(options, 'max', 20, 1, MAX_CONNECTIONS, SIZE_WHY);
   const min = integer(options, 'min', 0, 0, MAX_CONNECTIONS, SIZE_WHY);
@@ -290,7 +261,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     filename: options.filename,
     driver: options.driver,
     threads,
-    offloadThresholdMs: offloadThreshold(options, threads),
+    offloadThresholdMs: offloadThreshold(options.offloadThresholdMs, threads),
     readerThreads:
       options.readerThreads === undefined ? undefined : integer(options, 'readerThreads', 1, 1, 256),
     max,

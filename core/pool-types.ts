@@ -2,7 +2,8 @@ import type { Subscription } from 'rxjs';
 import type { ConnectionRole, DriverConnection } from './driver.js';
 import type { ConnectionRef } from '../machines/pool.machine.js';
 import type { AcquireQueue } from '../streams/acquire-queue.js';
-import type { Lease, LeaseMode, Revocation } from './lease.js';
+import type { Lease, LeaseMode } from './lease.js';
+import type { Revocation } from './leased-connection.js';
 
 /** Options of one `acquire()`. */
 export interface AcquireOptions {
