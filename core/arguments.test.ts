@@ -220,7 +220,7 @@ test.serial('acquire and pool.read() check their arguments at the call', async (
   );
   t.regex(
     bad(() => pool.acquire({ mode: 'rw' as never })).message,
-    /did you mean 'write' \(a write lease also reads\)\?/,
+    /did you mean 'write' \(a write lease also reads\)\? Fix:/,
   );
   t.regex(bad(() => pool.acquire('write' as never)).message, /did you mean acquire\(\{ mode: 'write' \}\)\?/);
   t.regex(

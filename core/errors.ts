@@ -157,7 +157,10 @@ export class PoolError extends Error {
     const counts = options.state
       ? ` (total ${options.state.total}, leased ${options.state.leased}, idle ${options.state.idle}, waiting ${options.state.waiting})`
       : '';
-    super(`${code}: ${detail ?? info.diagnosis}${counts}. Fix: ${info.remedy}.`, { cause: options.cause });
+    const what = `${detail ?? info.diagnosis}${counts}`;
+    // A detail that ends in a question ("did you mean ...?") keeps its mark instead of gaining a period.
+    const stop = /[.?!]$/.test(what) ? '' : '.';
+    super(`${code}: ${what}${stop} Fix: ${info.remedy}.`, { cause: options.cause });
     this.code = code;
     this.diagnosis = info.diagnosis;
     this.remedy = info.remedy;
