@@ -1,28 +1,13 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPool, type Pool, type PoolError } from '../index.js';
-import { promiseState, tempDir } from '../test/helpers.js';
+import type { PoolError } from '../index.js';
+import { filePool, promiseState, withTable } from '../test/helpers.js';
 
 // Another connection (as another process would) holds SQLite's write lock: the pool waits in its
 // own queue, asynchronously, and ends in a typed error past the deadline.
 
-function setup(options: Parameters<typeof createPool>[0] extends infer O ? Partial<O> : never = {}) {
-  const tmp = tempDir();
-  const pool = createPool({ filename: tmp.file(), ...options });
-  return {
-    pool,
-    file: tmp.file(),
-    async done() {
-      await pool.close();
-      tmp.cleanup();
-    },
-  };
-}
-
-async function withTable(pool: Pool): Promise<void> {
-  await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
-}
+const setup = filePool;
 
 test('a write lock held by another connection is waited out asynchronously', async (t) => {
   const { pool, file, done } = setup();

@@ -1,25 +1,10 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPool, PoolError, type Pool } from '../index.js';
-import { promiseState, tempDir, tick } from '../test/helpers.js';
+import { createPool, PoolError } from '../index.js';
+import { filePool, promiseState, tick, withTable } from '../test/helpers.js';
 
-function setup(options: Parameters<typeof createPool>[0] extends infer O ? Partial<O> : never = {}) {
-  const tmp = tempDir();
-  const pool = createPool({ filename: tmp.file(), ...options });
-  return {
-    pool,
-    file: tmp.file(),
-    async done() {
-      await pool.close();
-      tmp.cleanup();
-    },
-  };
-}
-
-async function withTable(pool: Pool): Promise<void> {
-  await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
-}
+const setup = filePool;
 
 test('grants a read lease and runs parameterized statements', async (t) => {
   const { pool, done } = setup();

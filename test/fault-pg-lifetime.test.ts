@@ -2,33 +2,20 @@ import test from 'ava';
 import pg from 'pg';
 import { createPool, type PoolAlert, type PoolLifecycleEvent } from '../index.js';
 import { postgresDriver } from '../postgres.js';
-import { postgresUnavailable, startPostgres, type TestDatabase } from './pg-server.js';
+import { withPostgres } from './pg-server.js';
 
 // Retirement by age on the real PostgreSQL (a throwaway server, test/pg-server.ts): connections
 // past maxLifetimeMs are replacements, never failures, so the error rate stays 0 and no critical
 // alert fires, and every acknowledged write is on the server.
 
-const unavailable = postgresUnavailable();
-let db: TestDatabase;
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-if (unavailable) {
-  console.log(unavailable);
-  test.skip(unavailable, () => undefined);
-} else {
-  test.before(async () => {
-    db = await startPostgres();
-  });
-  test.after.always(async () => {
-    await db?.stop();
-  });
-
+withPostgres((server) => {
   test.serial(
     'postgresDriver({ maxLifetimeMs }) retires connections as replacements: error rate 0, no critical alert, every write kept',
     async (t) => {
       const pool = createPool({
-        driver: postgresDriver({ connectionString: db.url, maxLifetimeMs: 150 }),
+        driver: postgresDriver({ connectionString: server().url, maxLifetimeMs: 150 }),
         max: 4,
         statsIntervalMs: 50,
       });
@@ -49,7 +36,7 @@ if (unavailable) {
       const stats = pool.stats();
       watching.unsubscribe();
       await pool.close();
-      const client = new pg.Client({ connectionString: db.url });
+      const client = new pg.Client({ connectionString: server().url });
       await client.connect();
       const present = Number(
         (await client.query<{ n: string }>('SELECT count(*) AS n FROM life')).rows[0]?.n,
@@ -71,4 +58,4 @@ if (unavailable) {
       t.is(present, acknowledged);
     },
   );
-}
+});

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createPool, type Pool, type PoolOptions } from '../index.js';
 
 /** Folders made by tempDir() and not yet cleaned up; removed when the test process exits. */
 const made = new Set<string>();
@@ -43,4 +44,27 @@ export async function promiseState(p: Promise<unknown>): Promise<'pending' | 'fu
   } catch {
     return 'rejected';
   }
+}
+
+/** A pool on a fresh SQLite file of its own, and `done()`, which closes it and removes the folder. */
+export function filePool(options: Partial<PoolOptions> = {}): {
+  pool: Pool;
+  file: string;
+  done: () => Promise<void>;
+} {
+  const tmp = tempDir();
+  const pool = createPool({ filename: tmp.file(), ...options });
+  return {
+    pool,
+    file: tmp.file(),
+    async done() {
+      await pool.close();
+      tmp.cleanup();
+    },
+  };
+}
+
+/** The table `t (id, w, i)` the pool tests write to. */
+export async function withTable(pool: Pool): Promise<void> {
+  await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
 }

@@ -1,3 +1,4 @@
+import test from 'ava';
 /**
  * PostgreSQL for AVA tests. With `DATABASE_URL` set, each call makes a fresh database on that
  * server and drops it at the end; otherwise it starts a throwaway server from the machine's
@@ -61,4 +62,25 @@ export async function startPostgres(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/**
+ * Registers a file's PostgreSQL tests against one throwaway server, started before them and
+ * stopped after; where no server can start, one skipped test says why. `server()` is that server.
+ */
+export function withPostgres(tests: (server: () => TestDatabase) => void): void {
+  const unavailable = postgresUnavailable();
+  if (unavailable) {
+    console.log(unavailable);
+    test.skip(unavailable, () => undefined);
+    return;
+  }
+  let db: TestDatabase | undefined;
+  test.before(async () => {
+    db = await startPostgres();
+  });
+  test.after.always(async () => {
+    await db?.stop();
+  });
+  tests(() => db as TestDatabase);
 }

@@ -1,12 +1,9 @@
-import test from 'ava';
 import pg from 'pg';
 import { createPool } from '../../../create-pool.js';
 import { nestingScenarios, OUTER } from '../../../test/nesting-scenarios.js';
-import { postgresUnavailable, startPostgres, type TestDatabase } from '../../../test/pg-server.js';
+import { withPostgres, type TestDatabase } from '../../../test/pg-server.js';
 import { postgresDriver } from '../../../postgres.js';
 
-const unavailable = postgresUnavailable();
-let server: TestDatabase | undefined;
 let made = 0;
 
 /** A database of its own for each test on the one server, so the tests run side by side. */
@@ -24,18 +21,9 @@ async function database(server: TestDatabase): Promise<string> {
   return url.toString();
 }
 
-if (unavailable) {
-  console.log(unavailable);
-  test.skip(unavailable, () => undefined);
-} else {
-  test.before(async () => {
-    server = await startPostgres();
-  });
-  test.after.always(async () => {
-    await server?.stop();
-  });
+withPostgres((server) => {
   nestingScenarios('postgres', async () => {
-    const connectionString = await database(server as TestDatabase);
+    const connectionString = await database(server());
     const pool = createPool({
       driver: postgresDriver({ connectionString, placeholders: 'question' }),
       max: 4,
@@ -44,4 +32,4 @@ if (unavailable) {
     await pool.write((db) => db.exec('CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL)'), OUTER);
     return { pool, done: () => pool.close() };
   });
-}
+});
