@@ -4,7 +4,10 @@
  * statement at a time, letting the event loop turn between requests, as a bot's handlers do.
  * Not a test: prints figures for docs/threads.md (bench/threads-pipelined.ts has the pipelined ones).
  *
- *   npx tsx bench/threads.ts [--rows 200000] [--seconds 3] [--modes inline,hybrid,threads]
+ *   npx tsx bench/threads.ts [--rows 200000] [--seconds 3] [--modes inline,hybrid,threads] [--dist]
+ *
+ * `--dist` runs the built package (`npm run build` first), as a user's install would: its threads
+ * load JavaScript instead of compiling the TypeScript sources as they boot.
  *
  * 1. Cold start: 20 workers from the moment `createPool` returns; queries in the first second
  *    against the steady rate of the same load once warm.
@@ -43,7 +46,9 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(' ');
 console.log(`load average ${load()} (the machine may be shared)`);
-console.log(`node ${process.version}, ${availableParallelism()} cores, ${ROWS} rows, ${MS} ms a run`);
+console.log(
+  `node ${process.version}, ${availableParallelism()} cores, ${ROWS} rows, ${MS} ms a run, pool from ${process.argv.includes('--dist') ? 'dist/ (built)' : 'the TypeScript sources'}`,
+);
 
 const points = (workers: number): BotLoad => ({ workers, heavyEvery: 0, durationMs: MS, rows: ROWS });
 const scenarios: [string, BotLoad][] = [

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers';
 import { Worker } from 'node:worker_threads';
 import type { ConnectionRole, Params } from '../../../core/driver.js';
 import {
@@ -147,7 +148,10 @@ export class ThreadLink {
     box.arg.push(arg);
     if (!this.flushing) {
       this.flushing = true;
-      queueMicrotask(this.flush);
+      // Not a microtask: Node drains microtasks after each callback, and in a bot each request is
+      // its own callback, so a microtask flush sends one request a message. setImmediate gathers
+      // the turn's requests: +27% queries/s at 20 workers (bench/round-trip.ts, docs/threads.md).
+      setImmediate(this.flush);
     }
   }
 
