@@ -14,7 +14,8 @@
  *   thread is woken by `Atomics.waitAsync`;
  * - `sab-spin`: the same ring, with the thread polling for up to `--spin` µs before it sleeps;
  * - `sab-bell`: the same ring, but the main thread is woken by an empty `postMessage` (one in
- *   flight at most) instead of `Atomics.waitAsync`.
+ *   flight at most) instead of `Atomics.waitAsync`;
+ * - `sab-turn`: the ring with `Atomics.waitAsync`, batches per turn as `post-turn`.
  *
  * The same SQL and the same statement objects run in every variant; only the carrying differs.
  * Not a test: prints figures for docs/threads.md.
@@ -42,10 +43,12 @@ const ROWS = 10_000;
 const RING_BYTES = 1 << 20;
 const SQL = 'SELECT id, name, score FROM items WHERE id = ?';
 
-type Variant = 'inline' | 'post-each' | 'post-batch' | 'post-turn' | 'sab-ring' | 'sab-spin' | 'sab-bell';
-const VARIANTS = arg('variants', 'inline,post-each,post-batch,post-turn,sab-ring,sab-spin,sab-bell').split(
-  ',',
-) as Variant[];
+type Variant =
+  'inline' | 'post-each' | 'post-batch' | 'post-turn' | 'sab-ring' | 'sab-spin' | 'sab-bell' | 'sab-turn';
+const VARIANTS = arg(
+  'variants',
+  'inline,post-each,post-batch,post-turn,sab-ring,sab-spin,sab-bell,sab-turn',
+).split(',') as Variant[];
 
 /*
  * Ring layout, one per direction: Int32 control words then the bytes. The producer appends
@@ -293,7 +296,10 @@ function postBatch(filename: string, perTurn: boolean): Transport {
   };
 }
 
-async function sabRing(filename: string, mode: 'sab-ring' | 'sab-spin' | 'sab-bell'): Promise<Transport> {
+async function sabRing(
+  filename: string,
+  mode: 'sab-ring' | 'sab-spin' | 'sab-bell' | 'sab-turn',
+): Promise<Transport> {
   const doorbell = mode === 'sab-bell';
   const links = Array.from({ length: THREADS }, () => {
     const req = new SharedArrayBuffer(CONTROL_BYTES + RING_BYTES);
@@ -309,12 +315,16 @@ async function sabRing(filename: string, mode: 'sab-ring' | 'sab-spin' | 'sab-be
         drain(t);
       }),
     );
-  const b = batched(THREADS, (t, batch) => {
-    const link = links[t] as (typeof links)[number];
-    if (!link.req.put(serialize(batch))) throw new Error('request ring full');
-    link.owed += batch.p.length;
-    arm(t);
-  });
+  const b = batched(
+    THREADS,
+    (t, batch) => {
+      const link = links[t] as (typeof links)[number];
+      if (!link.req.put(serialize(batch))) throw new Error('request ring full');
+      link.owed += batch.p.length;
+      arm(t);
+    },
+    mode === 'sab-turn',
+  );
   /** Drains the replies, then waits for more while any request is unanswered. */
   function drain(t: number): void {
     const link = links[t] as (typeof links)[number];
