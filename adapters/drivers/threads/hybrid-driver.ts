@@ -14,7 +14,12 @@ import { checkSharedFilename } from '../../../core/limits.js';
 import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
 import { OffloadRouter, type OffloadKind } from './offload-router.js';
 import { ThreadHost } from './thread-host.js';
-import { readerThreads, workerInput, type ThreadDriverOptions } from './thread-driver.js';
+import {
+  readerThreads,
+  workerInput,
+  type ThreadConnection,
+  type ThreadDriverOptions,
+} from './thread-driver.js';
 
 /** Options of the hybrid driver: those of {@link threadDriver}, and when a read is worth a thread. */
 export interface HybridDriverOptions extends ThreadDriverOptions {
@@ -132,16 +137,23 @@ class HybridConnection implements DriverConnection {
     // Inside a transaction every statement must see the transaction's own snapshot: inline.
     const reader =
       kind === 'run' || this.inline.inTransaction ? undefined : this.router.pick(sql, this.raw, offload);
-    if (reader !== undefined) {
-      this.offloading++;
-      const done = (): void => {
-        if (--this.offloading === 0) this.wake();
-      };
-      const sent = this.router.send(reader, kind as OffloadKind, sql, params);
-      sent.then(done, done);
-      return sent;
-    }
+    if (reader !== undefined) return this.offload(reader, kind as OffloadKind, sql, params);
     return this.inOrder(() => this.timed(kind, sql, params));
+  }
+
+  /** Awaited here, not chained with then(): a failure's stack keeps the caller's async frames. */
+  private async offload(
+    reader: ThreadConnection,
+    kind: OffloadKind,
+    sql: string,
+    params: Params | undefined,
+  ): Promise<unknown> {
+    this.offloading++;
+    try {
+      return await this.router.send(reader, kind, sql, params);
+    } finally {
+      if (--this.offloading === 0) this.wake();
+    }
   }
 
   /** Runs `fn` inline once the reads sent earlier are answered, so that statements keep call order. */

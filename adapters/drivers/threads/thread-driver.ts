@@ -11,7 +11,14 @@ import { checkSharedFilename } from '../../../core/limits.js';
 import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import type { LinkListener, Request, RequestOwner, ThreadLink } from './thread-link.js';
-import { packParams, type Chunk, type Op, type WorkerInput } from './thread-protocol.js';
+import {
+  fromWire,
+  packParams,
+  RemoteFailure,
+  type Chunk,
+  type Op,
+  type WorkerInput,
+} from './thread-protocol.js';
 
 /** Options of the worker-thread driver: those of the inline driver, applied inside each worker. */
 export interface ThreadDriverOptions extends SqliteDriverOptions {
@@ -187,22 +194,23 @@ export class ThreadConnection implements DriverConnection {
     await this.link.terminate();
   }
 
-  private request(
+  private async request(
     op: Op,
     sql: string,
     params: Params | readonly Params[] | undefined,
     arg?: number,
   ): Promise<unknown> {
-    if (this.lost) return Promise.reject(lostError(this.lost));
-    if (this.closing) return Promise.reject(new PoolError('CONNECTION_LOST', 'the connection is closing'));
-    // Frames are collected now and formatted only if the request fails.
-    const site: { stack?: string } = {};
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- only the frame to cut at, never called
-    Error.captureStackTrace(site, this.request);
-    return new Promise((resolve, reject) => {
-      this.inFlight++;
-      this.link.request({ conn: this.id, op, sql, site, owner: this.owner, resolve, reject }, params, arg);
-    });
+    if (this.lost) throw lostError(this.lost);
+    if (this.closing) throw new PoolError('CONNECTION_LOST', 'the connection is closing');
+    try {
+      return await new Promise((resolve, reject) => {
+        this.inFlight++;
+        this.link.request({ conn: this.id, op, sql, owner: this.owner, resolve, reject }, params, arg);
+      });
+    } catch (err) {
+      // Built here, after the await: its stack gets the awaiting callers' frames for free.
+      throw err instanceof RemoteFailure ? fromWire(err.wire) : err;
+    }
   }
 
   private wakeIdle(): void {

@@ -5,6 +5,7 @@ import {
   fromWire,
   packParams,
   restoreRows,
+  RemoteFailure,
   type Batch,
   type FromWorker,
   type Op,
@@ -18,11 +19,10 @@ export interface Request {
   readonly conn: number;
   readonly op: Op;
   readonly sql: string;
-  /** The caller's frames, captured when the request was made: a failed request's stack. */
-  readonly site: { stack?: string };
   readonly owner: RequestOwner;
   resolve(value: unknown): void;
-  reject(err: Error): void;
+  /** With a {@link RemoteFailure} when the worker answered with an error. */
+  reject(reason: Error | RemoteFailure): void;
 }
 
 /** Told of each answer before the caller: the connection's state after it, and its run time. */
@@ -208,7 +208,7 @@ export class ThreadLink {
       req.owner.settled(req, replies.inTx[i] as boolean, replies.ms[i] as number);
       const error = failed?.get(i);
       if (error === undefined) req.resolve(restoreRows(req.op, values[i]));
-      else req.reject(fromWire(error, req.site));
+      else req.reject(new RemoteFailure(error));
     }
   }
 

@@ -127,15 +127,12 @@ const CLASSES: Readonly<Record<string, ErrorConstructor>> = {
 /**
  * Rebuilds an error on the main thread with the class it had in the worker: better-sqlite3's
  * `SqliteError` (so `classifySqliteError` and `instanceof` behave as inline) or the same built-in
- * class, with its `code` and other plain fields. `site` holds the frames of the call that sent the
- * request: they become the error's stack, so it points at the caller, as inline.
+ * class, with its `code` and other plain fields. Called in the caller's async frame (see
+ * {@link RemoteFailure}), so its stack points at the caller, as inline.
  */
-export function fromWire(wire: WireError, site?: { stack?: string }): Error {
+export function fromWire(wire: WireError): Error {
   if (wire.name === 'PoolError' && wire.code !== undefined && Object.hasOwn(ERROR_INFO, wire.code)) {
-    const pe = poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
-    const frames = site?.stack?.split('\n').slice(1).join('\n');
-    if (frames) pe.stack = `${pe.name}: ${pe.message}\n${frames}`;
-    return pe;
+    return poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
   }
   const sqlite = wire.name === 'SqliteError' || (wire.code?.startsWith('SQLITE_') ?? false);
   const err = sqlite
@@ -146,9 +143,17 @@ export function fromWire(wire: WireError, site?: { stack?: string }): Error {
   // An unknown class keeps its name, so `err.name` still tells what the worker raised.
   if (!sqlite && CLASSES[wire.name] === undefined && wire.name !== 'Error')
     Object.defineProperty(err, 'name', { value: wire.name, configurable: true, writable: true });
-  const frames = site?.stack?.split('\n').slice(1).join('\n');
-  if (frames) err.stack = `${err.name}: ${err.message}\n${frames}`;
   return err;
+}
+
+/**
+ * What a request the worker answered with an error is rejected with inside the driver. The
+ * connection turns it into the error ({@link fromWire}) in its own async function, after its
+ * await: V8 then gives that error the awaiting callers' frames (async stack traces), so a request
+ * that succeeds pays nothing for a failed one's stack. @internal
+ */
+export class RemoteFailure {
+  constructor(readonly wire: WireError) {}
 }
 
 /** A PoolError raised in the worker (RESULT_TOO_LARGE), rebuilt with its code and detail. */
