@@ -307,7 +307,9 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
   const readers = readerThreads(options.readerThreads, 'threadDriver option "readerThreads"');
   // Slot 0 is the writer's: a heavy read never delays a write.
   const host = new ThreadHost(workerInput(options), 1 + readers);
-  host.start();
+  // Readers first: most of a bot's first statements are reads, and a write asked for before the
+  // writer's turn starts its thread at once.
+  host.start([...Array.from({ length: readers }, (_, i) => 1 + i), 0]);
   const slotFor = (role: ConnectionRole): number => {
     if (role === 'writer') return 0;
     let best = 1;

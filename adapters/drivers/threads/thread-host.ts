@@ -36,13 +36,16 @@ export class ThreadHost {
   }
 
   /**
-   * Starts every thread, one after another in slot order: a thread loading its code takes a core,
-   * so threads booting side by side would delay the first (the writer's, in threadDriver) and the
-   * main thread. A thread asked for before its turn starts at once.
+   * Starts every thread, one after another in `order` (default slot order): a thread loading its
+   * code takes a core, so threads booting side by side would delay the first and the main thread.
+   * A thread asked for before its turn starts at once.
    */
-  start(): void {
+  start(order: readonly number[] = this.slots.map((_, slot) => slot)): void {
     void (async () => {
-      for (let i = 0; i < this.slots.length && !this.disposed; i++) await this.link(i).booted(false);
+      for (const slot of order) {
+        if (this.disposed) return;
+        await this.link(slot).booted(false);
+      }
     })();
   }
 
