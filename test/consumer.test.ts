@@ -254,6 +254,47 @@ export async function use(): Promise<number> {
   t.is(r.status, 0, r.out + r.err);
 });
 
+test.serial(
+  "worker threads of the installed package leave out the main thread's preloads, and still start when a flag of the main thread cannot be given to a worker",
+  (t) => {
+    if (!hasBinding(project)) reuseBinding(project); // when run alone (--match)
+    const dir = join(project, 'examples', 'preloads');
+    mkdirSync(dir, { recursive: true });
+    const mark = join(dir, 'loaded-in.txt');
+    // A preload that notes each thread it is loaded in, as tsx or an instrumentation hook would be.
+    writeFileSync(
+      join(dir, 'preload.cjs'),
+      `require('node:fs').appendFileSync(process.env.MARK, require('node:worker_threads').isMainThread ? 'main\\n' : 'worker\\n');`,
+    );
+    writeFileSync(
+      join(dir, 'app.mjs'),
+      `import { createPool } from 'roas-pool';
+const pool = createPool({ filename: 'bot.db', threads: 'all' });
+await pool.write((db) => db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)'));
+await pool.write((db) => db.run('INSERT INTO t DEFAULT VALUES'));
+const row = await pool.read((db) => db.get('SELECT COUNT(*) AS n FROM t'));
+await pool.close();
+console.log(row.n);
+`,
+    );
+    const lines = (): string[] => readFileSync(mark, 'utf8').trim().split('\n');
+    const preload = ['--require', join(dir, 'preload.cjs')];
+    const plain = run(process.execPath, [...preload, 'app.mjs'], { cwd: dir, env: { MARK: mark } });
+    t.is(plain.status, 0, plain.err);
+    t.is(plain.out.trim(), '1');
+    t.deepEqual(lines(), ['main'], 'the threads did not load the preload');
+    rmSync(mark);
+    // --max-old-space-size throws when given to a worker explicitly: the threads inherit instead.
+    const heap = run(process.execPath, [...preload, '--max-old-space-size=300', 'app.mjs'], {
+      cwd: dir,
+      env: { MARK: mark },
+    });
+    t.is(heap.status, 0, heap.err);
+    t.is(heap.out.trim(), '2');
+    t.true(lines().includes('worker'), 'inherited: the threads loaded the preload');
+  },
+);
+
 const blocks = docFiles(ROOT).flatMap((file) => docBlocks(ROOT, file));
 
 test.serial('README.md and docs/ have TypeScript blocks to run', (t) => {
