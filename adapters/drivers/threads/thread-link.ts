@@ -150,7 +150,7 @@ export class ThreadLink {
       this.flushing = true;
       // Not a microtask: Node drains microtasks after each callback, and in a bot each request is
       // its own callback, so a microtask flush sends one request a message. setImmediate gathers
-      // the turn's requests: +27% queries/s at 20 workers (bench/round-trip.ts, docs/threads.md).
+      // the turn's requests: +29% queries/s at 20 workers (bench/round-trip.ts, docs/threads.md).
       setImmediate(this.flush);
     }
   }
