@@ -26,8 +26,10 @@ test('stats match a scripted run: exact counts, and histograms holding the recor
   first.release();
   const holder = await timedAcquire(write, waits); // 2
   const waiter = timedAcquire(write, waits); // 3: waits at least 20 ms behind the holder
-  // Node timers may fire up to a millisecond early by performance.now(): sleep longer than asserted.
-  await sleep(25);
+  // A Node timer counts from the event loop's cached time and may fire several ms early by
+  // performance.now(), the pool's clock: hold until that clock says 25 ms have passed.
+  const asked = performance.now();
+  while (performance.now() - asked < 25) await sleep(2);
   holder.release();
   (await waiter).release();
   for (let i = 0; i < 3; i++) (await timedAcquire(write, waits)).release(); // 4-6: immediate
