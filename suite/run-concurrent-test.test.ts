@@ -71,6 +71,19 @@ test('measures an honest run: latencies for every operation, a timeline, no reta
   t.true(result.integrity.acknowledged > 0);
 });
 
+test('times the wait of every roas-pool transaction, which leases without calling acquire()', async (t) => {
+  // long-transactions writes only in XP awards, each one transaction acknowledged once it commits.
+  const result = await runConcurrentTest({
+    workers: 4,
+    durationMs: 300,
+    scenario: 'long-transactions',
+    contender: 'roas-pool',
+  });
+  t.is(result.errors, 0);
+  t.true(result.integrity.acknowledged > 0);
+  t.is(result.acquireWaitWrite.count, result.integrity.acknowledged);
+});
+
 test("catches a dropped write in the scenario's integrity check", async (t) => {
   const contender = dropOneWrite(roasPool());
   const result = await runConcurrentTest({ workers: 3, durationMs: 300, scenario: 'write-heavy', contender });
