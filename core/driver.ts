@@ -114,6 +114,13 @@ export interface DriverConnection {
    * wraps the result itself, saving a promise per statement on the hot path.
    */
   readonly sync?: SyncStatements;
+  /**
+   * Present when `sync` serves only some statements: whether it serves this one now. A hybrid
+   * connection sends the reads it measured as expensive to a thread, and runs nothing inline while
+   * one of them is out (statements keep call order). Absent: `sync`, where given, serves every
+   * `run`, `get` and `all`.
+   */
+  syncServes?(kind: 'run' | 'get' | 'all', sql: string): boolean;
   /** The driver's own handle for inline use, where the driver has one in this thread. */
   readonly raw: unknown;
   /** Closes the connection; never throws for an already broken one. */

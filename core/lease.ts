@@ -248,9 +248,9 @@ export class Lease {
 
   private call(kind: Kind, sql: string, params: Params | undefined, options?: ReadOptions): Promise<unknown> {
     this.assertLive();
-    const sync = this.entry.conn.sync;
+    const conn = this.entry.conn;
+    const sync = conn.sync;
     if (options !== undefined) {
-      const conn = this.entry.conn;
       const read = (): Promise<unknown> =>
         kind === 'get' ? conn.get(sql, params, options) : conn.all(sql, params, options);
       return read().catch((err: unknown) =>
@@ -260,7 +260,11 @@ export class Lease {
         }),
       );
     }
-    if (sync !== undefined && (kind === 'get' || kind === 'all' || kind === 'run')) {
+    if (
+      sync !== undefined &&
+      (kind === 'get' || kind === 'all' || kind === 'run') &&
+      (conn.syncServes === undefined || conn.syncServes(kind, sql))
+    ) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {
         return Promise.resolve(sync[kind](sql, params));

@@ -105,6 +105,28 @@ test('a write sent after a read on the same lease runs after it, as inline', asy
   await pool.close();
 });
 
+test('the lease runs a statement through sync, without a promise hop, only when it runs inline now', async (t) => {
+  const { pool, driver } = await hybridPool(1);
+  const conn = await driver.open('writer');
+  const cheap = 'SELECT 1 AS one';
+  t.true(conn.syncServes?.('get', cheap), 'a statement never seen runs inline');
+  t.deepEqual(conn.sync?.get(HEAVY), { c: 300_000 }, 'measured as it runs');
+  t.false(conn.syncServes?.('get', HEAVY), 'a read measured past the threshold goes to a thread');
+  t.true(conn.syncServes?.('get', cheap));
+  t.true(conn.syncServes?.('run', 'INSERT INTO xp (user, points) VALUES (1, 1)'));
+  const out = conn.get(HEAVY);
+  t.false(conn.syncServes?.('get', cheap), 'nothing runs inline while a read is out on a thread');
+  t.false(conn.syncServes?.('run', 'INSERT INTO xp (user, points) VALUES (1, 1)'));
+  t.deepEqual(await out, { c: 300_000 });
+  t.true(conn.syncServes?.('get', cheap));
+  await conn.exec('BEGIN');
+  t.true(conn.syncServes?.('get', HEAVY), 'inside a transaction every statement runs inline');
+  await conn.exec('ROLLBACK');
+  t.is(driver.routed().offloaded, 1);
+  await conn.close();
+  await pool.close();
+});
+
 test('a reader thread that dies fails only its reads, loses no write, and reads go on', async (t) => {
   const { pool, driver } = await hybridPool(0);
   await pool.write((db) => db.run('INSERT INTO xp (user, points) VALUES (?, ?)', ['kept', 1]));

@@ -72,6 +72,23 @@ class HybridConnection implements DriverConnection {
     private readonly router: OffloadRouter,
   ) {}
 
+  /**
+   * The inline statements, timed for the router. The lease calls them without a promise hop when
+   * {@link syncServes} says the statement runs inline now; a point read then costs what it costs
+   * in inline mode.
+   */
+  readonly sync: SyncStatements = {
+    run: (sql, params) => this.runInline('run', sql, params) as RunResult,
+    get: <T>(sql: string, params?: Params) => this.runInline('get', sql, params) as T | undefined,
+    all: <T>(sql: string, params?: Params) => this.runInline('all', sql, params) as T[],
+  };
+
+  /** Inline, unless a read sent to a thread is still out or `sql` is a read worth a thread. */
+  syncServes(kind: 'run' | 'get' | 'all', sql: string): boolean {
+    if (this.offloading > 0) return false;
+    return kind === 'run' || this.inline.inTransaction || !this.router.worth(sql, this.raw, undefined);
+  }
+
   get raw(): Database.Database {
     return this.inline.raw as Database.Database;
   }
@@ -163,25 +180,29 @@ class HybridConnection implements DriverConnection {
   }
 
   private timed(kind: Kind, sql: string, params: Params | undefined): Promise<unknown> {
-    const t0 = performance.now();
-    let result: unknown;
     try {
-      result =
-        kind === 'get' || kind === 'all' || kind === 'run'
-          ? this.inline.sync[kind](sql, params)
-          : kind === 'values'
-            ? (this.inline.values as NonNullable<DriverConnection['values']>)(sql, params)
-            : (this.inline.getMany as NonNullable<DriverConnection['getMany']>)(
-                sql,
-                params as unknown as readonly Params[],
-              );
+      return Promise.resolve(this.runInline(kind, sql, params));
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Runs a statement inline, in this thread, and teaches the router what a read cost. Throws. */
+  private runInline(kind: Kind, sql: string, params: Params | undefined): unknown {
+    const t0 = performance.now();
+    const result =
+      kind === 'get' || kind === 'all' || kind === 'run'
+        ? this.inline.sync[kind](sql, params)
+        : kind === 'values'
+          ? (this.inline.values as NonNullable<DriverConnection['values']>)(sql, params)
+          : (this.inline.getMany as NonNullable<DriverConnection['getMany']>)(
+              sql,
+              params as unknown as readonly Params[],
+            );
     // Writes are never offloaded: no need to learn their cost.
     if (kind !== 'run') this.router.record(sql, performance.now() - t0);
     this.router.inline++;
-    return Promise.resolve(result);
+    return result;
   }
 
   private wake(): void {
