@@ -26,6 +26,7 @@ const { values } = parseArgs({
     a: { type: 'string' },
     b: { type: 'string' },
     mode: { type: 'string', default: 'hybrid' },
+    load: { type: 'string', default: 'points' },
     runs: { type: 'string', default: '5' },
     workers: { type: 'string', default: '20' },
     rows: { type: 'string', default: '200000' },
@@ -51,7 +52,7 @@ if (values.child) {
   const rounds: number[] = [];
   for (let k = 0; k < 3; k++) {
     const pool = createPool({ filename: values.file, threads: THREADS[values.mode as Mode] });
-    const load = { workers: WORKERS, heavyEvery: 0, rows: ROWS };
+    const load = { workers: WORKERS, heavyEvery: 0, rows: ROWS, writes: values.load === 'writes' };
     await botLoad(pool, { ...load, durationMs: 500 });
     rounds.push((await botLoad(pool, { ...load, durationMs: MS })).qps);
     await pool.close();
@@ -72,7 +73,17 @@ if (values.child) {
     const args = ['--import', 'tsx', self, '--child', '--dist', dist, '--mode', mode, '--file', file];
     const child = spawnSync(
       process.execPath,
-      [...args, '--workers', `${WORKERS}`, '--rows', `${ROWS}`, '--seconds', `${MS / 1000}`],
+      [
+        ...args,
+        '--workers',
+        `${WORKERS}`,
+        '--rows',
+        `${ROWS}`,
+        '--seconds',
+        `${MS / 1000}`,
+        '--load',
+        values.load,
+      ],
       {
         encoding: 'utf8',
       },
@@ -83,7 +94,9 @@ if (values.child) {
   console.log(
     `load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}; ${values.mode}, ${WORKERS} workers of point reads, ${ROWS} rows`,
+      .join(
+        ' ',
+      )}; ${values.mode}, ${WORKERS} workers of ${values.load === 'writes' ? 'one-row writes' : 'point reads'}, ${ROWS} rows`,
   );
   const sides = { a: [] as number[], b: [] as number[], inline: [] as number[] };
   for (let i = 0; i < Number(values.runs); i++) {
