@@ -13,13 +13,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { PoolOptions } from '../core/options.js';
 import type { Pool } from '../core/pool.js';
-import { botLoad, seed } from './bot-pattern.js';
+import { botLoad, seed, THREADS_OPTION, type Mode } from './bot-pattern.js';
+import { loadAverage, median } from './report.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,10 +40,6 @@ const { values } = parseArgs({
 const ROWS = Number(values.rows);
 const WORKERS = Number(values.workers);
 const MS = Number(values.seconds) * 1000;
-type Mode = 'inline' | 'hybrid' | 'threads';
-const THREADS: Record<Mode, PoolOptions['threads']> = { inline: false, hybrid: true, threads: 'all' };
-
-const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
 
 if (values.child) {
   const dist = resolve(values.dist as string, 'index.js');
@@ -51,7 +48,7 @@ if (values.child) {
   };
   const rounds: number[] = [];
   for (let k = 0; k < 3; k++) {
-    const pool = createPool({ filename: values.file, threads: THREADS[values.mode as Mode] });
+    const pool = createPool({ filename: values.file, threads: THREADS_OPTION[values.mode as Mode] });
     const load = { workers: WORKERS, heavyEvery: 0, rows: ROWS, writes: values.load === 'writes' };
     await botLoad(pool, { ...load, durationMs: 500 });
     rounds.push((await botLoad(pool, { ...load, durationMs: MS })).qps);
@@ -92,11 +89,7 @@ if (values.child) {
     return JSON.parse(child.stdout.trim().split('\n').at(-1) as string) as number;
   };
   console.log(
-    `load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(
-        ' ',
-      )}; ${values.mode}, ${WORKERS} workers of ${values.load === 'writes' ? 'one-row writes' : 'point reads'}, ${ROWS} rows`,
+    `load average ${loadAverage()}; ${values.mode}, ${WORKERS} workers of ${values.load === 'writes' ? 'one-row writes' : 'point reads'}, ${ROWS} rows`,
   );
   const sides = { a: [] as number[], b: [] as number[], inline: [] as number[] };
   for (let i = 0; i < Number(values.runs); i++) {
@@ -113,10 +106,6 @@ if (values.child) {
     `medians: a ${a.toFixed(0)}/s (${(a / inline).toFixed(2)}x inline), b ${b.toFixed(0)}/s (${(b / inline).toFixed(2)}x inline), inline ${inline.toFixed(0)}/s`,
   );
   console.log(`b / a: ${((b / a - 1) * 100).toFixed(1)} %; b faster in ${wins} of ${sides.a.length} runs`);
-  console.log(
-    `load average at the end ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  console.log(`load average at the end ${loadAverage()}`);
   rmSync(dir, { recursive: true, force: true });
 }

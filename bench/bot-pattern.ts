@@ -42,6 +42,13 @@ export function seed(filename: string, rows: number): void {
 /** The pool options of one mode. */
 export type Mode = 'inline' | 'hybrid' | 'threads';
 
+/** The `threads` option of each mode. */
+export const THREADS_OPTION: Record<Mode, PoolOptions['threads']> = {
+  inline: false,
+  hybrid: true,
+  threads: 'all',
+};
+
 export interface BotRun {
   /** Statements a second over the whole window. */
   qps: number;

@@ -24,12 +24,13 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import { setImmediate } from 'node:timers';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { loadAverage, median } from './report.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -393,11 +394,7 @@ const filename = join(dir, 'rt.db');
   db.close();
 }
 
-console.log(
-  `load average ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ')} (the machine may be shared)`,
-);
+console.log(`load average ${loadAverage()} (the machine may be shared)`);
 console.log(
   `node ${process.version}, ${availableParallelism()} cores, ${THREADS} reader threads, ${MS} ms a run, ${ROUNDS} rounds, spin ${SPIN_US} µs`,
 );
@@ -414,10 +411,7 @@ try {
         (runs[v] ??= []).push(await measure(t, workers, MS));
         await t.close();
       }
-    for (const v of VARIANTS) {
-      const sorted = (runs[v] as number[]).sort((a, b) => a - b);
-      best[v] = sorted[Math.floor(sorted.length / 2)] as number;
-    }
+    for (const v of VARIANTS) best[v] = median(runs[v] as number[]);
     for (const v of VARIANTS)
       (table[v] ??= {})[`${workers} workers`] =
         `${Math.round(best[v] as number)}/s (${((best[v] as number) / (best.inline as number)).toFixed(2)}× inline)`;

@@ -11,12 +11,13 @@
  *    one `get` each, then `--many` to a `getMany` call.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
 import { type Pool } from '../core/pool.js';
 import { createPool } from '../create-pool.js';
+import { loadAverage } from './report.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -159,11 +160,7 @@ async function measure(filename: string, threads: boolean) {
 const dir = mkdtempSync(join(tmpdir(), 'roas-bench-threads-'));
 const filename = join(dir, 'bench.db');
 await seed(filename);
-const load = (): string =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-console.log(`load average ${load()} (the machine may be shared)`);
+console.log(`load average ${loadAverage()} (the machine may be shared)`);
 console.log(
   `node ${process.version}, ${cpus().length} cpus, ${ROWS} rows, ${HEAVY} heavy reads, ${POINTS} points`,
 );
@@ -193,5 +190,5 @@ console.table({
   'point query round trip p50 (µs)': row(inline.roundTripP50Us, threads.roundTripP50Us),
 });
 console.log(`heavy-read throughput, threads / inline: ${(threads.heavy.qps / inline.heavy.qps).toFixed(2)}x`);
-console.log(`load average at the end ${load()}`);
+console.log(`load average at the end ${loadAverage()}`);
 rmSync(dir, { recursive: true, force: true });

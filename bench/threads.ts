@@ -19,11 +19,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PoolOptions } from '../core/options.js';
-import { botRun, seed, type BotLoad, type BotRun, type Mode } from './bot-pattern.js';
+import { botRun, seed, THREADS_OPTION, type BotLoad, type BotRun, type Mode } from './bot-pattern.js';
+import { loadAverage } from './report.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,15 +42,10 @@ const filename = CHILD ? arg('file', '') : join(dir, 'bench.db');
 if (!CHILD) seed(filename, ROWS);
 const options = (mode: Mode): PoolOptions => ({
   filename,
-  threads: mode === 'inline' ? false : mode === 'hybrid' ? true : 'all',
+  threads: THREADS_OPTION[mode],
   // The first requests of a cold start wait for threads to boot: no request may time out.
   acquireTimeoutMs: 60_000,
 });
-const load = (): string =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-
 const points = (workers: number): BotLoad => ({ workers, heavyEvery: 0, durationMs: MS, rows: ROWS });
 const scenarios: [string, BotLoad][] = [
   ['points, 20 workers', points(20)],
@@ -110,7 +106,7 @@ function runChild(mode: Mode): ModeRun {
 if (CHILD) {
   console.log(JSON.stringify(await runMode(MODES[0] as Mode)));
 } else {
-  console.log(`load average ${load()} (the machine may be shared)`);
+  console.log(`load average ${loadAverage()} (the machine may be shared)`);
   console.log(
     `node ${process.version}, ${availableParallelism()} cores, ${ROWS} rows, ${MS} ms a run, each mode in its own process, pool from ${process.argv.includes('--dist') ? 'dist/ (built)' : 'the TypeScript sources'}`,
   );
@@ -136,7 +132,7 @@ if (CHILD) {
           console.log(
             `${mode} / inline, ${name}: ${((steady[mode]?.[name] ?? 0) / (inline[name] as number)).toFixed(2)}x`,
           );
-    console.log(`load average at the end ${load()}`);
+    console.log(`load average at the end ${loadAverage()}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,0 +1,12 @@
+/** Small helpers the benches share for their printouts; nothing here loads the pool. */
+import { loadavg } from 'node:os';
+
+/** The machine's load averages over 1, 5 and 15 minutes. */
+export const loadAverage = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/** The middle value (the upper one of an even count). */
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
