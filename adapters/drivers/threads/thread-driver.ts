@@ -66,6 +66,10 @@ export class ThreadConnection implements DriverConnection {
   private readonly ended: Promise<void>;
   private readonly owner: RequestOwner = {
     settled: (req, inTx, ms) => {
+      if (inTx === undefined) {
+        if (--this.inFlight === 0) this.wakeIdle();
+        return;
+      }
       this.inTx = inTx;
       if (--this.inFlight === 0) this.wakeIdle();
       this.observe?.(req.sql, ms);
