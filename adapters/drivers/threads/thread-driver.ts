@@ -10,7 +10,13 @@ import type {
 import { checkSharedFilename } from '../../../core/limits.js';
 import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
-import type { LinkListener, Request, RequestOwner, ThreadLink } from './thread-link.js';
+import {
+  guarded,
+  type LinkListener,
+  type Request,
+  type RequestOwner,
+  type ThreadLink,
+} from './thread-link.js';
 import {
   fromWire,
   packParams,
@@ -41,6 +47,8 @@ export interface ThreadDriverOptions extends SqliteDriverOptions {
 export interface ThreadDriver extends Driver {
   /** Resolves once every thread has started (connections open on demand, in a message). */
   ready(): Promise<void>;
+  /** @internal The threads; tests stop them for real. */
+  readonly host: ThreadHost;
 }
 
 const COMMIT = /^\s*(COMMIT|END)\b/i;
@@ -59,7 +67,7 @@ export class ThreadConnection implements DriverConnection {
   private inFlight = 0;
   private closing = false;
   /** Set once the connection is gone: the detail every later call is rejected with. */
-  private lost: { detail: string; cause: Error } | undefined;
+  private lost: Lost | undefined;
   private readonly lostListeners: ((cause: Error) => void)[] = [];
   /** Resolved once nothing is in flight; see {@link answered}. */
   private idleWaiters: (() => void)[] = [];
@@ -233,11 +241,18 @@ export class ThreadConnection implements DriverConnection {
     for (const req of inFlight) req.reject(lostError(this.lost));
     this.wakeIdle();
     if (this.closing) return;
-    for (const listener of this.lostListeners) listener(lostCause(this.lost));
+    // Each on its own: one that throws must not keep the others, or this connection's end, untold.
+    for (const listener of this.lostListeners) guarded(() => listener(lostCause(this.lost as Lost)));
   }
 }
 
-function lostCause(lost: { detail: string; cause: Error }): Error {
+/** What became of a lost connection's work, and why it was lost. */
+interface Lost {
+  detail: string;
+  cause: Error;
+}
+
+function lostCause(lost: Lost): Error {
   return new Error(`worker thread lost: ${lost.detail}`, { cause: lost.cause });
 }
 
@@ -328,6 +343,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
     ready: () => host.booted(),
+    host,
     async open(role: ConnectionRole): Promise<DriverConnection> {
       const conn = new ThreadConnection(host.link(slotFor(role)), host.connectionNumber(), role);
       await conn.ready;

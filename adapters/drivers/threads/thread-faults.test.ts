@@ -113,3 +113,28 @@ test('a thread that cannot be started fails the open that needs it, with no unha
   await host.dispose();
   tmp.cleanup();
 });
+
+test('a loss listener that throws does not escape the exit listener, and the thread’s other connections still hear', async (t) => {
+  const tmp = tempDir('roas-thread-faults-');
+  const driver = threadDriver({ filename: tmp.file(), readerThreads: 1 });
+  // Two readers on the one reader thread: a death there is told to both.
+  const first = (await driver.open('reader')) as ThreadConnection;
+  const second = (await driver.open('reader')) as ThreadConnection;
+  t.is(first.link, second.link);
+  // A defect of whoever listens (here on purpose): thrown on, it crashed the process from the
+  // Worker's 'exit' listener and left the other connection's requests unanswered.
+  first.onLost(() => {
+    throw new Error('a listener with a bug');
+  });
+  const heard = new Promise<Error>((resolve) => second.onLost(resolve));
+  const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+  const inFlight = second.get('SELECT 1').catch((e: unknown) => e);
+  await first.terminate();
+  t.true(isPoolError(await inFlight, 'CONNECTION_LOST'));
+  t.regex((await heard).message, /worker thread lost/);
+  t.regex((await warned).message, /a worker thread's event handler threw: Error: a listener with a bug/);
+  await first.close();
+  await second.close();
+  await driver.dispose?.();
+  tmp.cleanup();
+});
