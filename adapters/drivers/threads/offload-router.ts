@@ -100,6 +100,11 @@ export class OffloadRouter {
     return known.readonly;
   }
 
+  /** Stops every reader thread that still owes answers; see {@link ThreadConnection.abort}. */
+  abort(reason: Error): void {
+    for (const reader of this.readers) if (reader?.answered() !== undefined) reader.abort(reason);
+  }
+
   /** Sends one read to `reader`. */
   send(
     reader: ThreadConnection,

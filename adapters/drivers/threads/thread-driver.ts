@@ -68,6 +68,8 @@ export class ThreadConnection implements DriverConnection {
   private closing = false;
   /** Set once the connection is gone: the detail every later call is rejected with. */
   private lost: Lost | undefined;
+  /** Why {@link abort} ended the connection, told at the end of what its requests reject with. */
+  private aborted: Error | undefined;
   private readonly lostListeners: ((cause: Error) => void)[] = [];
   /** Resolved once nothing is in flight; see {@link answered}. */
   private idleWaiters: (() => void)[] = [];
@@ -201,6 +203,17 @@ export class ThreadConnection implements DriverConnection {
     await this.ended;
   }
 
+  /**
+   * Ends the connection's work at once: its thread is stopped (every connection on it is lost), and
+   * every request in flight rejects with CONNECTION_LOST saying what became of the transaction,
+   * then `reason`. What `pool.close()` does past `closeTimeoutMs`. Never throws.
+   */
+  abort(reason: Error): void {
+    if (this.lost) return;
+    this.aborted = reason;
+    this.link.fail(reason);
+  }
+
   /** Stops the connection's thread at once, as a crash would (every connection on it is lost). */
   async terminate(): Promise<void> {
     await this.link.terminate();
@@ -234,7 +247,12 @@ export class ThreadConnection implements DriverConnection {
   /** The thread is gone: fail what was in flight, say what became of the transaction, tell the pool. */
   private die(cause: Error, inFlight: readonly Request[]): void {
     if (this.lost) return;
-    const detail = this.closing ? 'the connection was closed' : describeLoss(this.inTx, inFlight);
+    const loss = describeLoss(this.inTx, inFlight);
+    const detail = this.closing
+      ? 'the connection was closed'
+      : this.aborted
+        ? `${loss} (${this.aborted.message})`
+        : loss;
     this.lost = { detail, cause };
     this.inTx = false;
     this.inFlight = 0;

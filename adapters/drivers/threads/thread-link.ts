@@ -227,9 +227,12 @@ export class ThreadLink {
     }
   }
 
-  /** The thread cannot be talked to: end it now and fail what it hosts, as if it had crashed. */
-  private fail(cause: Error): void {
+  /** Ends the thread now and fails what it hosts with `cause`, as if it had crashed. */
+  fail(cause: Error): void {
     this.die(cause);
+    // A statement already running in SQLite cannot be interrupted: the thread ends once it
+    // returns, and must not keep the process alive meanwhile.
+    this.worker.unref();
     void this.worker.terminate().catch(() => undefined);
   }
 
