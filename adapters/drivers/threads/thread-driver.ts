@@ -8,7 +8,7 @@ import type {
   StatementInfo,
 } from '../../../core/driver.js';
 import { checkSharedFilename } from '../../../core/limits.js';
-import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
+import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import {
   guarded,
@@ -302,15 +302,15 @@ export function describeLoss(inTx: boolean, inFlight: readonly Request[]): strin
 export function workerInput(options: SqliteDriverOptions): WorkerInput {
   const { filename, fileMustExist, pragmas, statementCacheSize, safeIntegers } = options;
   return {
-    // Unset caps are the thread defaults: a result past the worker's heap would abort the process.
+    // Unset caps stay unset: each worker derives its default from its own heap limit.
     options: {
       filename,
       fileMustExist,
       pragmas,
       statementCacheSize,
       safeIntegers,
-      maxResultRows: options.maxResultRows ?? THREAD_RESULT_LIMITS.maxResultRows,
-      maxResultBytes: options.maxResultBytes ?? THREAD_RESULT_LIMITS.maxResultBytes,
+      maxResultRows: options.maxResultRows,
+      maxResultBytes: options.maxResultBytes,
     },
   };
 }
