@@ -25,6 +25,18 @@ function threadPool(mode: (typeof MODES)[number]): { pool: Pool; cleanup: () => 
   return { pool, cleanup: tmp.cleanup };
 }
 
+/** The next process warning with `code` (tests of this file run side by side: filter by code). */
+function warning(code: string): Promise<Error> {
+  return new Promise((resolve) => {
+    const listener = (w: Error & { code?: string }): void => {
+      if (w.code !== code) return;
+      process.off('warning', listener);
+      resolve(w);
+    };
+    process.on('warning', listener);
+  });
+}
+
 async function ready(pool: Pool): Promise<void> {
   await (pool.driver as Partial<{ ready(): Promise<void> }>).ready?.();
 }
@@ -74,7 +86,7 @@ test('a worker that is sent a message it cannot handle goes on serving the next 
   const tmp = tempDir('roas-thread-faults-');
   const driver = threadDriver({ filename: tmp.file(), readerThreads: 1 });
   const conn = (await driver.open('writer')) as ThreadConnection;
-  const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+  const warned = warning('ROAS_POOL_THREAD_FAULT');
   // Malformed on purpose (only the driver writes these messages): each made the worker's queue
   // reject for good, and every later request waited forever.
   conn.link.worker.postMessage(null);
@@ -127,7 +139,7 @@ test('a loss listener that throws does not escape the exit listener, and the thr
     throw new Error('a listener with a bug');
   });
   const heard = new Promise<Error>((resolve) => second.onLost(resolve));
-  const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
+  const warned = warning('ROAS_POOL_THREAD_HANDLER_THREW');
   const inFlight = second.get('SELECT 1').catch((e: unknown) => e);
   await first.terminate();
   t.true(isPoolError(await inFlight, 'CONNECTION_LOST'));
