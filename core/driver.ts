@@ -126,6 +126,13 @@ export interface DriverConnection {
   /** Closes the connection; never throws for an already broken one. */
   close(): Promise<void>;
   /**
+   * Optional, for drivers whose statements run outside this thread (worker threads): ends the
+   * connection's work at once, failing every request in flight (CONNECTION_LOST, whose message
+   * ends with `reason`'s), and loses the connection as a crash would. `pool.close()` calls it past
+   * `closeTimeoutMs` on a connection that still owes answers. Never throws.
+   */
+  abort?(reason: Error): void;
+  /**
    * Called by the driver when the connection dies on its own (a worker thread crashed, the
    * server closed the socket). The pool fails the connection actor and replaces it.
    */

@@ -107,15 +107,14 @@ export interface PoolOptions extends MonitorOptions {
   scheduler?: SchedulerLike;
   /**
    * Most rows one `all()` (or `values()`) may return; past it the query stops reading and throws
-   * RESULT_TOO_LARGE, and the connection stays up. Worker threads (`threads: true`): default
-   * 1,000,000, as a result past the heap limit would abort the whole process. Inline: no cap unless
-   * set (the check then reads rows one by one, a little slower than without it).
+   * RESULT_TOO_LARGE, and the connection stays up. Default 1,000,000, in every mode (inline,
+   * hybrid's first inline run, threads): a result past the heap limit would abort the process.
    */
   maxResultRows?: number;
   /**
-   * Most bytes one `all()` (or `values()`) may return, counted as SQLite stores the values (text
-   * and blob lengths, 8 a number); see `maxResultRows`. Worker threads: default 268435456 (256 MiB).
-   * Inline: no cap unless set.
+   * Most bytes one `all()` (or `values()`) may return, counted as the result weighs in memory: the
+   * values' lengths (text and blob lengths, 8 a number) plus 96 bytes a row and 16 a value; see
+   * `maxResultRows`. Default an eighth of the heap limit of the thread that reads the rows.
    */
   maxResultBytes?: number;
 }

@@ -71,8 +71,9 @@ export class Shutdown {
       this.revoke(entry, `pool.close() stopped waiting for this lease after closeTimeoutMs (${ms} ms)`);
       taken.push(entry);
     }
+    const late = new Error(`pool.close() stopped waiting after closeTimeoutMs (${ms} ms)`);
     for (const entry of taken)
-      if (!entry.broken) await this.rollbackIfOpen(entry.conn).catch(() => undefined);
+      if (!entry.broken) await this.rollbackIfOpen(entry.conn, late).catch(() => undefined);
   }
 
   /** Takes `entry` back from its holder: every later call on the lease is refused. */
@@ -82,10 +83,15 @@ export class Shutdown {
 
   /**
    * Rolls back the transaction open on `conn`, if any, as the connection itself sees it once the
-   * statements already sent are answered. Only the pool calls it, once no holder can send.
+   * statements already sent are answered. Only the pool calls it, once no holder can send. Past
+   * closeTimeoutMs, a connection that still owes answers and can be stopped (a worker thread) is
+   * stopped instead: waiting for its statement would leave close() unbounded, and the database
+   * rolls back what the lost connection left open.
    */
-  private async rollbackIfOpen(conn: DriverConnection): Promise<void> {
-    await conn.answered?.();
+  private async rollbackIfOpen(conn: DriverConnection, late: Error): Promise<void> {
+    const answered = conn.answered?.();
+    if (answered !== undefined && conn.abort !== undefined) return conn.abort(late);
+    await answered;
     if (conn.inTransaction) await conn.exec('ROLLBACK');
   }
 

@@ -14,6 +14,7 @@ import {
   failureRacingHandoff,
   releaseRacingTimeout,
 } from './races.js';
+import { threadDeathProperty } from './thread-death.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +30,8 @@ const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 const sqliteRuns = Math.max(1, Math.round(runs * Number(values['sqlite-share'])));
 const raceRuns = Math.max(1, Math.round(runs / 10));
+// Each run boots real worker threads: a few runs a property.
+const deathRuns = Math.max(1, Math.round(runs / 500));
 
 type Check = (params: fc.Parameters<unknown>) => Promise<fc.RunDetails<unknown>>;
 function checker<Ts extends unknown[]>(property: fc.IAsyncProperty<Ts>): Check {
@@ -43,6 +46,8 @@ const properties: [string, Check, number][] = [
   ['race: close vs acquire', checker(closeRacingAcquire('memory')), raceRuns],
   ['race: failure vs handoff', checker(failureRacingHandoff()), raceRuns],
   ['race: factory always fails', checker(factoryAlwaysFails()), raceRuns],
+  ['model: thread death (hybrid)', checker(threadDeathProperty('hybrid')), deathRuns],
+  ['model: thread death (all)', checker(threadDeathProperty('all')), deathRuns],
 ];
 
 let failed = false;

@@ -115,23 +115,31 @@ for (const threads of [false, true]) {
   );
 }
 
-test.serial(
-  'threads: a result past the default cap is a RESULT_TOO_LARGE, and the worker stays up (256 MB heap, 4M rows asked)',
-  async (t) => {
-    const tmp = tempDir();
-    const { stdout } = await run(
-      process.execPath,
-      ['--max-old-space-size=256', '--import', 'tsx', fixture('huge-result.ts'), tmp.file()],
-      { cwd: ROOT },
-    );
-    tmp.cleanup();
-    const result = JSON.parse(stdout) as { outcome: string; after: number; failed: number };
-    t.log(
-      `outcome ${result.outcome}; next query answered ${result.after}; failed connections ${result.failed}`,
-    );
-    t.deepEqual(result, { outcome: 'RESULT_TOO_LARGE', after: 1, failed: 0 });
-  },
-);
+for (const [mode, heapMb] of [
+  ['all', 256],
+  ['all', 128],
+  ['hybrid', 128],
+  ['inline', 128],
+] as const) {
+  test.serial(
+    `${mode}: a result past the default caps is a RESULT_TOO_LARGE, and the process and pool stay up (${heapMb} MB heap, 4M rows asked)`,
+    async (t) => {
+      const tmp = tempDir();
+      const child = run(
+        process.execPath,
+        [`--max-old-space-size=${heapMb}`, '--import', 'tsx', fixture('huge-result.ts'), tmp.file(), mode],
+        { cwd: ROOT },
+      );
+      const { stdout } = await child.catch((err: { code?: unknown; signal?: unknown }) => ({
+        stdout: JSON.stringify({ exit: err.code, signal: err.signal }),
+      }));
+      tmp.cleanup();
+      const result = JSON.parse(stdout) as { outcome: string; after: number; failed: number };
+      t.log(`${mode}: ${stdout.trim()}`);
+      t.deepEqual(result, { outcome: 'RESULT_TOO_LARGE', after: 1, failed: 0 });
+    },
+  );
+}
 
 for (const threads of [false, true]) {
   const mode = threads ? 'threads' : 'inline';
@@ -143,7 +151,7 @@ for (const threads of [false, true]) {
         filename: tmp.file(),
         threads,
         maxResultRows: 1000,
-        maxResultBytes: 100_000,
+        maxResultBytes: 200_000, // 1000 rows of one integer count 120,000 (96 + 16 + 8 a row)
       });
       await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT)'));
       let acknowledged = 0;
@@ -155,7 +163,7 @@ for (const threads of [false, true]) {
         acknowledged++;
         const queries: ((db: Lease) => Promise<unknown>)[] = [
           (db: Lease) => db.all(rows(1001)),
-          (db: Lease) => db.all('SELECT randomblob(60000) AS b UNION ALL SELECT randomblob(60000)'),
+          (db: Lease) => db.all('SELECT randomblob(100000) AS b UNION ALL SELECT randomblob(100000)'),
           ...(threads ? [] : [(db: Lease) => db.values(rows(5000))]),
         ];
         for (const query of queries) codes.push(await pool.read(query).then(() => 'answered', codeOf));

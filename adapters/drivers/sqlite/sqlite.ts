@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
-import { PoolError } from '../../../core/errors.js';
 import { checkSharedFilename } from '../../../core/limits.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkSqliteBinding } from './native-binding.js';
+import { cappedAll, resultCaps, type ResultCaps } from './result-caps.js';
 import type {
   ConnectionRole,
   Driver,
@@ -29,70 +29,16 @@ export interface SqliteDriverOptions {
   safeIntegers?: boolean;
   /**
    * Most rows one `all()` or `values()` may return; past it, RESULT_TOO_LARGE and the connection
-   * stays open. Inline: no cap unless set (set, rows are read one by one and counted).
-   * {@link threadDriver}: default {@link THREAD_RESULT_LIMITS}.
+   * stays open. Default 1,000,000, in every mode. `Infinity` for both caps reads results whole,
+   * unchecked (`sqliteDriver` only; the pool option takes integers).
    */
   maxResultRows?: number;
   /**
-   * Most bytes one `all()` or `values()` may return, counted as SQLite stores the values (text and
-   * blob lengths, 8 a number); see `maxResultRows`.
+   * Most bytes one `all()` or `values()` may return, counted as the values' lengths (text and blob
+   * lengths, 8 a number) plus what JavaScript spends on each row and value (see result-caps.ts).
+   * Default an eighth of the heap limit of the thread that reads the rows.
    */
   maxResultBytes?: number;
-}
-
-/**
- * The result caps of a connection hosted in a worker thread, unless set: a result past the
- * worker's heap limit would abort the whole process, where a typed error is due.
- */
-export const THREAD_RESULT_LIMITS = { maxResultRows: 1_000_000, maxResultBytes: 256 * 2 ** 20 } as const;
-
-interface ResultCaps {
-  rows: number;
-  bytes: number;
-}
-
-/** What a value costs, as SQLite stores it: text and blob lengths, 8 bytes a number. */
-function valueBytes(value: unknown): number {
-  if (typeof value === 'string') return value.length;
-  if (value instanceof Uint8Array) return value.byteLength;
-  return value === null || value === undefined ? 0 : 8;
-}
-
-function rowBytes(row: unknown): number {
-  let bytes = 0;
-  if (Array.isArray(row)) for (const value of row) bytes += valueBytes(value);
-  else if (row !== null && typeof row === 'object')
-    for (const key in row as Record<string, unknown>)
-      bytes += valueBytes((row as Record<string, unknown>)[key]);
-  else bytes += valueBytes(row);
-  return bytes;
-}
-
-/** `stmt.all()`, one row at a time, stopping with RESULT_TOO_LARGE at the first row past a cap. */
-function cappedAll(stmt: Statement, args: unknown[], caps: ResultCaps): unknown[] {
-  const rows: unknown[] = [];
-  let bytes = 0;
-  // Leaving the loop by a throw calls the iterator's return(), which resets the statement.
-  for (const row of stmt.iterate(...args)) {
-    if (rows.length === caps.rows)
-      throw new PoolError(
-        'RESULT_TOO_LARGE',
-        `the query returned more than maxResultRows (${caps.rows}) rows; it stopped reading there`,
-      );
-    bytes += rowBytes(row);
-    if (bytes > caps.bytes)
-      throw new PoolError(
-        'RESULT_TOO_LARGE',
-        `the query returned more than maxResultBytes (${caps.bytes}) bytes within its first ${rows.length + 1} rows; it stopped reading there`,
-      );
-    rows.push(row);
-  }
-  return rows;
-}
-
-function resultCaps(options: SqliteDriverOptions): ResultCaps | undefined {
-  if (options.maxResultRows === undefined && options.maxResultBytes === undefined) return undefined;
-  return { rows: options.maxResultRows ?? Infinity, bytes: options.maxResultBytes ?? Infinity };
 }
 
 type Statement = Database.Statement<unknown[], unknown>;

@@ -150,6 +150,14 @@ class HybridConnection implements DriverConnection {
     await this.inline.close();
   }
 
+  /**
+   * Ends the reads this connection sent to threads: their threads are stopped (and started again
+   * at the next read worth one). Inline statements are synchronous: none is ever in flight.
+   */
+  abort(reason: Error): void {
+    if (this.offloading > 0) this.router.abort(reason);
+  }
+
   private route(kind: Kind, sql: string, params: Params | undefined, offload?: boolean): Promise<unknown> {
     // Inside a transaction every statement must see the transaction's own snapshot: inline.
     const reader =

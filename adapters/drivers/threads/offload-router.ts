@@ -100,6 +100,11 @@ export class OffloadRouter {
     return known.readonly;
   }
 
+  /** Stops every reader thread that still owes answers; see {@link ThreadConnection.abort}. */
+  abort(reason: Error): void {
+    for (const reader of this.readers) if (reader?.answered() !== undefined) reader.abort(reason);
+  }
+
   /** Sends one read to `reader`. */
   send(
     reader: ThreadConnection,
@@ -127,13 +132,23 @@ export class OffloadRouter {
       const reader = this.readers[slot];
       if (reader === undefined) continue;
       if (reader.link.dead !== undefined) {
-        // Its thread died: start it again for the reads to come; this one goes elsewhere.
-        if (!this.host.closed) this.host.link(slot);
+        // Its thread died: start it again for the reads to come; this one goes elsewhere. A
+        // thread that cannot be started leaves the reads inline.
+        if (!this.host.closed) restart(this.host, slot);
         continue;
       }
       if (!reader.accepting) continue;
       if (best === undefined || reader.link.pending.size < best.link.pending.size) best = reader;
     }
     return best;
+  }
+}
+
+/** Starts the thread of `slot` again; a spawn that fails leaves it for the next read to retry. */
+function restart(host: ThreadHost, slot: number): void {
+  try {
+    host.link(slot);
+  } catch {
+    // The read runs inline meanwhile: its caller needs no thread, and none is lost.
   }
 }

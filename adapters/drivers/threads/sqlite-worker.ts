@@ -61,7 +61,7 @@ async function cursorOp(op: 'next' | 'end', cursor: number): Promise<Chunk | und
 
 function call(
   conn: DriverConnection,
-  op: Op,
+  op: Exclude<Op, 'skip'>,
   sql: string,
   params: unknown,
   arg: number | undefined,
@@ -97,13 +97,17 @@ async function serve(batch: Batch): Promise<void> {
     const sql = typeof ref === 'number' ? (texts.get(ref) as string) : ref;
     const conn = conns.get(batch.conns[i] as number);
     const t0 = performance.now();
-    try {
-      if (conn === undefined) throw new Error('the connection is closed');
-      replies.values.push(await call(conn, batch.ops[i] as Op, sql, batch.params[i], batch.arg[i]));
-    } catch (err) {
-      replies.errors.push([replies.values.length, toWire(err)]);
-      replies.values.push(undefined);
-    }
+    if (batch.ops[i] === 'skip') replies.values.push(undefined);
+    else
+      try {
+        if (conn === undefined) throw new Error('the connection is closed');
+        replies.values.push(
+          await call(conn, batch.ops[i] as Exclude<Op, 'skip'>, sql, batch.params[i], batch.arg[i]),
+        );
+      } catch (err) {
+        replies.errors.push([replies.values.length, toWire(err)]);
+        replies.values.push(undefined);
+      }
     replies.ms.push(performance.now() - t0);
     replies.inTx.push(conn?.inTransaction ?? false);
     if (replies.values.length === CHUNK || i === batch.ops.length - 1) {
@@ -129,21 +133,32 @@ async function handle(message: ToWorker): Promise<void> {
     return;
   }
   if (message.type === 'close') {
-    await conns.get(message.conn)?.close();
-    conns.delete(message.conn);
-    post({ type: 'closed', conn: message.conn });
+    try {
+      await conns.get(message.conn)?.close();
+    } finally {
+      // The main thread waits for this answer whatever became of the close.
+      conns.delete(message.conn);
+      post({ type: 'closed', conn: message.conn });
+    }
     return;
   }
-  for (const conn of conns.values()) await conn.close();
-  conns.clear();
-  await driver.dispose?.();
-  port?.close();
+  if (message.type !== 'exit') throw new Error(`unknown message ${JSON.stringify(message)}`);
+  try {
+    for (const conn of conns.values()) await conn.close().catch(() => undefined);
+    conns.clear();
+    await driver.dispose?.();
+  } finally {
+    port?.close();
+  }
 }
 
 // Messages run strictly one after another: a transaction's statements span batches, and a
-// connection must be open before its first batch runs.
+// connection must be open before its first batch runs. A message that fails is reported and the
+// queue goes on: left rejected, it would refuse every later message, and the thread would hang.
 let queue = Promise.resolve();
 port.on('message', (message: ToWorker) => {
-  queue = queue.then(() => handle(message));
+  queue = queue
+    .then(() => handle(message))
+    .catch((err: unknown) => post({ type: 'fault', error: toWire(err) }));
 });
 post({ type: 'ready' });

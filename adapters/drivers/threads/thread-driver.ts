@@ -8,9 +8,15 @@ import type {
   StatementInfo,
 } from '../../../core/driver.js';
 import { checkSharedFilename } from '../../../core/limits.js';
-import { classifySqliteError, THREAD_RESULT_LIMITS, type SqliteDriverOptions } from '../sqlite/sqlite.js';
+import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
-import type { LinkListener, Request, RequestOwner, ThreadLink } from './thread-link.js';
+import {
+  guarded,
+  type LinkListener,
+  type Request,
+  type RequestOwner,
+  type ThreadLink,
+} from './thread-link.js';
 import {
   fromWire,
   packParams,
@@ -41,6 +47,8 @@ export interface ThreadDriverOptions extends SqliteDriverOptions {
 export interface ThreadDriver extends Driver {
   /** Resolves once every thread has started (connections open on demand, in a message). */
   ready(): Promise<void>;
+  /** @internal The threads; tests stop them for real. */
+  readonly host: ThreadHost;
 }
 
 const COMMIT = /^\s*(COMMIT|END)\b/i;
@@ -59,13 +67,19 @@ export class ThreadConnection implements DriverConnection {
   private inFlight = 0;
   private closing = false;
   /** Set once the connection is gone: the detail every later call is rejected with. */
-  private lost: { detail: string; cause: Error } | undefined;
+  private lost: Lost | undefined;
+  /** Why {@link abort} ended the connection, told at the end of what its requests reject with. */
+  private aborted: Error | undefined;
   private readonly lostListeners: ((cause: Error) => void)[] = [];
   /** Resolved once nothing is in flight; see {@link answered}. */
   private idleWaiters: (() => void)[] = [];
   private readonly ended: Promise<void>;
   private readonly owner: RequestOwner = {
     settled: (req, inTx, ms) => {
+      if (inTx === undefined) {
+        if (--this.inFlight === 0) this.wakeIdle();
+        return;
+      }
       this.inTx = inTx;
       if (--this.inFlight === 0) this.wakeIdle();
       this.observe?.(req.sql, ms);
@@ -189,6 +203,17 @@ export class ThreadConnection implements DriverConnection {
     await this.ended;
   }
 
+  /**
+   * Ends the connection's work at once: its thread is stopped (every connection on it is lost), and
+   * every request in flight rejects with CONNECTION_LOST saying what became of the transaction,
+   * then `reason`. What `pool.close()` does past `closeTimeoutMs`. Never throws.
+   */
+  abort(reason: Error): void {
+    if (this.lost) return;
+    this.aborted = reason;
+    this.link.fail(reason);
+  }
+
   /** Stops the connection's thread at once, as a crash would (every connection on it is lost). */
   async terminate(): Promise<void> {
     await this.link.terminate();
@@ -222,18 +247,30 @@ export class ThreadConnection implements DriverConnection {
   /** The thread is gone: fail what was in flight, say what became of the transaction, tell the pool. */
   private die(cause: Error, inFlight: readonly Request[]): void {
     if (this.lost) return;
-    const detail = this.closing ? 'the connection was closed' : describeLoss(this.inTx, inFlight);
+    const loss = describeLoss(this.inTx, inFlight);
+    const detail = this.closing
+      ? 'the connection was closed'
+      : this.aborted
+        ? `${loss} (${this.aborted.message})`
+        : loss;
     this.lost = { detail, cause };
     this.inTx = false;
     this.inFlight = 0;
     for (const req of inFlight) req.reject(lostError(this.lost));
     this.wakeIdle();
     if (this.closing) return;
-    for (const listener of this.lostListeners) listener(lostCause(this.lost));
+    // Each on its own: one that throws must not keep the others, or this connection's end, untold.
+    for (const listener of this.lostListeners) guarded(() => listener(lostCause(this.lost as Lost)));
   }
 }
 
-function lostCause(lost: { detail: string; cause: Error }): Error {
+/** What became of a lost connection's work, and why it was lost. */
+interface Lost {
+  detail: string;
+  cause: Error;
+}
+
+function lostCause(lost: Lost): Error {
   return new Error(`worker thread lost: ${lost.detail}`, { cause: lost.cause });
 }
 
@@ -265,15 +302,15 @@ export function describeLoss(inTx: boolean, inFlight: readonly Request[]): strin
 export function workerInput(options: SqliteDriverOptions): WorkerInput {
   const { filename, fileMustExist, pragmas, statementCacheSize, safeIntegers } = options;
   return {
-    // Unset caps are the thread defaults: a result past the worker's heap would abort the process.
+    // Unset caps stay unset: each worker derives its default from its own heap limit.
     options: {
       filename,
       fileMustExist,
       pragmas,
       statementCacheSize,
       safeIntegers,
-      maxResultRows: options.maxResultRows ?? THREAD_RESULT_LIMITS.maxResultRows,
-      maxResultBytes: options.maxResultBytes ?? THREAD_RESULT_LIMITS.maxResultBytes,
+      maxResultRows: options.maxResultRows,
+      maxResultBytes: options.maxResultBytes,
     },
   };
 }
@@ -324,6 +361,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
     ready: () => host.booted(),
+    host,
     async open(role: ConnectionRole): Promise<DriverConnection> {
       const conn = new ThreadConnection(host.link(slotFor(role)), host.connectionNumber(), role);
       await conn.ready;

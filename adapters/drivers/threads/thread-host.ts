@@ -44,7 +44,12 @@ export class ThreadHost {
     void (async () => {
       for (const slot of order) {
         if (this.disposed) return;
-        await this.link(slot).booted(false);
+        try {
+          await this.link(slot).booted(false);
+        } catch {
+          // The thread could not be started (spawn failed): nobody waits on this warm-up, so the
+          // failure is told where it matters, to the open that asks for this slot again.
+        }
       }
     })();
   }

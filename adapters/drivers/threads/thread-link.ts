@@ -13,6 +13,7 @@ import {
   type ToWorker,
   type WorkerInput,
 } from './thread-protocol.js';
+import { unsendable } from './unsendable.js';
 
 /** One request in flight: who asked, and how to answer. @internal */
 export interface Request {
@@ -25,9 +26,12 @@ export interface Request {
   reject(reason: Error | RemoteFailure): void;
 }
 
-/** Told of each answer before the caller: the connection's state after it, and its run time. */
+/**
+ * Told of each answer before the caller: the connection's state after it, and its run time. A
+ * request that never reached the worker settles with `inTx` undefined: the state did not change.
+ */
 export interface RequestOwner {
-  settled(req: Request, inTx: boolean, ms: number): void;
+  settled(req: Request, inTx: boolean | undefined, ms: number): void;
 }
 
 /** What a link tells the connections it hosts. @internal */
@@ -79,9 +83,12 @@ export class ThreadLink {
     this.exited = new Promise((resolve) => worker.once('exit', () => resolve()));
     this.booting = new Promise((resolve) => (this.onBoot = resolve));
     void this.exited.then(this.onBoot);
-    worker.on('message', (message: FromWorker) => this.receive(message));
-    worker.on('error', (err) => this.die(err));
-    worker.on('exit', (code) => this.die(new Error(`the worker thread exited with code ${code}`)));
+    // Nothing thrown in these listeners may escape: it would crash the process (see guarded()).
+    worker.on('message', (message: FromWorker) => guarded(() => this.receive(message)));
+    worker.on('error', (err) => guarded(() => this.die(err)));
+    worker.on('exit', (code) =>
+      guarded(() => this.die(new Error(`the worker thread exited with code ${code}`))),
+    );
     // A thread started ahead of demand must not keep the process alive, any more than an idle
     // inline connection would; it is referenced while it owes an answer.
     worker.unref();
@@ -170,14 +177,63 @@ export class ThreadLink {
     const batch = this.outbox;
     if (batch.ops.length === 0 || this.dead) return;
     this.outbox = emptyBatch(this.nextId);
-    this.worker.postMessage(batch);
+    try {
+      this.worker.postMessage(batch);
+    } catch (err) {
+      // In a setImmediate: a throw here would be an uncaught exception, and the batch's callers
+      // would wait forever. Those whose parameters do not clone are told why; the rest go again.
+      this.resend(batch, err);
+    }
   };
+
+  /**
+   * A batch failed to send. Each request whose parameters do not clone is rejected with
+   * INVALID_ARGUMENT naming the parameter, and crosses as a `skip` so that ids stay in order and
+   * the statement texts it taught still arrive; the others are sent as they were. A batch that
+   * still fails has no culprit to blame: the thread is stopped, and its connections are lost.
+   */
+  private resend(batch: Batch, cause: unknown): void {
+    for (let i = 0; i < batch.ops.length; i++) {
+      const req = this.pending.get(batch.first + i);
+      if (req === undefined) continue;
+      const error = unsendable(batch.params[i], batch.ops[i] === 'getMany', cause);
+      if (error === undefined) continue;
+      this.pending.delete(batch.first + i);
+      batch.ops[i] = 'skip';
+      batch.params[i] = undefined;
+      req.owner.settled(req, undefined, 0);
+      req.reject(error);
+    }
+    try {
+      this.worker.postMessage(batch);
+    } catch (err) {
+      this.fail(
+        new Error(`a request could not be sent to the worker thread: ${String(err)}`, { cause: err }),
+      );
+    }
+    this.settleRef();
+  }
 
   private send(message: ToWorker): void {
     // Whatever was queued this turn goes first: the worker serves messages in order.
     this.flush();
     this.worker.ref();
-    this.worker.postMessage(message);
+    try {
+      this.worker.postMessage(message);
+    } catch (err) {
+      this.fail(
+        new Error(`a message could not be sent to the worker thread: ${String(err)}`, { cause: err }),
+      );
+    }
+  }
+
+  /** Ends the thread now and fails what it hosts with `cause`, as if it had crashed. */
+  fail(cause: Error): void {
+    this.die(cause);
+    // A statement already running in SQLite cannot be interrupted: the thread ends once it
+    // returns, and must not keep the process alive meanwhile.
+    this.worker.unref();
+    void this.worker.terminate().catch(() => undefined);
   }
 
   private receive(message: FromWorker): void {
@@ -185,6 +241,12 @@ export class ThreadLink {
     else if (message.type === 'ready') {
       this.isBooted = true;
       this.onBoot();
+    } else if (message.type === 'fault') {
+      const { message: text } = message.error;
+      process.emitWarning(`roas-pool: a worker thread could not handle a message: ${text}`, {
+        type: 'RoasPoolWarning',
+        code: 'ROAS_POOL_THREAD_FAULT',
+      });
     } else {
       this.awaiting--;
       const listener = this.hosted.get(message.conn);
@@ -205,7 +267,7 @@ export class ThreadLink {
       const req = this.pending.get(first + i);
       if (req === undefined) continue;
       this.pending.delete(first + i);
-      req.owner.settled(req, replies.inTx[i] as boolean, replies.ms[i] as number);
+      req.owner.settled(req, replies.inTx[i], replies.ms[i] as number);
       const error = failed?.get(i);
       if (error === undefined) req.resolve(restoreRows(req.op, values[i]));
       else req.reject(new RemoteFailure(error));
@@ -227,15 +289,35 @@ export class ThreadLink {
     this.pending.clear();
     const hosted = [...this.hosted];
     this.hosted.clear();
+    // Each told on its own: one that throws must not leave the others (and their callers) untold.
     for (const [conn, listener] of hosted)
-      listener.lost(
-        cause,
-        pending.filter((r) => r.conn === conn),
+      guarded(() =>
+        listener.lost(
+          cause,
+          pending.filter((r) => r.conn === conn),
+        ),
       );
     // Requests of no hosted connection (the connection closed meanwhile) still get an answer.
     const orphans = pending.filter((r) => !hosted.some(([conn]) => conn === r.conn));
     for (const req of orphans) req.reject(cause);
-    for (const listener of this.deathListeners) listener(cause);
+    for (const listener of this.deathListeners) guarded(() => listener(cause));
+  }
+}
+
+/**
+ * Runs a callback of the worker's event listeners. What it throws is a defect of whoever was being
+ * told, and the listener has no caller to hand it to: thrown on, it would end the process. It is
+ * reported as a warning instead, and the thread's other work goes on. @internal
+ */
+export function guarded(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    process.emitWarning(`roas-pool: a worker thread's event handler threw: ${String(err)}`, {
+      type: 'RoasPoolWarning',
+      code: 'ROAS_POOL_THREAD_HANDLER_THREW',
+      detail: err instanceof Error ? err.stack : undefined,
+    });
   }
 }
 

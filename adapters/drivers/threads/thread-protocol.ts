@@ -23,7 +23,9 @@ export type Op =
   /** The next {@link Chunk} of cursor `arg`. */
   | 'next'
   /** Closes cursor `arg` before its end. */
-  | 'end';
+  | 'end'
+  /** A request that failed to send (its caller was told why): answered with nothing, never run. */
+  | 'skip';
 
 /**
  * Rows of an open cursor, as `iterate` and `next` answer them. `cursor` is 0 once `done`: the
@@ -94,6 +96,8 @@ export type FromWorker =
   | { type: 'opened'; conn: number }
   | { type: 'open-failed'; conn: number; error: WireError }
   | { type: 'closed'; conn: number }
+  /** A message the worker could not handle (a defect): it went on with the next one. */
+  | { type: 'fault'; error: WireError }
   | Replies;
 
 /** What the worker is started with: the options of every connection it will open. */
