@@ -26,6 +26,8 @@ export interface PostgresServer {
   dir: string;
   /** Stops the server (fast shutdown) and deletes its folder. Safe to call twice. */
   stop(): Promise<void>;
+  /** `pg_ctl restart -m fast`: every session is closed, and the server is back when it resolves. */
+  restart(): Promise<void>;
 }
 
 /** Where the PostgreSQL server binaries are: `$PG_BIN`, then the newest /usr/lib/postgresql/N/bin. */
@@ -138,6 +140,12 @@ export async function startPostgresServer(options: { bin?: string } = {}): Promi
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       port,
       dir,
+      restart: () =>
+        run(
+          pgCtl,
+          ['-D', data, '-l', join(dir, 'server.log'), '-m', 'fast', '-w', '-t', '60', 'restart'],
+          account,
+        ),
       stop: () =>
         (stopping ??= (async () => {
           process.removeListener('exit', stopSync);
