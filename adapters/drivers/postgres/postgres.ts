@@ -9,6 +9,7 @@ import { showValue } from '../../../core/show-value.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
+import { changesSession, RESET_SESSION_SQL } from './session-state.js';
 
 export { classifyPostgresError, isSerializationFailure, retrySerializationFailures } from './pg-errors.js';
 export { questionToDollar } from './pg-placeholders.js';
@@ -101,22 +102,36 @@ class PostgresConnection implements DriverConnection {
   private lost: Error | undefined;
   private closing = false;
   private tracked = false;
+  /** The holder may have changed the session (see session-state.ts): reset it on release. */
+  private changed = false;
   private readonly listeners: ((cause: Error) => void)[] = [];
 
   constructor(
-    readonly raw: pg.Client,
+    private readonly client: pg.Client,
     private readonly retries: number,
     private readonly translate: boolean,
   ) {
     // Without an 'error' listener a server-side kill would crash the process.
-    raw.on('error', (err: Error) => this.lose(err));
-    raw.on('end', () => this.lose(new Error('Connection terminated: the server closed the connection')));
+    client.on('error', (err: Error) => this.lose(err));
+    client.on('end', () => this.lose(new Error('Connection terminated: the server closed the connection')));
+  }
+
+  /** The `pg.Client`. What is done through it cannot be seen, so the session is reset on release. */
+  get raw(): pg.Client {
+    this.changed = true;
+    return this.client;
+  }
+
+  resetSession(): Promise<void> | undefined {
+    if (!this.changed || this.lost) return undefined;
+    this.changed = false;
+    return this.client.query(RESET_SESSION_SQL).then(() => undefined);
   }
 
   get inTransaction(): boolean {
     if (this.lost) return false;
     // 'T' in a transaction, 'E' in a failed one (still needs ROLLBACK), 'I' idle.
-    const status = this.raw.getTransactionStatus?.() as string | null | undefined;
+    const status = this.client.getTransactionStatus?.() as string | null | undefined;
     return status === 'T' || status === 'E' || (status == null && this.tracked);
   }
 
@@ -136,7 +151,8 @@ class PostgresConnection implements DriverConnection {
     const args = values(params);
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.raw.query(text, args);
+        if (!this.changed && changesSession(sql)) this.changed = true;
+        const result = await this.client.query(text, args);
         if (BEGIN_RE.test(sql)) this.tracked = true;
         else if (END_RE.test(sql)) this.tracked = false;
         return result;
@@ -172,7 +188,7 @@ class PostgresConnection implements DriverConnection {
   async close(): Promise<void> {
     this.closing = true;
     try {
-      await this.raw.end();
+      await this.client.end();
     } catch {
       // A connection the server already closed has nothing left to end.
     }
