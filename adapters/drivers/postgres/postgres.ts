@@ -13,6 +13,7 @@ import { changesSession, RESET_SESSION_SQL } from './session-state.js';
 
 export { classifyPostgresError, isSerializationFailure, retrySerializationFailures } from './pg-errors.js';
 export { questionToDollar } from './pg-placeholders.js';
+export { diagnosePostgresCode, diagnosePostgresError } from './pg-codes.js';
 
 /** Isolation levels `BEGIN` can ask for. */
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
