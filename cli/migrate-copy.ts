@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Report } from './assess.js';
+import { pgIndexSql } from './index-sql.js';
+import { badRow } from './migrate-row.js';
 import { q, type ColumnInfo, type TableInfo } from './sqlite-schema.js';
 
 /** Options of `migrate()` (cli/migrate.ts). */
@@ -59,7 +61,7 @@ function convert(value: unknown, c: ColumnInfo): unknown {
   switch (c.pgType) {
     case 'boolean':
       return numeric ? Number(value) !== 0 : value;
-    case 'timestamp':
+    case 'timestamptz':
     case 'date': {
       if (!numeric) return value;
       const n = Number(value);
@@ -94,7 +96,15 @@ async function copyTable(
     const tuples = batch.map(
       (row) => `(${row.map((v, i) => `$${params.push(convert(v, cols[i] as ColumnInfo))}`).join(', ')})`,
     );
-    await client.query(head + tuples.join(', '), params);
+    // A savepoint a batch: a failed one is sent again row by row to name the row that fails.
+    await client.query('SAVEPOINT roas_batch');
+    try {
+      await client.query(head + tuples.join(', '), params);
+    } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT roas_batch');
+      throw await badRow(client, t, head, batch, (v, i) => convert(v, cols[i] as ColumnInfo), err);
+    }
+    await client.query('RELEASE SAVEPOINT roas_batch');
     copied += batch.length;
     batch = [];
   };
@@ -125,14 +135,6 @@ async function moveIdentity(db: Database.Database, client: pg.Client, t: TableIn
   );
 }
 
-/** SQLite's identifier quotes (backticks, brackets) as PostgreSQL's, NOCASE collation dropped. */
-function indexSql(sql: string): string {
-  return sql
-    .replace(/`([^`]*)`/g, '"$1"')
-    .replace(/\[([^\]]*)\]/g, '"$1"')
-    .replace(/\s+COLLATE\s+NOCASE/gi, '');
-}
-
 /**
  * Creates, copies, indexes, links and counts every table of `report` on `client`, inside the
  * transaction the caller opened: the body of `migrate()`.
@@ -161,7 +163,17 @@ export async function copyAll(
   for (const t of report.tables)
     for (const i of t.indexes)
       if (i.origin === 'c' && i.sql) {
-        await client.query(indexSql(i.sql));
+        const { sql } = pgIndexSql(t, i);
+        try {
+          await client.query(sql);
+        } catch (err) {
+          throw new Error(
+            `creating index ${i.name} on table ${t.name} failed: ${(err as Error).message} (${sql})`,
+            {
+              cause: err,
+            },
+          );
+        }
         result.indexes++;
       }
   const broken = new Set(
@@ -171,9 +183,16 @@ export async function copyAll(
     for (const fk of t.foreignKeys) {
       const to = fk.to.length > 0 ? ` (${fk.to.map(q).join(', ')})` : '';
       const notValid = broken.has(t.name);
-      await client.query(
-        `ALTER TABLE ${q(t.name)} ADD FOREIGN KEY (${fk.from.map(q).join(', ')}) REFERENCES ${q(fk.table)}${to} ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete}${notValid ? ' NOT VALID' : ''}`,
-      );
+      await client
+        .query(
+          `ALTER TABLE ${q(t.name)} ADD FOREIGN KEY (${fk.from.map(q).join(', ')}) REFERENCES ${q(fk.table)}${to} ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete}${notValid ? ' NOT VALID' : ''}`,
+        )
+        .catch((err: unknown) => {
+          throw new Error(
+            `adding the foreign key ${t.name}(${fk.from.join(', ')}) → ${fk.table} failed: ${(err as Error).message}`,
+            { cause: err },
+          );
+        });
       result.foreignKeys++;
       if (notValid) result.notValid.push(`${t.name}(${fk.from.join(', ')}) → ${fk.table}`);
     }

@@ -57,6 +57,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     db.exec('BEGIN'); // one read snapshot: counts and rows agree even if the bot still writes
     await client.query('BEGIN');
     try {
+      // SQLite's date text has no zone and is UTC (CURRENT_TIMESTAMP): read it as UTC into
+      // timestamptz, whatever the server's TimeZone; text with an offset keeps it.
+      await client.query("SET LOCAL TIME ZONE 'UTC'");
       const result = await copyAll(db, client, report, options);
       await client.query('COMMIT');
       return result;
