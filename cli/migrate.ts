@@ -90,8 +90,12 @@ left as it was. Run \`roas-pool assess --db <file>\` first; views and triggers a
 
 Options:
   --from <file>        the SQLite file (opened read-only, one snapshot for the whole copy) (required)
-  --to <url>           postgres://user:password@host:port/database[?sslmode=require]; port 5432
-                       when left out (required; needs the pg package: npm install pg)
+  --to <url>           postgres://user:password@host:port/database; port 5432 when left out
+                       (required; needs the pg package: npm install pg). Read as postgresDriver
+                       reads it: TLS with ?sslmode=verify-full&sslrootcert=ca.crt (checks the
+                       certificate; pg treats require the same), ?sslmode=no-verify (encrypts,
+                       checks nothing); a socket as postgres:///db?host=/var/run/postgresql;
+                       or libpq's "host=db port=5432 dbname=bot user=bot sslmode=verify-full"
   --batch-size <n>     rows per INSERT, 1 to 65535 (default 500; fewer for wide tables)
   --drop-existing      replace tables of the same name (dropped and copied again inside the
                        transaction). Without it, any existing table stops the copy before

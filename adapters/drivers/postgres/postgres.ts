@@ -10,10 +10,12 @@ import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
 import { changesSession, RESET_SESSION_SQL } from './session-state.js';
+import { connectionUrl } from './connection-string.js';
 
 export { classifyPostgresError, isSerializationFailure, retrySerializationFailures } from './pg-errors.js';
 export { questionToDollar } from './pg-placeholders.js';
 export { diagnosePostgresCode, diagnosePostgresError } from './pg-codes.js';
+export { connectionUrl } from './connection-string.js';
 
 /** Isolation levels `BEGIN` can ask for. */
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
@@ -229,6 +231,10 @@ export function postgresDriver(options: PostgresDriverOptions = {}): Driver {
     // TCP keepalive notices a peer that vanished without closing the socket (a dropped NAT entry).
     keepAlive: true,
     ...client,
+    // A libpq `key=value` string reads as the CLI reads it (connection-string.ts).
+    ...(client.connectionString === undefined
+      ? {}
+      : { connectionString: connectionUrl(client.connectionString) }),
     types: client.types ?? int8Parser(int8 ?? 'number'),
   };
   return {
