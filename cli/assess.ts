@@ -3,6 +3,7 @@ import { parse, UsageError } from './args.js';
 import { EXIT, exitCodesHelp, guarded } from './errors.js';
 import { openSqlite } from './open-sqlite.js';
 import { describeIndex, pgIndexSql } from './index-sql.js';
+import { assessAgainst } from './rehearse.js';
 import { dependencyOrder, readSchema, type SchemaObject, type TableInfo } from './sqlite-schema.js';
 import { valueProblems, type ValueProblem } from './value-checks.js';
 
@@ -225,7 +226,7 @@ export function renderReport(r: Report): string {
   return lines.join('\n');
 }
 
-const USAGE = `Usage: roas-pool assess --db <sqlite file> [--json]
+const USAGE = `Usage: roas-pool assess --db <sqlite file> [--to <postgres url>] [--json]
 
 Reads a SQLite file (read-only) and reports what moving it to PostgreSQL involves: a verdict
 line first, then tables in foreign-key order with row counts and the column type mapping,
@@ -233,6 +234,9 @@ indexes and foreign keys, findings (blockers, items to redo by hand, notes), and
 
 Options:
   --db <file>   the SQLite file to assess (required)
+  --to <url>    also rehearse the copy on this PostgreSQL database: in a fresh schema, rolled
+                back, so nothing is left; what would fail becomes a blocker (see migrate --help
+                for the URL)
   --json        print the report as JSON instead of Markdown
   --debug       print stack traces with errors
   -h, --help    this text
@@ -243,7 +247,7 @@ Example:
 `;
 
 /**
- * `roas-pool assess --db bot.db [--json]`: prints the verdict and the report; resolves to the
+ * `roas-pool assess --db bot.db [--to url] [--json]`: prints the verdict and the report; resolves to the
  * exit code (0 ready, 1 blockers found, 2 bad arguments or file).
  */
 export async function runAssess(
@@ -257,6 +261,7 @@ export async function runAssess(
         strict: true,
         options: {
           db: { type: 'string' },
+          to: { type: 'string' },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -268,7 +273,7 @@ export async function runAssess(
       return EXIT.OK;
     }
     if (!values.db) throw new UsageError('assess needs --db <sqlite file>', 'assess');
-    const report = assess(values.db);
+    const report = values.to ? await assessAgainst(values.db, values.to) : assess(values.db);
     out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
     return report.findings.some((f) => f.severity === 'blocker') ? EXIT.FINDINGS : EXIT.OK;
   });

@@ -21,6 +21,11 @@ export interface MigrateOptions {
    * Default false: if the target has any of the tables, nothing is done (`TARGET_NOT_EMPTY`).
    */
   dropExisting?: boolean;
+  /**
+   * A rehearsal: copy into a fresh schema of the target and roll it all back, so that nothing is
+   * left and nothing the bot uses is locked; what fails is what `migrate` would fail on. Default false.
+   */
+  rehearse?: boolean;
   /** Called after each table is copied (inside the transaction, before the final commit). */
   onTable?: (table: TableCopy) => void;
 }

@@ -3,8 +3,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { withPostgres } from '../test/pg-server.js';
 import { tempDir } from '../test/helpers.js';
-import { assess, renderReport } from './assess.js';
+import { renderReport } from './assess.js';
 import { migrate } from './migrate.js';
+import { assessAgainst } from './rehearse.js';
 
 // The bot of the issue reads its data on a host in New York: a timestamp that is not stored as an
 // instant comes back hours off. Set before any Date is made; each AVA test file is its own process.
@@ -14,7 +15,10 @@ process.env.TZ = 'America/New_York';
 interface Case {
   title: string;
   sqlite: string;
-  /** Copies cleanly, and so assess finds no blocker; or the words the failure must name. */
+  /**
+   * Copies cleanly, and so assess (rehearsing on the server) finds no blocker; or the words the
+   * failure must name, and assess finds a blocker.
+   */
   migrate: 'ok' | RegExp[];
   /** In assess's findings or report. */
   report?: RegExp[];
@@ -108,6 +112,13 @@ const CASES: Case[] = [
     migrate: [/ev5/, /id = 3/, /column at/],
     report: [/at: 1 value\(s\) with text that is not a valid date.*id = 3/],
   },
+  {
+    title: 'an index on a SQLite-only function is a blocker once assess rehearses the copy',
+    sqlite:
+      'CREATE TABLE prefs (id INTEGER PRIMARY KEY, data TEXT); CREATE INDEX theme ON prefs (json_extract(data, \'$.theme\')); INSERT INTO prefs VALUES (1, \'{"theme":"dark"}\')',
+    migrate: [/index theme on table prefs/, /json_extract/],
+    report: [/rehearsed on .*migrate would fail: creating index theme/],
+  },
 ];
 
 withPostgres((server) => {
@@ -122,7 +133,7 @@ withPostgres((server) => {
       const db = new Database(file);
       db.exec(c.sqlite);
       db.close();
-      const report = assess(file);
+      const report = await assessAgainst(file, server().url);
       const text = `${renderReport(report)}\n${report.findings.map((f) => f.message).join('\n')}`;
       for (const r of c.report ?? []) t.regex(text, r);
       const blockers = report.findings.filter((f) => f.severity === 'blocker');

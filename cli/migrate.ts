@@ -48,7 +48,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     const names = report.tables.map((t) => t.name);
     const existing = await existingTables(client, names);
-    if (existing.length > 0 && !options.dropExisting)
+    if (existing.length > 0 && !options.dropExisting && !options.rehearse)
       throw new CliError(
         'TARGET_NOT_EMPTY',
         `the target already has table(s) ${existing.join(', ')}; nothing was written`,
@@ -60,8 +60,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       // SQLite's date text has no zone and is UTC (CURRENT_TIMESTAMP): read it as UTC into
       // timestamptz, whatever the server's TimeZone; text with an offset keeps it.
       await client.query("SET LOCAL TIME ZONE 'UTC'");
-      const result = await copyAll(db, client, report, options);
-      await client.query('COMMIT');
+      if (options.rehearse) {
+        const schema = `roas_rehearsal_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+        await client.query(`CREATE SCHEMA ${schema}`);
+        await client.query(`SET LOCAL search_path TO ${schema}`);
+      }
+      const result = await copyAll(
+        db,
+        client,
+        report,
+        options.rehearse ? { ...options, dropExisting: false } : options,
+      );
+      await client.query(options.rehearse ? 'ROLLBACK' : 'COMMIT');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
