@@ -67,7 +67,12 @@ function findingsOf(
         if (note.startsWith('affinity quirk'))
           out.push({ severity: 'blocker', table, message: `${c.name}: ${note}` });
     if (t.hasCheck)
-      out.push({ severity: 'review', table, message: 'CHECK constraints are not copied: add them by hand' });
+      out.push({
+        severity: 'review',
+        table,
+        message:
+          'CHECK constraints are carried over where PostgreSQL takes them; migrate (and assess --to) names any it does not, to add by hand',
+      });
     if (t.collateNocase)
       out.push({
         severity: 'review',

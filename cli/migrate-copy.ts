@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Report } from './assess.js';
+import { addChecks } from './check-constraints.js';
 import { pgIndexSql } from './index-sql.js';
 import { badRow } from './migrate-row.js';
 import { q, type ColumnInfo, type TableInfo } from './sqlite-schema.js';
@@ -43,6 +44,10 @@ export interface MigrateResult {
   foreignKeys: number;
   /** Foreign keys added NOT VALID because some rows break them. */
   notValid: string[];
+  /** CHECK constraints carried over. */
+  checks: number;
+  /** CHECK constraints PostgreSQL did not take, each with its table and the server's reason. */
+  checksNotCarried: string[];
 }
 
 function createTableSql(t: TableInfo): string {
@@ -150,7 +155,14 @@ export async function copyAll(
   report: Report,
   options: MigrateOptions,
 ): Promise<MigrateResult> {
-  const result: MigrateResult = { tables: [], indexes: 0, foreignKeys: 0, notValid: [] };
+  const result: MigrateResult = {
+    tables: [],
+    indexes: 0,
+    foreignKeys: 0,
+    notValid: [],
+    checks: 0,
+    checksNotCarried: [],
+  };
   for (const t of report.tables) {
     try {
       if (options.dropExisting) await client.query(`DROP TABLE IF EXISTS ${q(t.name)} CASCADE`);
@@ -201,6 +213,11 @@ export async function copyAll(
       result.foreignKeys++;
       if (notValid) result.notValid.push(`${t.name}(${fk.from.join(', ')}) → ${fk.table}`);
     }
+  for (const t of report.tables) {
+    const { added, skipped } = await addChecks(client, t);
+    result.checks += added;
+    result.checksNotCarried.push(...skipped);
+  }
   for (const copy of result.tables) {
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(copy.name)}`);
     copy.postgresRows = Number(rows[0]?.n);

@@ -161,6 +161,8 @@ export async function runMigrate(
       `committed and verified ${result.tables.length} table(s), ${result.indexes} index(es), ${result.foreignKeys} foreign key(s)\n`,
     );
     for (const fk of result.notValid) out(`foreign key NOT VALID (rows break it): ${fk}\n`);
+    if (result.checks > 0) out(`${result.checks} CHECK constraint(s) carried over\n`);
+    for (const c of result.checksNotCarried) out(`CHECK not carried over (add it by hand): ${c}\n`);
     return EXIT.OK;
   });
 }

@@ -18,6 +18,11 @@ export async function assessAgainst(file: string, to: string): Promise<Report> {
   const { display } = parsePostgresUrl('--to', to);
   try {
     const result = await migrate({ from: file, to, rehearse: true });
+    for (const c of result.checksNotCarried)
+      report.findings.unshift({
+        severity: 'review',
+        message: `CHECK not carried over (add it by hand): ${c}`,
+      });
     report.findings.unshift({
       severity: 'info',
       message: `rehearsed on ${display}: ${result.tables.length} table(s), ${result.indexes} index(es) and ${result.foreignKeys} foreign key(s) copied, then rolled back`,
