@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { capture } from '../test/capture.js';
 import { tempDir } from '../test/helpers.js';
-import { assess, renderReport, runAssess } from './assess.js';
+import { assess, renderReport } from './assess.js';
+import { runAssess } from './assess-command.js';
 import { createSampleBotDb } from '../test/fixtures/sample-bot-db.js';
 
 test('reports tables in foreign-key order with their row counts', (t) => {
