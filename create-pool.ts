@@ -1,6 +1,7 @@
 // The composition root: the one place that picks concrete adapters for the core. The core (core/)
 // imports no adapter; the default driver and the stats-table writer reach it from here.
 import { checkSqliteBinding } from './adapters/drivers/sqlite/native-binding.js';
+import { diagnosePostgresError } from './adapters/drivers/postgres/pg-codes.js';
 import { diagnoseSqliteError } from './adapters/drivers/sqlite/diagnose-sqlite.js';
 import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
 import { hybridDriver } from './adapters/drivers/threads/hybrid-driver.js';
@@ -64,9 +65,11 @@ export function createPool(options: PoolOptions): Pool {
 }
 
 /**
- * Explains any error the pool or SQLite raised: its category (retry, restart-transaction,
- * evict-connection, fatal, usage-bug, caller), a one-line diagnosis and remedy, and what the pool
- * does about it. A PoolError that wraps a SQLite error also explains the cause.
+ * Explains any error the pool, SQLite or PostgreSQL raised: its category (retry,
+ * restart-transaction, evict-connection, fatal, usage-bug, caller), a one-line diagnosis and
+ * remedy, and what the pool does about it. A PoolError that wraps an engine error also explains
+ * the cause. `kind` names what a bot handles by name the same on both backends: `unique`,
+ * `foreign-key`, `check`, `not-null`, `serialization`, `deadlock`, `timeout`, `connection`.
  *
  * @example
  * ```ts
@@ -80,5 +83,5 @@ export function createPool(options: PoolOptions): Pool {
  * ```
  */
 export function diagnose(err: unknown): Diagnosis {
-  return diagnoseWith(err, diagnoseSqliteError);
+  return diagnoseWith(err, (e) => diagnoseSqliteError(e) ?? diagnosePostgresError(e));
 }

@@ -27,7 +27,7 @@ export {
 } from './core/errors.js';
 export { diagnose } from './create-pool.js';
 export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
-export type { Diagnosis, ErrorCategory, Handling } from './core/diagnose.js';
+export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/diagnose.js';
 export type { PoolOptions } from './core/options.js';
 export type { PoolStats, PoolCounters } from './core/stats.js';
 export type {

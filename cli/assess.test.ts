@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { capture } from '../test/capture.js';
 import { tempDir } from '../test/helpers.js';
-import { assess, renderReport, runAssess } from './assess.js';
+import { assess, renderReport } from './assess.js';
+import { runAssess } from './assess-command.js';
 import { createSampleBotDb } from '../test/fixtures/sample-bot-db.js';
 
 test('reports tables in foreign-key order with their row counts', (t) => {
@@ -31,8 +32,8 @@ test('maps AUTOINCREMENT to identity, TIMESTAMP defaults to UTC, BLOB to bytea',
   t.like(col('users', 'id'), { pgType: 'bigint', identity: true });
   t.regex(col('users', 'id')?.notes.join() ?? '', /AUTOINCREMENT/);
   t.like(col('users', 'discord_id'), { pgType: 'bigint', notNull: true });
-  t.like(col('users', 'created_at'), { pgType: 'timestamp', pgDefault: "(now() AT TIME ZONE 'UTC')" });
-  t.like(col('xp', 'updated_at'), { pgType: 'timestamp', pgDefault: "(now() AT TIME ZONE 'UTC')" });
+  t.like(col('users', 'created_at'), { pgType: 'timestamptz', pgDefault: 'now()' });
+  t.like(col('xp', 'updated_at'), { pgType: 'timestamptz', pgDefault: 'now()' });
   t.like(col('xp', 'user_id'), { identity: false }, 'part of a composite key: not a rowid alias');
   t.like(col('messages', 'attachment'), { pgType: 'bytea' });
   t.like(col('messages', 'id'), { identity: true });

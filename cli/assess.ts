@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs';
-import { parse, UsageError } from './args.js';
-import { EXIT, exitCodesHelp, guarded } from './errors.js';
 import { openSqlite } from './open-sqlite.js';
+import { describeIndex, pgIndexSql } from './index-sql.js';
 import { dependencyOrder, readSchema, type SchemaObject, type TableInfo } from './sqlite-schema.js';
+import { valueProblems, type ValueProblem } from './value-checks.js';
 
 /** Something the migration must fix (`blocker`), a person must look at (`review`), or just know. */
 export interface Finding {
@@ -31,10 +31,27 @@ function findingsOf(
   tables: readonly TableInfo[],
   others: readonly SchemaObject[],
   orphans: Record<string, number>,
+  values: ReadonlyMap<string, ValueProblem[]>,
 ): Finding[] {
   const out: Finding[] = [];
   for (const t of tables) {
     const table = t.name;
+    for (const p of values.get(table) ?? [])
+      out.push({
+        severity: p.blocker ? 'blocker' : 'info',
+        table,
+        message: `${p.column}: ${p.count} value(s) with ${p.what}${p.first ? `; the first at ${p.first}` : ''}`,
+      });
+    for (const c of t.columns) {
+      if (c.pgType === 'boolean')
+        out.push({ severity: 'info', table, message: `${c.name}: the bot reads true/false, not 1/0` });
+      if (c.pgType === 'timestamptz' || c.pgType === 'date')
+        out.push({
+          severity: 'info',
+          table,
+          message: `${c.name}: the bot reads a Date object, not text (the same instant in any time zone)`,
+        });
+    }
     if (orphans[table]) {
       out.push({
         severity: 'blocker',
@@ -47,7 +64,12 @@ function findingsOf(
         if (note.startsWith('affinity quirk'))
           out.push({ severity: 'blocker', table, message: `${c.name}: ${note}` });
     if (t.hasCheck)
-      out.push({ severity: 'review', table, message: 'CHECK constraints are not copied: add them by hand' });
+      out.push({
+        severity: 'review',
+        table,
+        message:
+          'CHECK constraints are carried over where PostgreSQL takes them; migrate (and assess --to) names any it does not, to add by hand',
+      });
     if (t.collateNocase)
       out.push({
         severity: 'review',
@@ -56,13 +78,13 @@ function findingsOf(
       });
     if (t.columns.some((c) => c.generated))
       out.push({ severity: 'review', table, message: 'generated columns are copied as plain columns' });
-    for (const i of t.indexes)
+    for (const i of t.indexes) {
+      if (i.origin !== 'c' || !i.sql) continue;
+      const { sql, rewrites } = pgIndexSql(t, i);
+      for (const r of rewrites) out.push({ severity: 'info', table, message: `index ${i.name}: ${r}` });
       if (i.partial || i.columns.includes('<expression>'))
-        out.push({
-          severity: 'review',
-          table,
-          message: `index ${i.name} (partial or on an expression) is copied as written`,
-        });
+        out.push({ severity: 'review', table, message: `index ${i.name} is created as: ${sql}` });
+    }
     if (t.withoutRowid)
       out.push({ severity: 'info', table, message: 'WITHOUT ROWID: an ordinary table in PostgreSQL' });
     if (t.strict)
@@ -86,6 +108,11 @@ function findingsOf(
     {
       severity: 'info',
       message: 'INSERT OR IGNORE / OR REPLACE become INSERT ... ON CONFLICT DO NOTHING / DO UPDATE',
+    },
+    {
+      severity: 'info',
+      message:
+        "bot SQL with datetime('now') / strftime(): PostgreSQL's now() / to_char(); a duplicate key is diagnose(err).kind 'unique' on both",
     },
     {
       severity: 'info',
@@ -138,7 +165,8 @@ export function assess(dbPath: string): Report {
   try {
     const schema = readSchema(db);
     const tables = dependencyOrder(schema.tables);
-    const findings = findingsOf(tables, schema.others, schema.orphans);
+    const values = new Map(tables.map((t) => [t.name, valueProblems(db, t)]));
+    const findings = findingsOf(tables, schema.others, schema.orphans, values);
     const blockers = findings.filter((f) => f.severity === 'blocker').length;
     const reviews = findings.filter((f) => f.severity === 'review').length;
     const rows = tables.reduce((n, t) => n + t.rows, 0);
@@ -160,8 +188,6 @@ export function assess(dbPath: string): Report {
     db.close();
   }
 }
-
-const ORIGIN: Record<string, string> = { pk: 'primary key', u: 'unique constraint', c: 'index' };
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -188,8 +214,7 @@ export function renderReport(r: Report): string {
         `| ${cell(c.name)} | ${cell(c.declared || '(none)')} | ${cell(pg)} | ${cell(c.notes.join('; '))} |`,
       );
     }
-    for (const i of t.indexes)
-      lines.push('', `- ${ORIGIN[i.origin] ?? 'index'} ${i.name} (${i.columns.join(', ')})`);
+    for (const i of t.indexes) lines.push('', `- ${describeIndex(i)}`);
     for (const f of t.foreignKeys)
       lines.push(
         '',
@@ -201,53 +226,4 @@ export function renderReport(r: Report): string {
   for (const f of r.findings) lines.push(`- **${f.severity}**${f.table ? ` ${f.table}:` : ''} ${f.message}`);
   lines.push('', '## Plan', '', ...r.plan.map((step, i) => `${i + 1}. ${step}`), '');
   return lines.join('\n');
-}
-
-const USAGE = `Usage: roas-pool assess --db <sqlite file> [--json]
-
-Reads a SQLite file (read-only) and reports what moving it to PostgreSQL involves: a verdict
-line first, then tables in foreign-key order with row counts and the column type mapping,
-indexes and foreign keys, findings (blockers, items to redo by hand, notes), and an ordered plan.
-
-Options:
-  --db <file>   the SQLite file to assess (required)
-  --json        print the report as JSON instead of Markdown
-  --debug       print stack traces with errors
-  -h, --help    this text
-
-${exitCodesHelp('blockers found: fix them in SQLite before `roas-pool migrate` (the verdict says how many)')}
-Example:
-  roas-pool assess --db bot.db > assessment.md
-`;
-
-/**
- * `roas-pool assess --db bot.db [--json]`: prints the verdict and the report; resolves to the
- * exit code (0 ready, 1 blockers found, 2 bad arguments or file).
- */
-export async function runAssess(
-  argv: string[],
-  out: (text: string) => void = (t) => process.stdout.write(t),
-): Promise<number> {
-  return guarded('assess', async () => {
-    const { values } = parse(
-      {
-        args: argv,
-        strict: true,
-        options: {
-          db: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      },
-      'assess',
-    );
-    if (values.help) {
-      out(USAGE);
-      return EXIT.OK;
-    }
-    if (!values.db) throw new UsageError('assess needs --db <sqlite file>', 'assess');
-    const report = assess(values.db);
-    out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
-    return report.findings.some((f) => f.severity === 'blocker') ? EXIT.FINDINGS : EXIT.OK;
-  });
 }

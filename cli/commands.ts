@@ -27,7 +27,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   },
   assess: {
     summary: 'assess what moving a SQLite database to PostgreSQL involves, with a verdict',
-    load: async () => (await import('./assess.js')).runAssess,
+    load: async () => (await import('./assess-command.js')).runAssess,
   },
   migrate: {
     summary: 'copy a SQLite database into an empty PostgreSQL database, in one transaction',

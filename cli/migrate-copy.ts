@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { Report } from './assess.js';
+import { addChecks } from './check-constraints.js';
+import { pgIndexSql } from './index-sql.js';
+import { badRow } from './migrate-row.js';
 import { q, type ColumnInfo, type TableInfo } from './sqlite-schema.js';
 
 /** Options of `migrate()` (cli/migrate.ts). */
@@ -19,6 +22,11 @@ export interface MigrateOptions {
    * Default false: if the target has any of the tables, nothing is done (`TARGET_NOT_EMPTY`).
    */
   dropExisting?: boolean;
+  /**
+   * A rehearsal: copy into a fresh schema of the target and roll it all back, so that nothing is
+   * left and nothing the bot uses is locked; what fails is what `migrate` would fail on. Default false.
+   */
+  rehearse?: boolean;
   /** Called after each table is copied (inside the transaction, before the final commit). */
   onTable?: (table: TableCopy) => void;
 }
@@ -36,6 +44,10 @@ export interface MigrateResult {
   foreignKeys: number;
   /** Foreign keys added NOT VALID because some rows break them. */
   notValid: string[];
+  /** CHECK constraints carried over. */
+  checks: number;
+  /** CHECK constraints PostgreSQL did not take, each with its table and the server's reason. */
+  checksNotCarried: string[];
 }
 
 function createTableSql(t: TableInfo): string {
@@ -59,7 +71,7 @@ function convert(value: unknown, c: ColumnInfo): unknown {
   switch (c.pgType) {
     case 'boolean':
       return numeric ? Number(value) !== 0 : value;
-    case 'timestamp':
+    case 'timestamptz':
     case 'date': {
       if (!numeric) return value;
       const n = Number(value);
@@ -94,7 +106,15 @@ async function copyTable(
     const tuples = batch.map(
       (row) => `(${row.map((v, i) => `$${params.push(convert(v, cols[i] as ColumnInfo))}`).join(', ')})`,
     );
-    await client.query(head + tuples.join(', '), params);
+    // A savepoint a batch: a failed one is sent again row by row to name the row that fails.
+    await client.query('SAVEPOINT roas_batch');
+    try {
+      await client.query(head + tuples.join(', '), params);
+    } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT roas_batch');
+      throw await badRow(client, t, head, batch, (v, i) => convert(v, cols[i] as ColumnInfo), err);
+    }
+    await client.query('RELEASE SAVEPOINT roas_batch');
     copied += batch.length;
     batch = [];
   };
@@ -125,14 +145,6 @@ async function moveIdentity(db: Database.Database, client: pg.Client, t: TableIn
   );
 }
 
-/** SQLite's identifier quotes (backticks, brackets) as PostgreSQL's, NOCASE collation dropped. */
-function indexSql(sql: string): string {
-  return sql
-    .replace(/`([^`]*)`/g, '"$1"')
-    .replace(/\[([^\]]*)\]/g, '"$1"')
-    .replace(/\s+COLLATE\s+NOCASE/gi, '');
-}
-
 /**
  * Creates, copies, indexes, links and counts every table of `report` on `client`, inside the
  * transaction the caller opened: the body of `migrate()`.
@@ -143,7 +155,14 @@ export async function copyAll(
   report: Report,
   options: MigrateOptions,
 ): Promise<MigrateResult> {
-  const result: MigrateResult = { tables: [], indexes: 0, foreignKeys: 0, notValid: [] };
+  const result: MigrateResult = {
+    tables: [],
+    indexes: 0,
+    foreignKeys: 0,
+    notValid: [],
+    checks: 0,
+    checksNotCarried: [],
+  };
   for (const t of report.tables) {
     try {
       if (options.dropExisting) await client.query(`DROP TABLE IF EXISTS ${q(t.name)} CASCADE`);
@@ -161,7 +180,17 @@ export async function copyAll(
   for (const t of report.tables)
     for (const i of t.indexes)
       if (i.origin === 'c' && i.sql) {
-        await client.query(indexSql(i.sql));
+        const { sql } = pgIndexSql(t, i);
+        try {
+          await client.query(sql);
+        } catch (err) {
+          throw new Error(
+            `creating index ${i.name} on table ${t.name} failed: ${(err as Error).message} (${sql})`,
+            {
+              cause: err,
+            },
+          );
+        }
         result.indexes++;
       }
   const broken = new Set(
@@ -171,12 +200,24 @@ export async function copyAll(
     for (const fk of t.foreignKeys) {
       const to = fk.to.length > 0 ? ` (${fk.to.map(q).join(', ')})` : '';
       const notValid = broken.has(t.name);
-      await client.query(
-        `ALTER TABLE ${q(t.name)} ADD FOREIGN KEY (${fk.from.map(q).join(', ')}) REFERENCES ${q(fk.table)}${to} ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete}${notValid ? ' NOT VALID' : ''}`,
-      );
+      await client
+        .query(
+          `ALTER TABLE ${q(t.name)} ADD FOREIGN KEY (${fk.from.map(q).join(', ')}) REFERENCES ${q(fk.table)}${to} ON UPDATE ${fk.onUpdate} ON DELETE ${fk.onDelete}${notValid ? ' NOT VALID' : ''}`,
+        )
+        .catch((err: unknown) => {
+          throw new Error(
+            `adding the foreign key ${t.name}(${fk.from.join(', ')}) → ${fk.table} failed: ${(err as Error).message}`,
+            { cause: err },
+          );
+        });
       result.foreignKeys++;
       if (notValid) result.notValid.push(`${t.name}(${fk.from.join(', ')}) → ${fk.table}`);
     }
+  for (const t of report.tables) {
+    const { added, skipped } = await addChecks(client, t);
+    result.checks += added;
+    result.checksNotCarried.push(...skipped);
+  }
   for (const copy of result.tables) {
     const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(copy.name)}`);
     copy.postgresRows = Number(rows[0]?.n);

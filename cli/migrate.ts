@@ -48,7 +48,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     const names = report.tables.map((t) => t.name);
     const existing = await existingTables(client, names);
-    if (existing.length > 0 && !options.dropExisting)
+    if (existing.length > 0 && !options.dropExisting && !options.rehearse)
       throw new CliError(
         'TARGET_NOT_EMPTY',
         `the target already has table(s) ${existing.join(', ')}; nothing was written`,
@@ -57,8 +57,21 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     db.exec('BEGIN'); // one read snapshot: counts and rows agree even if the bot still writes
     await client.query('BEGIN');
     try {
-      const result = await copyAll(db, client, report, options);
-      await client.query('COMMIT');
+      // SQLite's date text has no zone and is UTC (CURRENT_TIMESTAMP): read it as UTC into
+      // timestamptz, whatever the server's TimeZone; text with an offset keeps it.
+      await client.query("SET LOCAL TIME ZONE 'UTC'");
+      if (options.rehearse) {
+        const schema = `roas_rehearsal_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+        await client.query(`CREATE SCHEMA ${schema}`);
+        await client.query(`SET LOCAL search_path TO ${schema}`);
+      }
+      const result = await copyAll(
+        db,
+        client,
+        report,
+        options.rehearse ? { ...options, dropExisting: false } : options,
+      );
+      await client.query(options.rehearse ? 'ROLLBACK' : 'COMMIT');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -87,8 +100,12 @@ left as it was. Run \`roas-pool assess --db <file>\` first; views and triggers a
 
 Options:
   --from <file>        the SQLite file (opened read-only, one snapshot for the whole copy) (required)
-  --to <url>           postgres://user:password@host:port/database[?sslmode=require]; port 5432
-                       when left out (required; needs the pg package: npm install pg)
+  --to <url>           postgres://user:password@host:port/database; port 5432 when left out
+                       (required; needs the pg package: npm install pg). Read as postgresDriver
+                       reads it: TLS with ?sslmode=verify-full&sslrootcert=ca.crt (checks the
+                       certificate; pg treats require the same), ?sslmode=no-verify (encrypts,
+                       checks nothing); a socket as postgres:///db?host=/var/run/postgresql;
+                       or libpq's "host=db port=5432 dbname=bot user=bot sslmode=verify-full"
   --batch-size <n>     rows per INSERT, 1 to 65535 (default 500; fewer for wide tables)
   --drop-existing      replace tables of the same name (dropped and copied again inside the
                        transaction). Without it, any existing table stops the copy before
@@ -144,6 +161,8 @@ export async function runMigrate(
       `committed and verified ${result.tables.length} table(s), ${result.indexes} index(es), ${result.foreignKeys} foreign key(s)\n`,
     );
     for (const fk of result.notValid) out(`foreign key NOT VALID (rows break it): ${fk}\n`);
+    if (result.checks > 0) out(`${result.checks} CHECK constraint(s) carried over\n`);
+    for (const c of result.checksNotCarried) out(`CHECK not carried over (add it by hand): ${c}\n`);
     return EXIT.OK;
   });
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { connectionUrl, isKeywordString } from '../adapters/drivers/postgres/connection-string.js';
 import { CliError, EXIT } from './errors.js';
 
 /** A PostgreSQL URL taken apart: what `migrate` and `stats` connect with. */
@@ -8,19 +9,22 @@ export interface PgTarget {
   database: string;
   user: string | undefined;
   password: string | undefined;
-  /** `?sslmode=require` (or verify-*): connect over TLS. */
+  /** `sslmode` other than disable/allow/prefer: connect over TLS. */
   ssl: boolean;
   /** The URL with the password masked, for messages. */
   display: string;
+  /** The URL node-postgres reads (TLS files, socket folder), as `postgresDriver` does. */
+  url: string;
 }
 
-/** Whether a `--db` / `--to` value is a PostgreSQL URL rather than a file path. */
+/** Whether a `--db` / `--to` value is a PostgreSQL URL or `key=value` string rather than a file path. */
 export function isPostgresUrl(value: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(value);
+  return /^postgres(ql)?:\/\//i.test(value) || isKeywordString(value);
 }
 
 /**
- * Parses `postgres://user:password@host:port/database?sslmode=require` completely and names the
+ * Parses `postgres://user:password@host:port/database?sslmode=verify-full` (or a libpq
+ * `key=value` string, or a socket: `postgres:///db?host=/var/run/postgresql`) completely and names the
  * part that is wrong: the scheme, the host, the port (1 to 65535; default 5432), the database
  * (exactly one path segment), or the user. Throws a CliError (code `BAD_URL`).
  *
@@ -29,20 +33,29 @@ export function isPostgresUrl(value: string): boolean {
  * parsePostgresUrl('--to', 'postgres://bot@db.internal:6543/bot').port; // 6543
  * ```
  */
-export function parsePostgresUrl(flag: string, value: string): PgTarget {
+export function parsePostgresUrl(flag: string, given: string): PgTarget {
   const example = 'postgres://user:password@host:5432/database';
   const bad = (part: string): CliError =>
-    new CliError('BAD_URL', `${flag} ${mask(value)}: ${part}`, `write it as ${example}`);
-  if (!isPostgresUrl(value)) throw bad('the scheme must be postgres:// or postgresql://');
+    new CliError('BAD_URL', `${flag} ${mask(given)}: ${part}`, `write it as ${example}`);
+  if (!isPostgresUrl(given)) throw bad('the scheme must be postgres:// or postgresql://');
+  let value: string;
+  try {
+    value = connectionUrl(given);
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
   // The WHATWG parser only knows the port of special schemes: take the authority apart here.
   const m = /^postgres(?:ql)?:\/\/(?:([^@/?#]*)@)?([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/i.exec(value);
   if (!m) throw bad('it is not a URL');
   const [, auth, hostPort = '', path = '', query = ''] = m;
+  const params = new URLSearchParams(query.slice(1));
   const hp = /^(\[[^\]]+\]|[^:]*)(?::(.*))?$/.exec(hostPort);
-  const host = decodeURIComponent(hp?.[1] ?? '').replace(/^\[|\]$/g, '');
+  // A Unix socket: the folder as the host (`%2Fvar%2Frun%2Fpostgresql`) or as `?host=`.
+  const host = decodeURIComponent(hp?.[1] ?? '').replace(/^\[|\]$/g, '') || (params.get('host') ?? '');
   if (!host) throw bad('the host is missing (postgres://HOST:5432/database)');
-  if (!/^[A-Za-z0-9.\-_:%]+$/.test(host)) throw bad(`the host "${host}" is not a host name or address`);
-  const portText = hp?.[2];
+  if (!host.startsWith('/') && !/^[A-Za-z0-9.\-_:%]+$/.test(host))
+    throw bad(`the host "${host}" is not a host name or address`);
+  const portText = hp?.[2] || (params.get('port') ?? undefined);
   const port = portText === undefined || portText === '' ? 5432 : Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535 || !/^\d*$/.test(portText ?? ''))
     throw bad(`the port "${portText}" is not a number from 1 to 65535`);
@@ -62,36 +75,40 @@ export function parsePostgresUrl(flag: string, value: string): PgTarget {
     password = rest.length > 0 ? decodeURIComponent(rest.join(':')) : undefined;
     if (!user) throw bad('the user before "@" is empty (postgres://USER@host/database, or leave out "@")');
   }
-  const params = new URLSearchParams(query.slice(1));
   const sslmode = params.get('sslmode');
-  if (sslmode && !['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'].includes(sslmode))
-    throw bad(`sslmode "${sslmode}" is not one of disable, prefer, require, verify-ca, verify-full`);
+  if (
+    sslmode &&
+    !['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'].includes(sslmode)
+  )
+    throw bad(
+      `sslmode "${sslmode}" is not one of disable, prefer, require, verify-ca, verify-full, no-verify`,
+    );
   return {
     host,
     port,
     database,
     user,
     password,
-    ssl: sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full',
+    ssl: sslmode !== null && !['disable', 'allow', 'prefer'].includes(sslmode),
     display: mask(value),
+    url: value,
   };
 }
 
-/** The URL with its password replaced by `***`. */
+/** The URL (or `key=value` string) with its password replaced by `***`. */
 export function mask(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
+  return url
+    .replace(/^(postgres(?:ql)?:\/\/[^:@/]*:)[^@/]*@/i, '$1***@')
+    .replace(/(\bpassword\s*=\s*)('(?:\\.|[^'\\])*'|\S*)/i, '$1***');
 }
 
-/** The node-postgres client config of a target: every part explicit, so none is ignored. */
+/**
+ * The node-postgres client config of a target: its URL, read by node-postgres as
+ * `postgresDriver({ connectionString })` reads it, so TLS (`sslmode`, `sslrootcert`, `sslcert`,
+ * `sslkey`) and sockets work the same in the CLI and in the pool.
+ */
 export function clientConfig(t: PgTarget): pg.ClientConfig {
-  return {
-    host: t.host,
-    port: t.port,
-    database: t.database,
-    ...(t.user !== undefined ? { user: t.user } : {}),
-    ...(t.password !== undefined ? { password: t.password } : {}),
-    ...(t.ssl ? { ssl: true } : {}),
-  };
+  return { connectionString: t.url };
 }
 
 /** Loads `pg`, an optional peer dependency; a missing one becomes a one-line error. */

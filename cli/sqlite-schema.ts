@@ -21,6 +21,8 @@ export interface IndexInfo {
   origin: string;
   partial: boolean;
   columns: string[];
+  /** Per column of `columns`: sorted descending (`xp DESC`). */
+  descending: boolean[];
   /** The CREATE INDEX statement, for indexes made with one. */
   sql: string | null;
 }
@@ -152,6 +154,13 @@ function readTable(db: Database.Database, name: string, sql: string): TableInfo 
         name: string | null;
       }[]
     ).map((c) => c.name ?? '<expression>'),
+    descending: (
+      db
+        .prepare('SELECT "desc" AS d FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
+        .all(i.name) as {
+        d: number;
+      }[]
+    ).map((c) => c.d === 1),
     sql:
       (
         db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").get(i.name) as

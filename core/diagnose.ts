@@ -11,13 +11,23 @@ export type ErrorCategory =
  */
 export type Handling = 'busy' | 'read-only' | 'fatal' | 'statement';
 
+/**
+ * What happened, in words that mean the same on every backend, for the cases a bot handles by
+ * name: a duplicate key is `unique` on SQLite (`SQLITE_CONSTRAINT_UNIQUE`) and on PostgreSQL
+ * (23505) alike.
+ */
+export type ErrorKind =
+  'unique' | 'foreign-key' | 'check' | 'not-null' | 'serialization' | 'deadlock' | 'timeout' | 'connection';
+
 /** One row of a driver's code table: [category, handling, diagnosis, remedy]. */
 export type CodeEntry = readonly [ErrorCategory, Handling, string, string];
 
 /** What an error means and what to do about it; see {@link diagnoseWith}. */
 export interface Diagnosis {
-  /** The code looked up: a PoolError code, SQLite's extended code, or `UNKNOWN`. */
+  /** The code looked up: a PoolError code, SQLite's extended code, a SQLSTATE, or `UNKNOWN`. */
   code: string;
+  /** The same on every backend, where the error is one a bot handles by name; see {@link ErrorKind}. */
+  kind?: ErrorKind;
   /** False when only the primary code (or nothing) matched, so the answer is a fallback. */
   exact: boolean;
   category: ErrorCategory;
@@ -96,8 +106,11 @@ export function diagnosisOf(
   code: string,
   exact: boolean,
   [category, handling, diagnosis, remedy]: CodeEntry,
+  kind?: ErrorKind,
 ): Diagnosis {
-  return { code, exact, category, handling, diagnosis, remedy, action: ACTION[handling] };
+  const d: Diagnosis = { code, exact, category, handling, diagnosis, remedy, action: ACTION[handling] };
+  if (kind) d.kind = kind;
+  return d;
 }
 
 const BUG_REMEDY = 'fix the statement or its parameters';
@@ -126,6 +139,7 @@ export function diagnoseWith(err: unknown, driver?: DriverDiagnosis): Diagnosis 
     const info = ERROR_INFO[err.code];
     const d: Diagnosis = {
       code: err.code,
+      ...(err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' ? { kind: 'connection' } : {}),
       exact: true,
       category,
       handling: 'statement',

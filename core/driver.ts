@@ -101,6 +101,13 @@ export interface DriverConnection {
    * it before deciding whether a returned connection needs a ROLLBACK. Never rejects.
    */
   answered?(): Promise<void> | undefined;
+  /**
+   * Optional: undoes what the holder changed in the session (settings, temporary tables,
+   * listeners) before the next holder gets the connection; `undefined` when nothing needs undoing,
+   * so a clean lease costs nothing. The pool calls it on release, after any ROLLBACK; a rejection
+   * fails the connection, which is then replaced.
+   */
+  resetSession?(): Promise<void> | undefined;
   /** Whether `sql` only reads; used by the bot facade to pick a lane. */
   isReadonly(sql: string): Promise<boolean>;
   /**

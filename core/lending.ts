@@ -147,12 +147,22 @@ export class Lending implements LeaseHost {
     if (conn.inTransaction) {
       // The holder left a transaction open: roll it back before anyone else sees the connection.
       conn.exec('ROLLBACK').then(
-        () => this.handOff(entry, performance.now()),
+        () => this.resetThenHandOff(entry, performance.now()),
         (err: unknown) => this.rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err))),
       );
       return;
     }
-    this.handOff(entry, t);
+    this.resetThenHandOff(entry, t);
+  }
+
+  /** The next holder starts from a clean session: the driver undoes what this one changed, if anything. */
+  private resetThenHandOff(entry: Entry, t: number): void {
+    const reset = entry.conn.resetSession?.();
+    if (reset === undefined) return this.handOff(entry, t);
+    reset.then(
+      () => this.handOff(entry, performance.now()),
+      (err: unknown) => this.rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   /** Gives a clean connection to the oldest waiter, or back to the bag; `t` is performance.now(). */

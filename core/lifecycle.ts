@@ -18,6 +18,8 @@ import { ReconnectBackoff } from './reconnect.js';
 export class Lifecycle {
   readonly supervisor: Actor<typeof poolMachine>;
   private readonly backoff: ReconnectBackoff;
+  /** Why the latest open failed: the cause given while the backoff answers for the database. */
+  private lastOpenFailure: Error | undefined;
 
   constructor(private readonly rt: PoolRuntime) {
     const o = rt.options;
@@ -101,11 +103,15 @@ export class Lifecycle {
   demand(lane: Lane): void {
     const { rt } = this;
     if (rt.closing || lane.queue.size === 0 || !this.canGrow(lane)) return;
-    if (this.backoff.blocked(rt.options.scheduler.now())) {
+    const now = rt.options.scheduler.now();
+    if (this.backoff.blocked(now)) {
       // Too soon after a failed open to try again: with nothing open to serve them, the waiters
-      // get the real cause now rather than a timeout later.
+      // get the latest open's failure now, with its age, rather than a timeout later.
       const { live } = countRole(this.supervisor.getSnapshot().context.connections, lane.role);
-      if (live === 0 && lane.size === 0) this.rejectUnopenable(lane, rt.lastFailure);
+      const { lastFailedAt, retryAt } = this.backoff;
+      const when = ` (the latest attempt failed ${Math.round(now - lastFailedAt)} ms ago; the next is allowed in ${Math.ceil(retryAt - now)} ms)`;
+      if (live === 0 && lane.size === 0)
+        this.rejectUnopenable(lane, this.lastOpenFailure ?? rt.lastFailure, when);
       return;
     }
     this.sample();
@@ -119,6 +125,7 @@ export class Lifecycle {
     const entry = rt.bag.add(ref, conn, role, now);
     rt.housekeeping.opened(entry);
     this.backoff.succeeded();
+    this.lastOpenFailure = undefined;
     rt.counters.created++;
     rt.emit({ type: 'connection.opened', id: ref.id, role, at: now });
     conn.onLost?.((cause) => this.lost(entry, cause));
@@ -142,11 +149,15 @@ export class Lifecycle {
     if (entry.state === 'free') this.fail(entry, cause);
   }
 
-  private rejectUnopenable(lane: Lane, cause: Error | undefined): void {
+  private rejectUnopenable(lane: Lane, cause: Error | undefined, when = ''): void {
     lane.queue.rejectAll(
-      new PoolError('CONNECTION_FAILED', `could not open a connection: ${cause?.message ?? 'unknown'}`, {
-        cause,
-      }),
+      new PoolError(
+        'CONNECTION_FAILED',
+        `could not open a connection: ${cause?.message ?? 'unknown'}${when}`,
+        {
+          cause,
+        },
+      ),
     );
   }
 
@@ -154,7 +165,10 @@ export class Lifecycle {
     const { rt } = this;
     rt.lastFailure = error;
     rt.counters.failed++;
-    if (!wasOpen) this.backoff.failed(rt.options.scheduler.now());
+    if (!wasOpen) {
+      this.lastOpenFailure = error;
+      this.backoff.failed(rt.options.scheduler.now());
+    }
     const lane = wasOpen ? this.forget(ref) : rt.bag.laneOf(ref.getSnapshot().context.role);
     rt.emit({
       type: 'connection.failed',

@@ -26,3 +26,20 @@ test('blocks opens until the wait passes and resets on success', (t) => {
   b.succeeded();
   t.false(b.blocked(101));
 });
+
+test('a burst of failed opens within one wait counts as one step', (t) => {
+  const b = new ReconnectBackoff(100, 30_000, () => 0.5);
+  // A restart fails ten opens in flight within 10 ms: one step, the first wait.
+  for (let now = 0; now < 10; now++) b.failed(now);
+  t.is(b.failures, 1);
+  t.is(b.retryAt, 100);
+  t.is(b.lastFailedAt, 9);
+  // The next round, tried after the wait, is the second step.
+  b.failed(120);
+  b.failed(125);
+  t.is(b.failures, 2);
+  t.is(b.retryAt, 320);
+  b.succeeded();
+  b.failed(400);
+  t.is(b.failures, 1);
+});

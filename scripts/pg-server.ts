@@ -11,7 +11,7 @@
  * ```
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,10 @@ export interface PostgresServer {
   dir: string;
   /** Stops the server (fast shutdown) and deletes its folder. Safe to call twice. */
   stop(): Promise<void>;
+  /** `pg_ctl restart -m fast`: every session is closed, and the server is back when it resolves. */
+  restart(): Promise<void>;
+  /** With `tls: true`: the server's self-signed certificate (for 127.0.0.1), to pass as `sslrootcert`. */
+  certificate?: string;
 }
 
 /** Where the PostgreSQL server binaries are: `$PG_BIN`, then the newest /usr/lib/postgresql/N/bin. */
@@ -87,6 +91,35 @@ function run(file: string, args: string[], account: Account | undefined): Promis
   });
 }
 
+/** A self-signed certificate for 127.0.0.1 and its key, readable by the server's account only. */
+async function selfSigned(dir: string, account: Account | undefined): Promise<string> {
+  const cert = join(dir, 'server.crt');
+  const key = join(dir, 'server.key');
+  await run(
+    'openssl',
+    [
+      'req',
+      '-new',
+      '-x509',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    undefined,
+  );
+  chmodSync(key, 0o600);
+  if (account) for (const f of [cert, key]) chownSync(f, account.uid, account.gid);
+  return cert;
+}
+
 /**
  * Starts a fresh PostgreSQL server. Durability is switched off (`fsync=off`): the data is
  * thrown away anyway.
@@ -99,7 +132,9 @@ function run(file: string, args: string[], account: Account | undefined): Promis
  * await server.stop();
  * ```
  */
-export async function startPostgresServer(options: { bin?: string } = {}): Promise<PostgresServer> {
+export async function startPostgresServer(
+  options: { bin?: string; tls?: boolean } = {},
+): Promise<PostgresServer> {
   const bin = options.bin ?? findPostgresBin();
   if (!bin) throw new Error('no PostgreSQL binaries found: install postgresql or set PG_BIN');
   const account = postgresAccount();
@@ -126,7 +161,10 @@ export async function startPostgresServer(options: { bin?: string } = {}): Promi
       account,
     );
     const port = await freePort();
-    const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+    let settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+    const certificate = options.tls ? await selfSigned(dir, account) : undefined;
+    if (certificate)
+      settings += ` -c ssl=on -c ssl_cert_file=${certificate} -c ssl_key_file=${join(dir, 'server.key')}`;
     await run(
       pgCtl,
       ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', '-t', '60', 'start'],
@@ -138,6 +176,13 @@ export async function startPostgresServer(options: { bin?: string } = {}): Promi
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
       port,
       dir,
+      ...(certificate ? { certificate } : {}),
+      restart: () =>
+        run(
+          pgCtl,
+          ['-D', data, '-l', join(dir, 'server.log'), '-m', 'fast', '-w', '-t', '60', 'restart'],
+          account,
+        ),
       stop: () =>
         (stopping ??= (async () => {
           process.removeListener('exit', stopSync);

@@ -15,6 +15,8 @@ export interface TestDatabase {
   stop(): Promise<void>;
   /** Stops the server without deleting anything: for server-down tests. Throwaway servers only. */
   kill?: () => Promise<void>;
+  /** `pg_ctl restart -m fast`, resolving once the server is back. Throwaway servers only. */
+  restart?: () => Promise<void>;
 }
 
 /** Why PostgreSQL tests cannot run here, or `undefined` when they can. */
@@ -38,7 +40,7 @@ export async function startPostgres(): Promise<TestDatabase> {
   const shared = process.env.DATABASE_URL;
   if (!shared) {
     const server = await startPostgresServer();
-    return { url: server.url, stop: server.stop, kill: server.stop };
+    return { url: server.url, stop: server.stop, kill: server.stop, restart: server.restart };
   }
   const name = `roas_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
   const admin = new pg.Client({ connectionString: shared });

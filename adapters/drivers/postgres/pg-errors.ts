@@ -17,8 +17,11 @@ const SOCKET_CODES = new Set([
   'EHOSTUNREACH',
 ]);
 
-/** node-postgres's own messages for a client whose connection has ended. */
-const LOST_MESSAGE = /Connection terminated|not queryable|Connection timeout/;
+/**
+ * node-postgres's own messages for a client whose connection has ended, or whose `query_timeout`
+ * fired: the server may still be running that query, so the connection is retired.
+ */
+const LOST_MESSAGE = /Connection terminated|not queryable|Connection timeout|Query read timeout/;
 
 const LOST = Symbol.for('roas-pool.pg.lost');
 

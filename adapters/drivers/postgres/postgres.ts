@@ -9,9 +9,13 @@ import { showValue } from '../../../core/show-value.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
+import { changesSession, RESET_SESSION_SQL } from './session-state.js';
+import { connectionUrl } from './connection-string.js';
 
 export { classifyPostgresError, isSerializationFailure, retrySerializationFailures } from './pg-errors.js';
 export { questionToDollar } from './pg-placeholders.js';
+export { diagnosePostgresCode, diagnosePostgresError } from './pg-codes.js';
+export { connectionUrl } from './connection-string.js';
 
 /** Isolation levels `BEGIN` can ask for. */
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
@@ -101,22 +105,36 @@ class PostgresConnection implements DriverConnection {
   private lost: Error | undefined;
   private closing = false;
   private tracked = false;
+  /** The holder may have changed the session (see session-state.ts): reset it on release. */
+  private changed = false;
   private readonly listeners: ((cause: Error) => void)[] = [];
 
   constructor(
-    readonly raw: pg.Client,
+    private readonly client: pg.Client,
     private readonly retries: number,
     private readonly translate: boolean,
   ) {
     // Without an 'error' listener a server-side kill would crash the process.
-    raw.on('error', (err: Error) => this.lose(err));
-    raw.on('end', () => this.lose(new Error('Connection terminated: the server closed the connection')));
+    client.on('error', (err: Error) => this.lose(err));
+    client.on('end', () => this.lose(new Error('Connection terminated: the server closed the connection')));
+  }
+
+  /** The `pg.Client`. What is done through it cannot be seen, so the session is reset on release. */
+  get raw(): pg.Client {
+    this.changed = true;
+    return this.client;
+  }
+
+  resetSession(): Promise<void> | undefined {
+    if (!this.changed || this.lost) return undefined;
+    this.changed = false;
+    return this.client.query(RESET_SESSION_SQL).then(() => undefined);
   }
 
   get inTransaction(): boolean {
     if (this.lost) return false;
     // 'T' in a transaction, 'E' in a failed one (still needs ROLLBACK), 'I' idle.
-    const status = this.raw.getTransactionStatus?.() as string | null | undefined;
+    const status = this.client.getTransactionStatus?.() as string | null | undefined;
     return status === 'T' || status === 'E' || (status == null && this.tracked);
   }
 
@@ -136,7 +154,8 @@ class PostgresConnection implements DriverConnection {
     const args = values(params);
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.raw.query(text, args);
+        if (!this.changed && changesSession(sql)) this.changed = true;
+        const result = await this.client.query(text, args);
         if (BEGIN_RE.test(sql)) this.tracked = true;
         else if (END_RE.test(sql)) this.tracked = false;
         return result;
@@ -172,7 +191,7 @@ class PostgresConnection implements DriverConnection {
   async close(): Promise<void> {
     this.closing = true;
     try {
-      await this.raw.end();
+      await this.client.end();
     } catch {
       // A connection the server already closed has nothing left to end.
     }
@@ -212,6 +231,10 @@ export function postgresDriver(options: PostgresDriverOptions = {}): Driver {
     // TCP keepalive notices a peer that vanished without closing the socket (a dropped NAT entry).
     keepAlive: true,
     ...client,
+    // A libpq `key=value` string reads as the CLI reads it (connection-string.ts).
+    ...(client.connectionString === undefined
+      ? {}
+      : { connectionString: connectionUrl(client.connectionString) }),
     types: client.types ?? int8Parser(int8 ?? 'number'),
   };
   return {

@@ -1,4 +1,4 @@
-import { diagnosisOf, type CodeEntry, type Diagnosis } from '../../../core/diagnose.js';
+import { diagnosisOf, type CodeEntry, type Diagnosis, type ErrorKind } from '../../../core/diagnose.js';
 import { SQLITE_CODES } from './sqlite-codes.js';
 
 const UNKNOWN_CODE: CodeEntry = [
@@ -7,6 +7,17 @@ const UNKNOWN_CODE: CodeEntry = [
   'an error the pool does not know',
   'read its message and stack',
 ];
+
+/** The codes a bot handles by name, in the words every backend shares. */
+const KINDS: Readonly<Record<string, ErrorKind>> = {
+  SQLITE_CONSTRAINT_UNIQUE: 'unique',
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
+  SQLITE_CONSTRAINT_ROWID: 'unique',
+  SQLITE_CONSTRAINT_FOREIGNKEY: 'foreign-key',
+  SQLITE_CONSTRAINT_CHECK: 'check',
+  SQLITE_CONSTRAINT_NOTNULL: 'not-null',
+  SQLITE_BUSY_SNAPSHOT: 'serialization',
+};
 
 /**
  * Looks up a SQLite result code by name (`SQLITE_IOERR_WRITE`). An extended code SQLite adds later
@@ -19,7 +30,7 @@ const UNKNOWN_CODE: CodeEntry = [
  */
 export function diagnoseSqliteCode(code: string): Diagnosis {
   const entry = SQLITE_CODES[code];
-  if (entry) return diagnosisOf(code, true, entry);
+  if (entry) return diagnosisOf(code, true, entry, KINDS[code]);
   for (let cut = code.lastIndexOf('_'); cut > 'SQLITE'.length; cut = code.lastIndexOf('_', cut - 1)) {
     const primary = SQLITE_CODES[code.slice(0, cut)];
     if (primary) return diagnosisOf(code, false, primary);
