@@ -16,7 +16,8 @@ import { tempDir, tick } from '../../../test/helpers.js';
 import { virtualClock } from '../../../test/virtual-clock.js';
 import { nestingScenarios, OUTER } from '../../../test/nesting-scenarios.js';
 import { awaitingTransactions } from '../../../test/workloads.js';
-import { nodeSqliteAvailable } from './node-sqlite-module.js';
+import { loadBetterSqlite3 } from '../sqlite/native-binding.js';
+import { loadNodeSqlite, nodeSqliteAvailable } from './node-sqlite-module.js';
 
 // The pool tests of test/integration.test.ts, test/faults.test.ts and core/nesting.test.ts, on
 // node:sqlite. Below Node 22.16 there is no node:sqlite: skipped (no-build.test.ts asserts the
@@ -327,6 +328,60 @@ nodeTest(
     const closing = pool.close();
     await clock.advance(10);
     await closing;
+    tmp.cleanup();
+  },
+);
+
+nodeTest(
+  'node:sqlite: two SQLite libraries in one process do not see each other’s write lock, and a commit is lost',
+  (t) => {
+    // Why the next test's refusal exists, shown on the libraries themselves, without the pool.
+    const tmp = tempDir();
+    const Better = loadBetterSqlite3();
+    const NodeSqlite = loadNodeSqlite();
+    const a = new Better(tmp.file(), { timeout: 0 });
+    a.pragma('journal_mode = WAL');
+    a.exec('CREATE TABLE t (x)');
+    const b = new NodeSqlite(tmp.file(), { timeout: 0 });
+    a.exec('BEGIN IMMEDIATE');
+    a.exec('INSERT INTO t VALUES (1)');
+    // The same library would raise SQLITE_BUSY here; the other one takes the lock and commits.
+    b.exec('BEGIN IMMEDIATE');
+    b.exec('INSERT INTO t VALUES (2)');
+    b.exec('COMMIT');
+    a.exec('COMMIT');
+    t.deepEqual(a.prepare('SELECT x FROM t').all(), [{ x: 1 }], 'the row b committed is gone');
+    a.close();
+    b.close();
+    tmp.cleanup();
+  },
+);
+
+nodeTest(
+  'node:sqlite: a file open through the other SQLite library in this process is refused with INVALID_OPTION until that pool closes',
+  async (t) => {
+    const tmp = tempDir();
+    const better = createPool({ filename: tmp.file() });
+    await better.write((db) => db.exec(TABLE));
+    t.throws(() => nodeSqliteDriver({ filename: tmp.file() }), {
+      instanceOf: PoolError,
+      message:
+        /^INVALID_OPTION: nodeSqliteDriver option "filename": .* is open in this process through better-sqlite3/,
+    });
+    await better.close();
+    const node = createPool({ driver: nodeSqliteDriver({ filename: tmp.file() }) });
+    await node.write((db) => db.run('INSERT INTO t (w, i) VALUES (1, 1)'));
+    t.throws(() => createPool({ filename: tmp.file() }), {
+      message: /open in this process through node:sqlite/,
+    });
+    // Pools on the same library share a file as before.
+    const second = createPool({ driver: nodeSqliteDriver({ filename: tmp.file() }) });
+    t.is(await count(second), 1);
+    await second.close();
+    await node.close();
+    const after = createPool({ filename: tmp.file() });
+    t.is(await count(after), 1);
+    await after.close();
     tmp.cleanup();
   },
 );

@@ -3,6 +3,7 @@ import { PoolError } from '../../../core/errors.js';
 import { checkSharedFilename } from '../../../core/limits.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
+import { claimSqliteFile } from '../sqlite/library-claim.js';
 import { NodeSqliteConnection } from './node-sqlite-connection.js';
 import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sqlite-errors.js';
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
@@ -81,6 +82,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   checkOptions(options);
   const Database = loadNodeSqlite();
   checkSharedFilename(options.filename, 'nodeSqliteDriver option "filename"');
+  const release = claimSqliteFile(options.filename, 'node:sqlite', 'nodeSqliteDriver option "filename"');
   const cacheSize = options.statementCacheSize ?? 256;
   const guard = fileGuard(
     options.filename,
@@ -122,6 +124,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
     },
     dispose() {
       guard.close();
+      release();
       return Promise.resolve();
     },
   };

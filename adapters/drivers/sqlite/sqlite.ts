@@ -3,6 +3,7 @@ import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { PoolError } from '../../../core/errors.js';
 import { checkSharedFilename } from '../../../core/limits.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
+import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
 import type {
   ConnectionRole,
@@ -270,6 +271,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   checkSqliteBinding();
   const Sqlite = loadBetterSqlite3();
   checkSharedFilename(options.filename, 'sqliteDriver option "filename"');
+  const release = claimSqliteFile(options.filename, 'better-sqlite3', 'sqliteDriver option "filename"');
   const caps = resultCaps(options);
   const cacheSize = options.statementCacheSize ?? 256;
   const guard = fileGuard(
@@ -309,6 +311,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     },
     dispose() {
       guard.close();
+      release();
       return Promise.resolve();
     },
   };
