@@ -47,10 +47,11 @@ export function checkSqliteBinding(): void {
     new (loadBetterSqlite3())(':memory:').close();
     loaded = true;
   } catch (err) {
-    const first = ((err as Error).message ?? String(err)).split('\n')[0] ?? '';
+    // The bindings loader's first line ends "Tried:" before its list of paths.
+    const first = (((err as Error).message ?? String(err)).split('\n')[0] ?? '').replace(/[\s:]+$/, '');
     const mismatch = /NODE_MODULE_VERSION|compiled against a different Node\.js/.test(first);
     const other = hasNodeSqlite()
-      ? `; or, with no build, use node:sqlite: createPool({ driver: nodeSqliteDriver({ filename }) })`
+      ? `. Or, with no build on this Node.js, use node:sqlite: createPool({ driver: nodeSqliteDriver({ filename }) })`
       : '';
     throw new PoolError(
       'NATIVE_BINDING_MISSING',
