@@ -49,6 +49,8 @@ export class NodeSqliteConnection implements DriverConnection {
     readonly raw: DatabaseSync,
     private readonly cacheSize: number,
     private readonly guard: FileGuard,
+    /** `safeIntegers`: INTEGER columns as bigint, set on each statement (setReadBigInts is in every release with node:sqlite). */
+    private readonly bigints = false,
   ) {}
 
   onLost(listener: (cause: Error) => void): void {
@@ -64,7 +66,7 @@ export class NodeSqliteConnection implements DriverConnection {
   prepare(sql: string): StatementSync {
     let stmt = this.cache.get(sql);
     if (stmt === undefined) {
-      stmt = sqliteCall(() => this.raw.prepare(sql));
+      stmt = this.statement(sql);
       if (this.cache.size >= this.cacheSize) {
         const oldest = this.cache.keys().next().value;
         if (oldest !== undefined) this.cache.delete(oldest);
@@ -72,6 +74,15 @@ export class NodeSqliteConnection implements DriverConnection {
       this.cache.set(sql, stmt);
     }
     return stmt;
+  }
+
+  /** A new prepared statement, reading INTEGER as bigint where `safeIntegers` asks for it. */
+  private statement(sql: string): StatementSync {
+    return sqliteCall(() => {
+      const stmt = this.raw.prepare(sql);
+      if (this.bigints) stmt.setReadBigInts(true);
+      return stmt;
+    });
   }
 
   /** The statements run synchronously: the lease calls these without a promise hop. */
@@ -121,7 +132,8 @@ export class NodeSqliteConnection implements DriverConnection {
   async *iterate<T>(sql: string, params: Params | undefined, chunkRows: number): AsyncIterableIterator<T[]> {
     // A statement of its own, not the cached one: a cursor left open must not make the cached
     // statement busy for the connection's next holder.
-    const rows = sqliteCall(() => this.raw.prepare(sql).iterate(...bind(params)) as IterableIterator<T>);
+    const stmt = this.statement(sql);
+    const rows = sqliteCall(() => stmt.iterate(...bind(params)) as IterableIterator<T>);
     try {
       let chunk: T[] = [];
       for (;;) {

@@ -102,9 +102,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
       // it was deleted: fail as better-sqlite3 does instead of quietly creating an empty database.
       if (onDisk && (opened || options.fileMustExist) && !existsSync(options.filename))
         throw new NodeSqliteError('unable to open database file', 'SQLITE_CANTOPEN', 14);
-      const db: DatabaseSync = sqliteCall(
-        () => new Database(options.filename, { timeout: 0, readBigInts: options.safeIntegers ?? false }),
-      );
+      const db: DatabaseSync = sqliteCall(() => new Database(options.filename, { timeout: 0 }));
       try {
         await withBusyRetry(() => db.exec('PRAGMA journal_mode = WAL'));
         sqliteCall(() => {
@@ -120,7 +118,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
       }
       if (!opened && onDisk) guard.arm();
       opened = true;
-      return new NodeSqliteConnection(db, cacheSize, guard);
+      return new NodeSqliteConnection(db, cacheSize, guard, options.safeIntegers ?? false);
     },
     dispose() {
       guard.close();
