@@ -44,6 +44,11 @@ export { STATS_TABLE_DDL } from './adapters/faces/stats-table.js';
 export { debugLog } from './core/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
 export {
+  nodeSqliteDriver,
+  type NodeSqliteDriverOptions,
+} from './adapters/drivers/node-sqlite/node-sqlite.js';
+export { nodeSqliteAvailable } from './adapters/drivers/node-sqlite/node-sqlite-module.js';
+export {
   threadDriver,
   type ThreadDriver,
   type ThreadDriverOptions,

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
+import { nodeSqliteDriver } from '../adapters/drivers/node-sqlite/node-sqlite.js';
 import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
 import { hybridDriver } from '../adapters/drivers/threads/hybrid-driver.js';
 import { threadDriver } from '../adapters/drivers/threads/thread-driver.js';
@@ -28,7 +29,7 @@ import { scheduledDriver } from './scheduled-driver.js';
 import { VirtualClock } from './virtual-clock.js';
 
 /** Which driver a property runs on. */
-export type DriverKind = 'memory' | 'sqlite' | 'threads' | 'hybrid';
+export type DriverKind = 'memory' | 'sqlite' | 'threads' | 'hybrid' | 'node-sqlite';
 
 export interface ModelPropertyOptions {
   driver: DriverKind;
@@ -97,7 +98,9 @@ function makeDriver(
       ? threadDriver({ filename })
       : kind === 'hybrid'
         ? hybridDriver({ filename, offloadThresholdMs: 0 })
-        : sqliteDriver({ filename });
+        : kind === 'node-sqlite'
+          ? nodeSqliteDriver({ filename })
+          : sqliteDriver({ filename });
   const driver = scheduledDriver(inner, schedule);
   const rows = () => committedRows(tmp.file());
   return { driver, real: { log: driver.log, faults: undefined, rows }, cleanup: tmp.cleanup };

@@ -1,4 +1,5 @@
 import type { Scheduler } from 'fast-check';
+import { nodeSqliteDriver } from '../adapters/drivers/node-sqlite/node-sqlite.js';
 import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
 import { PoolError } from '../core/errors.js';
 import type { Lease } from '../core/lease.js';
@@ -51,9 +52,15 @@ export function raceOn(
   options: { max: number; poolClass?: PoolClass; closeTimeoutMs?: number; answerLater?: boolean },
 ): Race {
   const schedule = <T>(task: Promise<T>, label: string) => s.schedule(task, label);
-  const tmp = kind === 'sqlite' ? tempDir('roas-pool-race-') : undefined;
+  const tmp = kind === 'sqlite' || kind === 'node-sqlite' ? tempDir('roas-pool-race-') : undefined;
   const memory = tmp ? undefined : memoryDriver(schedule, { answerLater: options.answerLater });
-  const driver = memory ?? scheduledDriver(sqliteDriver({ filename: tmp?.file() ?? '' }), schedule);
+  const filename = tmp?.file() ?? '';
+  const driver =
+    memory ??
+    scheduledDriver(
+      kind === 'node-sqlite' ? nodeSqliteDriver({ filename }) : sqliteDriver({ filename }),
+      schedule,
+    );
   const clock = new VirtualClock();
   const PoolCtor = options.poolClass ?? realPool;
   const pool = PoolCtor({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Pool } from '../core/pool.js';
 import { createPool } from '../create-pool.js';
+import { nodeSqliteDriver } from '../adapters/drivers/node-sqlite/node-sqlite.js';
 import type { PoolOptions } from '../core/options.js';
 
 /** The bot's tables, as the adapter tests and benchmarks use them. */
@@ -20,13 +21,20 @@ export interface BotFixture {
   cleanup(): Promise<void>;
 }
 
-/** Creates a temp bot database and a pool over it. */
+/**
+ * Creates a temp bot database and a pool over it: on better-sqlite3, or on node:sqlite when the
+ * environment sets `ROAS_POOL_TEST_DRIVER=node-sqlite` (the Kysely and Drizzle tests on that driver:
+ * `ROAS_POOL_TEST_DRIVER=node-sqlite node scripts/test-no-leftovers.js adapters/faces/*.test.ts`).
+ */
 export async function botFixture(
   options: Omit<PoolOptions, 'filename' | 'driver'> = {},
 ): Promise<BotFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'roas-bot-'));
   const filename = join(dir, 'bot.db');
-  const pool = createPool({ ...options, filename });
+  const pool =
+    process.env['ROAS_POOL_TEST_DRIVER'] === 'node-sqlite'
+      ? createPool({ ...options, driver: nodeSqliteDriver({ filename }) })
+      : createPool({ ...options, filename });
   await pool.write((db) => db.exec(BOT_SCHEMA));
   return {
     pool,

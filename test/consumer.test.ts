@@ -20,6 +20,7 @@ import test from 'ava';
 import { docBlocks, docFiles } from './doc-blocks.js';
 import { hasBinding, installOffline, pack, reuseBinding, ROOT, writeProject } from './consumer-project.js';
 import { postgresUnavailable, startPostgres, type TestDatabase } from './pg-server.js';
+import { nodeSqliteAvailable } from '../adapters/drivers/node-sqlite/node-sqlite-module.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -129,6 +130,22 @@ try {
     t.is(code, 'NATIVE_BINDING_MISSING');
     t.regex(message, /npm approve-scripts better-sqlite3 && npm rebuild better-sqlite3/);
     t.regex(message, /--allow-scripts=better-sqlite3/);
+    // Node 22.16+: the same install, with no build, serves a pool on node:sqlite.
+    if (nodeSqliteAvailable()) {
+      t.regex(message, /nodeSqliteDriver/);
+      const served = runModule(
+        'no-binding-node-sqlite',
+        `import { createPool, nodeSqliteDriver } from 'roas-pool';
+const pool = createPool({ driver: nodeSqliteDriver({ filename: 'node-sqlite.db' }) });
+await pool.write((db) => db.exec('CREATE TABLE t (v TEXT)'));
+await pool.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', ['served']));
+console.log(JSON.stringify(await pool.read((db) => db.all('SELECT v FROM t'))));
+await pool.close();
+`,
+      );
+      t.is(served.status, 0, served.err);
+      t.deepEqual(JSON.parse(served.out), [{ v: 'served' }]);
+    }
     const cli = run(join(project, 'node_modules', '.bin', 'roas-pool'), ['bench', '--out', 'report']);
     t.is(cli.status, 3);
     t.regex(cli.err, /^roas-pool bench: NATIVE_BINDING_MISSING: .* Fix: approve and run its install script/);

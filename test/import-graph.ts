@@ -16,6 +16,7 @@ export type Layer =
   | 'core'
   | 'driver:sqlite'
   | 'driver:threads'
+  | 'driver:node-sqlite'
   | 'driver:postgres'
   | 'faces'
   | 'root'
@@ -34,7 +35,7 @@ export function layerOf(file: string): Layer {
   if (
     top === 'adapters' &&
     second === 'drivers' &&
-    (third === 'sqlite' || third === 'threads' || third === 'postgres')
+    (third === 'sqlite' || third === 'threads' || third === 'node-sqlite' || third === 'postgres')
   )
     return `driver:${third}`;
   return 'outer';
@@ -68,6 +69,11 @@ export const ARROWS: Readonly<
     values: ['driver:threads', 'driver:sqlite'],
     files: DRIVER_VOCABULARY,
   },
+  // node:sqlite shares SQLite's code table, diagnosis and file guard with the better-sqlite3 driver.
+  'driver:node-sqlite': {
+    values: ['driver:node-sqlite', 'driver:sqlite'],
+    files: DRIVER_VOCABULARY,
+  },
   'driver:postgres': {
     values: ['driver:postgres'],
     files: DRIVER_VOCABULARY,
@@ -82,6 +88,7 @@ export const ARROWS: Readonly<
       'streams',
       'driver:sqlite',
       'driver:threads',
+      'driver:node-sqlite',
       'driver:postgres',
       'faces',
     ],
@@ -95,6 +102,7 @@ export const ARROWS: Readonly<
       'streams',
       'driver:sqlite',
       'driver:threads',
+      'driver:node-sqlite',
       'driver:postgres',
       'faces',
     ],

@@ -3,6 +3,7 @@ import { genericPoolContender } from './generic-pool.js';
 import { kyselyRoasPool, kyselySqlite } from './kysely.js';
 import { naive } from './naive.js';
 import { roasPool } from './roas-pool.js';
+import { roasPoolNodeSqlite } from './roas-pool-node-sqlite.js';
 import { tarn } from './tarn.js';
 
 /**
@@ -18,6 +19,8 @@ export const CONTENDERS: Readonly<Record<string, () => Contender>> = {
   // Worker-thread modes: hybrid (cheap statements inline, heavy reads on threads), and all.
   'roas-pool-hybrid': () => roasPool({ threads: true }, 'roas-pool-hybrid'),
   'roas-pool-threads': () => roasPool({ threads: 'all' }, 'roas-pool-threads'),
+  // node:sqlite (Node.js 22.16 and later), inline.
+  'roas-pool-node-sqlite': () => roasPoolNodeSqlite(),
   'kysely-sqlite': () => kyselySqlite(),
   'kysely-roas-pool': () => kyselyRoasPool(),
 };

@@ -1,8 +1,9 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { checkSharedFilename } from '../../../core/limits.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
-import { checkSqliteBinding } from './native-binding.js';
+import { claimSqliteFile } from './library-claim.js';
+import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
 import { cappedAll, resultCaps, type ResultCaps } from './result-caps.js';
 import type {
   ConnectionRole,
@@ -214,12 +215,14 @@ class SqliteConnection implements DriverConnection {
  */
 export function sqliteDriver(options: SqliteDriverOptions): Driver {
   checkSqliteBinding();
+  const Sqlite = loadBetterSqlite3();
   checkSharedFilename(options.filename, 'sqliteDriver option "filename"');
+  const release = claimSqliteFile(options.filename, 'better-sqlite3', 'sqliteDriver option "filename"');
   const caps = resultCaps(options);
   const cacheSize = options.statementCacheSize ?? 256;
   const guard = fileGuard(
     options.filename,
-    (message) => new Database.SqliteError(message, 'SQLITE_READONLY_DBMOVED'),
+    (message) => new Sqlite.SqliteError(message, 'SQLITE_READONLY_DBMOVED'),
   );
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
@@ -231,7 +234,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     beginWrite: 'BEGIN IMMEDIATE',
     classify: classifySqliteError,
     async open(role: ConnectionRole): Promise<DriverConnection> {
-      const db = new Database(options.filename, {
+      const db = new Sqlite(options.filename, {
         timeout: 0,
         // Once the pool has opened the file, a missing file means it was deleted: fail with
         // SQLITE_CANTOPEN instead of quietly creating a new, empty database.
@@ -254,6 +257,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     },
     dispose() {
       guard.close();
+      release();
       return Promise.resolve();
     },
   };

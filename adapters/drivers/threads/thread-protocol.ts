@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { ERROR_INFO, PoolError, type PoolErrorCode } from '../../../core/errors.js';
 import type { ConnectionRole, Params } from '../../../core/driver.js';
+import { loadBetterSqlite3 } from '../sqlite/native-binding.js';
 import type { SqliteDriverOptions } from '../sqlite/sqlite.js';
 
 /**
@@ -140,7 +140,7 @@ export function fromWire(wire: WireError): Error {
   }
   const sqlite = wire.name === 'SqliteError' || (wire.code?.startsWith('SQLITE_') ?? false);
   const err = sqlite
-    ? new Database.SqliteError(wire.message, wire.code ?? 'SQLITE_ERROR')
+    ? new (loadBetterSqlite3().SqliteError)(wire.message, wire.code ?? 'SQLITE_ERROR')
     : new (CLASSES[wire.name] ?? Error)(wire.message);
   if (!sqlite && wire.code !== undefined) Object.assign(err, { code: wire.code });
   if (wire.fields !== undefined) Object.assign(err, wire.fields);

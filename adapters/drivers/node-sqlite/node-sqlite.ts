@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { PoolError } from '../../../core/errors.js';
+import { checkSharedFilename } from '../../../core/limits.js';
+import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
+import { fileGuard } from '../sqlite/file-guard.js';
+import { claimSqliteFile } from '../sqlite/library-claim.js';
+import { NodeSqliteConnection } from './node-sqlite-connection.js';
+import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sqlite-errors.js';
+import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
+
+/** Options of {@link nodeSqliteDriver}: those of `sqliteDriver` that node:sqlite can honour. */
+export interface NodeSqliteDriverOptions {
+  /** The database file; created if missing (unless `fileMustExist`). */
+  filename: string;
+  /** Fail instead of creating a missing file. Default `false`. */
+  fileMustExist?: boolean;
+  /** Extra `PRAGMA name = value` run on every new connection, after WAL is set. */
+  pragmas?: Readonly<Record<string, string | number>>;
+  /** Prepared statements kept per connection. Default 256. */
+  statementCacheSize?: number;
+  /**
+   * Read INTEGER columns as `bigint` (node:sqlite's `readBigInts`). Default `false`; then an
+   * INTEGER past 2^53 throws node:sqlite's RangeError `ERR_OUT_OF_RANGE` instead of losing
+   * precision as better-sqlite3 does.
+   */
+  safeIntegers?: boolean;
+}
+
+const KNOWN = new Set(['filename', 'fileMustExist', 'pragmas', 'statementCacheSize', 'safeIntegers']);
+
+/** Options of the better-sqlite3 drivers this driver cannot offer, and why. */
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  threads:
+    'the worker-thread modes host better-sqlite3 in their threads; with nodeSqliteDriver every connection runs inline',
+  readerThreads: 'the worker-thread modes need better-sqlite3',
+  offloadThresholdMs: 'the worker-thread modes need better-sqlite3',
+  maxResultRows:
+    'result caps are not implemented on nodeSqliteDriver yet; stream big results with lease.iterate()',
+  maxResultBytes:
+    'result caps are not implemented on nodeSqliteDriver yet; stream big results with lease.iterate()',
+};
+
+function checkOptions(options: NodeSqliteDriverOptions): void {
+  for (const key of Object.keys(options)) {
+    if (KNOWN.has(key)) continue;
+    const why = UNSUPPORTED[key];
+    throw new PoolError(
+      'INVALID_OPTION',
+      why
+        ? `nodeSqliteDriver has no option "${key}": ${why}`
+        : `nodeSqliteDriver has no option "${key}"; it takes ${[...KNOWN].join(', ')}`,
+    );
+  }
+}
+
+/** Switching to WAL needs a brief exclusive lock; another process opening at once may hold it. */
+async function withBusyRetry(fn: () => void, attempts = 50): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return sqliteCall(fn);
+    } catch (err) {
+      if (i >= attempts || classifyNodeSqliteError(err) !== 'busy') throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** i) * (0.5 + Math.random())));
+    }
+  }
+}
+
+/**
+ * A driver on node:sqlite (`DatabaseSync`), built into Node.js 22.16 and later: nothing to compile
+ * at install. The same pool as on better-sqlite3's {@link sqliteDriver}: WAL, `synchronous=NORMAL`,
+ * `busy_timeout=0` (the pool does the waiting), readers opened with `query_only`, one write lane
+ * with `BEGIN IMMEDIATE`, SQLite's extended result codes in `err.code`. Connections run inline (no
+ * worker-thread modes). On an older Node.js it throws NOT_SUPPORTED naming the version it needs.
+ *
+ * @example
+ * ```ts
+ * import { createPool, nodeSqliteDriver } from 'roas-pool';
+ * const pool = createPool({ driver: nodeSqliteDriver({ filename: 'bot.db' }) });
+ * ```
+ */
+export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
+  checkOptions(options);
+  const Database = loadNodeSqlite();
+  checkSharedFilename(options.filename, 'nodeSqliteDriver option "filename"');
+  const release = claimSqliteFile(options.filename, 'node:sqlite', 'nodeSqliteDriver option "filename"');
+  const cacheSize = options.statementCacheSize ?? 256;
+  const guard = fileGuard(
+    options.filename,
+    (message) => new NodeSqliteError(message, 'SQLITE_READONLY_DBMOVED', 1032),
+  );
+  const onDisk =
+    options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
+  let opened = false;
+  return {
+    name: 'node:sqlite',
+    dialect: 'sqlite',
+    singleWriter: true,
+    beginWrite: 'BEGIN IMMEDIATE',
+    classify: classifyNodeSqliteError,
+    async open(role: ConnectionRole): Promise<DriverConnection> {
+      // node:sqlite has no fileMustExist. Once the pool has opened the file, a missing file means
+      // it was deleted: fail as better-sqlite3 does instead of quietly creating an empty database.
+      if (onDisk && (opened || options.fileMustExist) && !existsSync(options.filename))
+        throw new NodeSqliteError('unable to open database file', 'SQLITE_CANTOPEN', 14);
+      const db: DatabaseSync = sqliteCall(() => new Database(options.filename, { timeout: 0 }));
+      try {
+        await withBusyRetry(() => db.exec('PRAGMA journal_mode = WAL'));
+        sqliteCall(() => {
+          db.exec('PRAGMA synchronous = NORMAL');
+          db.exec('PRAGMA busy_timeout = 0');
+          for (const [name, value] of Object.entries(options.pragmas ?? {}))
+            db.exec(`PRAGMA ${name} = ${value}`);
+          if (role === 'reader') db.exec('PRAGMA query_only = ON');
+        });
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+      if (!opened && onDisk) guard.arm();
+      opened = true;
+      return new NodeSqliteConnection(db, cacheSize, guard, options.safeIntegers ?? false);
+    },
+    dispose() {
+      guard.close();
+      release();
+      return Promise.resolve();
+    },
+  };
+}
