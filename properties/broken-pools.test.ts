@@ -7,6 +7,7 @@ import {
   ForgetfulTimeoutPool,
   RollbackWithoutRevokePool,
   StaleMirrorPool,
+  UntrackedStatementsPool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
 import { poolModelProperty } from './pool-model.js';
@@ -16,6 +17,7 @@ import {
   closeRacingAcquire,
   releaseRacingTimeout,
   releaseWithoutAwait,
+  unawaitedFailureInTransaction,
 } from './races.js';
 
 // The properties can fail: each deliberately broken pool must be caught, by the invariant aimed at
@@ -61,6 +63,11 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'release without awaiting',
     async () => (await fc.check(releaseWithoutAwait(StaleMirrorPool), raceRuns)) as never,
     ['acknowledged-kept'],
+  ],
+  [
+    'unawaited failure in a transaction',
+    async () => (await fc.check(unawaitedFailureInTransaction(UntrackedStatementsPool), raceRuns)) as never,
+    ['all-or-nothing'],
   ],
 ];
 

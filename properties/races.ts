@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { LeaseMode } from '../core/lease.js';
-import { FATAL_SQL } from './memory-driver.js';
+import { FAILING_SQL, FATAL_SQL } from './memory-driver.js';
 import type { PoolClass } from './inspectable-pool.js';
 import type { DriverKind } from './pool-model.js';
 import { expect, raceOn, type Outcome, type Race } from './race-harness.js';
@@ -201,6 +201,38 @@ export function releaseWithoutAwait(poolClass?: PoolClass) {
       committed === acknowledged && acknowledged === 1,
       'acknowledged-kept',
       () => `${acknowledged} write(s) acknowledged, ${committed} committed`,
+    );
+    await race.finish();
+  });
+}
+
+/**
+ * A statement not awaited inside a transaction fails while the callback resolves (issue 29): the
+ * answers come back in any order. The transaction never commits past the failure: no row of it is
+ * committed, and it rejects. (The race looks at the statements through Promise.prototype.then, as
+ * the pool does, which keeps the broken variant's rejections from ending the run, and is not
+ * counted as the holder awaiting them.)
+ */
+export function unawaitedFailureInTransaction(poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), fc.boolean(), async (s, failFirst) => {
+    const race = raceOn('memory', s, { max: 2, poolClass, answerLater: true });
+    const quiet = (p: Promise<unknown>) => void Promise.prototype.then.call(p, undefined, () => undefined);
+    let outcome = 'pending';
+    void race.pool
+      .transaction((tx) => {
+        const sql = ['INSERT INTO t VALUES (1)', FAILING_SQL];
+        for (const statement of failFirst ? sql.reverse() : sql) quiet(tx.run(statement));
+      })
+      .then(
+        () => (outcome = 'committed'),
+        () => (outcome = 'rejected'),
+      );
+    await race.settle();
+    const committed = race.log.committed;
+    expect(
+      committed === 0 && outcome === 'rejected',
+      'all-or-nothing',
+      () => `the transaction ${outcome} with ${committed} row(s) committed past a failed statement`,
     );
     await race.finish();
   });

@@ -13,6 +13,7 @@ import {
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
+  unawaitedFailureInTransaction,
 } from './races.js';
 
 const { values } = parseArgs({
@@ -43,6 +44,7 @@ const properties: [string, Check, number][] = [
   ['race: close vs acquire', checker(closeRacingAcquire('memory')), raceRuns],
   ['race: failure vs handoff', checker(failureRacingHandoff()), raceRuns],
   ['race: factory always fails', checker(factoryAlwaysFails()), raceRuns],
+  ['race: unawaited failure in a transaction', checker(unawaitedFailureInTransaction()), raceRuns],
 ];
 
 let failed = false;
