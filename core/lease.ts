@@ -2,6 +2,7 @@ import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } 
 import { PoolError } from './errors.js';
 import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
 import type { LeasedConnection } from './leased-connection.js';
+import type { TurnBudget } from './turn-budget.js';
 import { checkBeforeCommit, StatementLog, warnUnseen } from './statement-log.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
@@ -17,6 +18,8 @@ export interface LeaseHost {
   checkin(lease: Lease): void;
   /** Counts a second release() of a lease. */
   doubleRelease(): void;
+  /** Resolves what the lease served in this thread: now, or after a turn of the event loop. */
+  readonly turns: TurnBudget;
   /** Turns a driver error into what the caller sees; may wait and retry a busy statement. */
   onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown>;
 }
@@ -295,7 +298,10 @@ export class Lease {
     ) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {
-        return Promise.resolve(sync[kind](sql, params));
+        const result = sync[kind](sql, params);
+        // A write lease holds the one write lane: a turn spent inside it is every writer's wait.
+        // Its grant yielded already; a read yields here, so a read loop lets timers and I/O in.
+        return this.mode === 'write' ? Promise.resolve(result) : this.host.turns.settle(result);
       } catch (err) {
         return this.host.onError(this, err, () => this.again(kind, sql, params));
       }
