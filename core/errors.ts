@@ -92,7 +92,7 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
   INVALID_OPTION: {
     diagnosis: 'an option passed to the pool is unknown, of the wrong type or out of range',
     remedy:
-      'use the value, range or option name the message lists as accepted; the README options table gives every unit and default',
+      'use the value, range or option name the message lists as accepted; docs/options.md lists every option with its unit and default',
   },
   INVALID_ARGUMENT: {
     diagnosis:
