@@ -7,6 +7,7 @@ import {
   ForgetfulTimeoutPool,
   RollbackWithoutRevokePool,
   StaleMirrorPool,
+  NeverYieldingPool,
   UntrackedStatementsPool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
@@ -17,6 +18,7 @@ import {
   closeRacingAcquire,
   releaseRacingTimeout,
   releaseWithoutAwait,
+  readLoopsLetTheEventLoopTurn,
   unawaitedFailureInTransaction,
 } from './races.js';
 
@@ -68,6 +70,12 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'unawaited failure in a transaction',
     async () => (await fc.check(unawaitedFailureInTransaction(UntrackedStatementsPool), raceRuns)) as never,
     ['all-or-nothing'],
+  ],
+  [
+    'read loops and the event loop',
+    async () =>
+      (await fc.check(readLoopsLetTheEventLoopTurn(NeverYieldingPool), { seed: 42, numRuns: 5 })) as never,
+    ['event-loop-turns'],
   ],
 ];
 

@@ -191,6 +191,15 @@ class UntrackedLending extends Lending {
 }
 export const UntrackedStatementsPool = withParts({ lending: UntrackedLending });
 
+/** Lending that never yields to the event loop: every immediate grant is a microtask. */
+class NeverYieldingLending extends Lending {
+  constructor(rt: ConstructorParameters<typeof Lending>[0]) {
+    super(rt);
+    Object.defineProperty(this, 'turns', { value: { settle: <T>(value: T) => Promise.resolve(value) } });
+  }
+}
+export const NeverYieldingPool = withParts({ lending: NeverYieldingLending });
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {

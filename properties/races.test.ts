@@ -9,6 +9,7 @@ import {
   failureRacingHandoff,
   releaseRacingTimeout,
   releaseWithoutAwait,
+  readLoopsLetTheEventLoopTurn,
   unawaitedFailureInTransaction,
 } from './races.js';
 
@@ -55,5 +56,10 @@ test('a release without awaiting never costs the next holder an acknowledged wri
 
 test('a statement not awaited that fails keeps its transaction from committing', async (t) => {
   await fc.assert(unawaitedFailureInTransaction(), memory);
+  t.pass();
+});
+
+test('loops of awaited acquires let a macrotask run while they go on', async (t) => {
+  await fc.assert(readLoopsLetTheEventLoopTurn(), { seed: SEED, numRuns: 20 });
   t.pass();
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { LeaseMode } from '../core/lease.js';
-import { FAILING_SQL, FATAL_SQL } from './memory-driver.js';
+import { FAILING_SQL, FATAL_SQL, memoryDriver } from './memory-driver.js';
+import { realPool } from './inspectable-pool.js';
 import type { PoolClass } from './inspectable-pool.js';
 import type { DriverKind } from './pool-model.js';
 import { expect, raceOn, type Outcome, type Race } from './race-harness.js';
@@ -236,4 +237,36 @@ export function unawaitedFailureInTransaction(poolClass?: PoolClass) {
     );
     await race.finish();
   });
+}
+
+/**
+ * Loops of awaited acquires on a driver that answers at once (issue 29): everything they settle is
+ * a microtask, so without the event-loop budget a macrotask queued when they start runs only once
+ * every loop has ended. With it, the macrotask runs while they go on, within a bounded number of
+ * rounds. Counted in acquires, not in ms.
+ */
+export function readLoopsLetTheEventLoopTurn(poolClass: PoolClass = realPool) {
+  const LIMIT = 100_000;
+  return fc.asyncProperty(
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 3 }),
+    async (loops, budget) => {
+      const pool = poolClass({ driver: memoryDriver(), max: loops + 1, eventLoopBudgetMs: budget });
+      let turned = false;
+      let rounds = 0;
+      await pool.read(() => undefined);
+      setImmediate(() => (turned = true));
+      await Promise.all(
+        Array.from({ length: loops }, async () => {
+          while (!turned && rounds < LIMIT) {
+            const lease = await pool.acquire();
+            lease.release();
+            rounds++;
+          }
+        }),
+      );
+      await pool.close();
+      expect(turned && rounds < LIMIT, 'event-loop-turns', () => `no macrotask ran in ${rounds} acquires`);
+    },
+  );
 }

@@ -13,6 +13,7 @@ import {
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
+  readLoopsLetTheEventLoopTurn,
   unawaitedFailureInTransaction,
 } from './races.js';
 
@@ -45,6 +46,7 @@ const properties: [string, Check, number][] = [
   ['race: failure vs handoff', checker(failureRacingHandoff()), raceRuns],
   ['race: factory always fails', checker(factoryAlwaysFails()), raceRuns],
   ['race: unawaited failure in a transaction', checker(unawaitedFailureInTransaction()), raceRuns],
+  ['race: read loops and the event loop', checker(readLoopsLetTheEventLoopTurn()), Math.ceil(raceRuns / 20)],
 ];
 
 let failed = false;
