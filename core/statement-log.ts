@@ -1,5 +1,3 @@
-import type { Lease } from './lease.js';
-
 /**
  * A statement's promise as the holder of a write lease gets it. It notes whether the holder ever
  * looked at it (`await`, `.then`, `.catch`, `Promise.all` all call `then`), so that a failure the
@@ -44,21 +42,25 @@ export class StatementLog {
   /** `work` as the holder gets it: tracked until it settles. */
   track<T>(work: Promise<T>): Promise<T> {
     this.#pending++;
-    const statement: Statement<T> = new Statement<T>((resolve, reject) => {
-      work.then(
-        (value) => {
-          this.#settled();
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.#failures.push({ statement, error });
-          this.#settled();
-          reject(error);
-        },
-      );
-    });
-    // The intrinsic then: marks the promise handled without counting as the holder's look.
-    void Promise.prototype.then.call(statement, undefined, handled);
+    // One reaction a promise, each settling the next by its resolving functions: that chain is
+    // what V8 follows, so an error built after an await (the thread driver's) keeps the frames of
+    // the functions awaiting the statement. A second reaction anywhere on it would cut it.
+    const booked = work.then(
+      (value) => {
+        this.#settled();
+        return value;
+      },
+      (error: unknown) => {
+        this.#failures.push({ statement, error });
+        this.#settled();
+        // Nobody awaits it yet: the transaction reports it, so it must not end the process as an
+        // unhandled rejection. The intrinsic then does not count as the holder's look; added now,
+        // after the error's stack was taken, it costs the stack nothing.
+        if (!statement.seen) void Promise.prototype.then.call(statement, undefined, handled);
+        return Promise.reject(error);
+      },
+    );
+    const statement: Statement<T> = new Statement<T>((resolve) => resolve(booked));
     return statement;
   }
 
@@ -106,7 +108,11 @@ const CONSEQUENCE: Record<string, string> = {
  * Waits for `lease`'s statements and, if one failed unseen, rolls back the open transaction and
  * throws that statement's error. Called before COMMIT.
  */
-export async function checkBeforeCommit(lease: Lease, log: StatementLog, rollback: () => Promise<void>) {
+export async function checkBeforeCommit(
+  lease: { readonly released: boolean; readonly revoked: boolean; readonly inTransaction: boolean },
+  log: StatementLog,
+  rollback: () => Promise<void>,
+) {
   await log.settled();
   const unseen = log.takeUnseen('before COMMIT');
   if (unseen === undefined) return;
