@@ -131,6 +131,8 @@ function planOf(tables: readonly TableInfo[], others: readonly SchemaObject[], b
     plan.push(
       `Fix the ${blockers} blocker(s) below in SQLite first, or accept what the copy does with them.`,
     );
+  // Numbered as printed (from 1): the steps from "Create the tables" to "Verify" are migrate's.
+  const migrateFrom = plan.length + 2;
   plan.push(
     'Create an empty PostgreSQL database (15 or newer).',
     `Create the tables in this order, without foreign keys: ${tables.map((t) => t.name).join(', ') || '(none)'}.`,
@@ -142,7 +144,7 @@ function planOf(tables: readonly TableInfo[], others: readonly SchemaObject[], b
   if (others.length > 0)
     plan.push(`Recreate by hand: ${others.map((o) => `${o.type} ${o.name}`).join(', ')}.`);
   plan.push(
-    'Steps 4 to 8 are `roas-pool migrate --from <file> --to <postgres url>`.',
+    `Steps ${migrateFrom} to ${migrateFrom + 4} are \`roas-pool migrate --from <file> --to <postgres url>\`.`,
     "Point the bot at PostgreSQL: createPool({ driver: postgresDriver({ connectionString, placeholders: 'question' }) }).",
     "Run the bot's tests and a soak against PostgreSQL before switching traffic; keep the SQLite file read-only until then.",
   );

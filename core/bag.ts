@@ -10,7 +10,8 @@ import type { Entry, Lane, Waiting } from './pool-types.js';
 export interface BagHost {
   readonly scheduler: SchedulerLike;
   readonly singleWriter: boolean;
-  timeoutError(): PoolError;
+  /** The error of a waiter of the `role` lane whose deadline passed. */
+  timeoutError(role: ConnectionRole): PoolError;
   abortError(signal: AbortSignal): PoolError;
 }
 
@@ -48,7 +49,7 @@ export class Bag {
     const { scheduler } = this.host;
     const queue = acquireQueue<Lease, Waiting>({
       scheduler,
-      timeoutError: () => this.host.timeoutError(),
+      timeoutError: () => this.host.timeoutError(role),
       abortError: (signal) => this.host.abortError(signal),
     });
     return { role, size: 0, free: [], queue };

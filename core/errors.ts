@@ -40,7 +40,8 @@ interface ErrorInfo {
 export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
   ACQUIRE_TIMEOUT: {
     diagnosis: 'no connection became free before the acquire deadline',
-    remedy: 'hold leases for less time, raise max, or raise acquireTimeoutMs',
+    remedy:
+      'release or shorten the leases that hold the lane (a write lease from acquire() that is still out blocks every write), raise max (it adds readers: SQLite has one writer), or raise acquireTimeoutMs',
   },
   POOL_CLOSED: {
     diagnosis: 'the pool was closed before or while this request waited',
@@ -91,7 +92,7 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
   INVALID_OPTION: {
     diagnosis: 'an option passed to the pool is unknown, of the wrong type or out of range',
     remedy:
-      'use the value, range or option name the message lists as accepted; the README options table gives every unit and default',
+      'use the value, range or option name the message lists as accepted; docs/options.md lists every option with its unit and default',
   },
   INVALID_ARGUMENT: {
     diagnosis:

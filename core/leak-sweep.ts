@@ -50,7 +50,7 @@ export class LeakSweep {
     for (const entry of host.entries()) {
       if (entry.state !== 'leased') continue;
       held = true;
-      if (entry.leakReported || entry.grantStack !== undefined) continue;
+      if (entry.leakReported || entry.grantStack !== undefined || entry.ownedByPool === true) continue;
       const heldMs = now - entry.grantedAt;
       if (heldMs < this.thresholdMs) continue;
       entry.leakReported = true;

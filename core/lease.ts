@@ -2,11 +2,15 @@ import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } 
 import { PoolError } from './errors.js';
 import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
 import type { LeasedConnection } from './leased-connection.js';
+import type { TurnBudget } from './turn-budget.js';
+import { checkBeforeCommit, StatementLog, warnUnseen } from './statement-log.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
 export type LeaseMode = 'read' | 'write';
 
 type Kind = 'run' | 'get' | 'all' | 'values' | 'exec';
+
+const COMMIT = /^\s*(COMMIT|END)\b/i;
 
 /** What a lease needs from the pool that granted it. @internal */
 export interface LeaseHost {
@@ -14,6 +18,8 @@ export interface LeaseHost {
   checkin(lease: Lease): void;
   /** Counts a second release() of a lease. */
   doubleRelease(): void;
+  /** Resolves what the lease served in this thread: now, or after a turn of the event loop. */
+  readonly turns: TurnBudget;
   /** Turns a driver error into what the caller sees; may wait and retry a busy statement. */
   onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown>;
 }
@@ -37,6 +43,11 @@ export class Lease {
   #released = false;
   /** Cursors of `iterate()` not yet run out or ended: release closes them. */
   #cursors: Set<AsyncIterator<unknown>> | undefined;
+  /**
+   * A write lease's statements in flight and failed: COMMIT waits for them, and rolls back past
+   * a failure its holder never awaited (core/statement-log.ts). Read leases commit nothing. @internal
+   */
+  readonly log: StatementLog | undefined;
 
   /** @internal */
   constructor(
@@ -45,7 +56,9 @@ export class Lease {
     readonly mode: LeaseMode,
     /** When the lease was granted, on the pool's clock (ms). */
     readonly grantedAt: number,
-  ) {}
+  ) {
+    this.log = mode === 'write' ? new StatementLog() : undefined;
+  }
 
   /** True once `release()` has been called. */
   get released(): boolean {
@@ -211,6 +224,8 @@ export class Lease {
       throw new PoolError('DOUBLE_RELEASE');
     }
     this.#released = true;
+    // A failure nobody awaited and no COMMIT reported: say so rather than lose it.
+    if (this.log?.busy) warnUnseen(this.log.takeUnseen('before release()'));
     const cursors = this.#cursors;
     if (cursors === undefined || cursors.size === 0) return this.host.checkin(this);
     this.#cursors = undefined;
@@ -248,6 +263,22 @@ export class Lease {
 
   private call(kind: Kind, sql: string, params: Params | undefined, options?: ReadOptions): Promise<unknown> {
     this.assertLive();
+    const log = this.log;
+    if (log === undefined) return this.statement(kind, sql, params, options);
+    if (log.busy && (kind === 'exec' || kind === 'run') && COMMIT.test(sql)) {
+      // Not tracked itself: it waits for the statements before it, and would wait for itself.
+      const rollback = (): Promise<void> => this.invoke('exec', 'ROLLBACK', undefined) as Promise<void>;
+      return checkBeforeCommit(this, log, rollback).then(() => this.statement(kind, sql, params, options));
+    }
+    return log.track(this.statement(kind, sql, params, options));
+  }
+
+  private statement(
+    kind: Kind,
+    sql: string,
+    params: Params | undefined,
+    options: ReadOptions | undefined,
+  ): Promise<unknown> {
     const conn = this.entry.conn;
     const sync = conn.sync;
     if (options !== undefined) {
@@ -267,7 +298,10 @@ export class Lease {
     ) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {
-        return Promise.resolve(sync[kind](sql, params));
+        const result = sync[kind](sql, params);
+        // A write lease holds the one write lane: a turn spent inside it is every writer's wait.
+        // Its grant yielded already; a read yields here, so a read loop lets timers and I/O in.
+        return this.mode === 'write' ? Promise.resolve(result) : this.host.turns.settle(result);
       } catch (err) {
         return this.host.onError(this, err, () => this.again(kind, sql, params));
       }

@@ -6,6 +6,7 @@ import { Lease, type LeaseHost, type LeaseMode } from './lease.js';
 import type { PoolRuntime } from './pool-runtime.js';
 import type { AcquireOptions, Entry, Waiting } from './pool-types.js';
 import { handleStatementError, type StatementErrorContext } from './statement-errors.js';
+import { TurnBudget } from './turn-budget.js';
 import { warnLeak } from './warnings.js';
 
 /**
@@ -20,9 +21,11 @@ export class Lending implements LeaseHost {
   private readonly warned = new Set<string>();
   private readonly errorContext: StatementErrorContext;
   private sampleScheduled = false;
+  readonly turns: TurnBudget;
 
   constructor(protected readonly rt: PoolRuntime) {
     const o = rt.options;
+    this.turns = new TurnBudget(o.eventLoopBudgetMs);
     this.errorContext = {
       driver: rt.driver,
       scheduler: o.scheduler,
@@ -87,7 +90,7 @@ export class Lending implements LeaseHost {
           return rt.housekeeping.validated(entry, mode, options, stack);
         // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
         rt.metrics.waited(1, now);
-        return Promise.resolve(this.grant(entry, mode, now, performance.now(), stack));
+        return this.turns.settle(this.grant(entry, mode, now, performance.now(), stack));
       }
     }
     if (rt.bag.waiting() >= rt.options.maxWaiting) {
@@ -201,6 +204,11 @@ export class Lending implements LeaseHost {
         throw raised;
       },
     );
+  }
+
+  /** The pool's own lease (housekeeping): the leak watch is not to report it. */
+  unwatch(lease: Lease): void {
+    this.leaks?.released(lease);
   }
 
   /** Stops the leak watch (the pool is closing). */

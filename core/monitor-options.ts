@@ -36,7 +36,7 @@ export interface MonitorOptions {
   statsWindowMs?: number;
   /** Writes snapshots into `connection_pool_stats` (SQLite only): `true` for the defaults. Default `false`. */
   statsTable?: boolean | StatsTableOptions;
-  /** Alert thresholds of `pool.alerts$`. Defaults from the plan: p95 wait 50 ms, error rate 1%. */
+  /** Alert thresholds of `pool.alerts$`. Defaults are roas-pool's targets: p95 wait 50 ms, error rate 1%. */
   alerts?: AlertOptions;
   /** Receives every XState inspection event of the pool's machines, for diagnosing a stuck pool; see `debugLog()`. Default none. */
   inspect?: (event: InspectionEvent) => void;

@@ -3,6 +3,7 @@ import { PoolError } from './errors.js';
 import { HeldLease, type HoldingCall, type LeaseCallback } from './held-lease.js';
 import type { Lease } from './lease.js';
 import type { NestingPart, PoolRuntime } from './pool-runtime.js';
+import type { StatementLog } from './statement-log.js';
 
 async function settleIn<T>(held: HeldLease, fn: LeaseCallback<T>): Promise<T> {
   try {
@@ -11,6 +12,14 @@ async function settleIn<T>(held: HeldLease, fn: LeaseCallback<T>): Promise<T> {
     const joined = held.close();
     if (joined !== undefined) await joined;
   }
+}
+
+/** Throws the first statement of a `write()` callback that failed and was never awaited. */
+async function unseenWrite(log: StatementLog): Promise<void> {
+  if (!log.busy) return;
+  await log.settled();
+  const unseen = log.takeUnseen('in the pool.write() callback');
+  if (unseen !== undefined) throw unseen;
 }
 
 /** True while `lease` may still run statements (the pool has not taken it back). */
@@ -46,7 +55,14 @@ export class Nesting implements NestingPart {
     const held = new HeldLease(lease, call, fn, stack, undefined);
     this.#live++;
     try {
-      return await this.run(held, call, fn);
+      const result = await this.run(held, call, fn);
+      // COMMIT checked a transaction's statements; a write() callback's are checked here.
+      if (lease.log !== undefined && call === 'write') await unseenWrite(lease.log);
+      return result;
+    } catch (err) {
+      // The callback's own error is the one to report; failures it did not see go with it.
+      lease.log?.forget();
+      throw err;
     } finally {
       // Stores left on escaped contexts are closed holds, which nobody joins: safe to switch off.
       if (--this.#live === 0) this.#als.disable();

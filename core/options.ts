@@ -85,6 +85,13 @@ export interface PoolOptions extends MonitorOptions {
   leakDetectionThresholdMs?: number;
   /** How long `close()` waits for leases to come back before rolling them back (ms). Default 5000. */
   closeTimeoutMs?: number;
+  /**
+   * The longest the pool's settled work runs on the microtask queue without a turn of the event
+   * loop (ms): past it, statements served in this thread and leases granted at once resolve after
+   * the next turn, so a loop of `await pool.read(...)` cannot starve timers and I/O. 0 never
+   * yields. Default 2.
+   */
+  eventLoopBudgetMs?: number;
   /** A connection idle at least this long runs `SELECT 1` before it is lent again (ms); 0 never. Default 30000. */
   validateAfterIdleMs?: number;
   /**
@@ -144,6 +151,7 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   /** Acquire stacks are recorded from the start (the threshold was set), else after a first leak. */
   leakStacks: boolean;
   closeTimeoutMs: number;
+  eventLoopBudgetMs: number;
   validateAfterIdleMs: number;
   maxLifetimeMs: number;
   walCheckpointThresholdFrames: number;
@@ -178,6 +186,7 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'resizeCooldownMs',
   'leakDetectionThresholdMs',
   'closeTimeoutMs',
+  'eventLoopBudgetMs',
   'validateAfterIdleMs',
   'maxLifetimeMs',
   'walCheckpointThresholdFrames',
@@ -190,6 +199,8 @@ function invalid(detail: string): PoolError {
 }
 
 const DURATION = /Ms$/;
+/** Measured with bench/event-loop.ts: see docs/options.md. */
+const DEFAULT_EVENT_LOOP_BUDGET_MS = 2;
 
 function integer(
   options: PoolOptions,
@@ -270,6 +281,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     busyTimeoutMs: integer(options, 'busyTimeoutMs', acquireTimeoutMs, 0),
     pragmas: options.pragmas ?? {},
     statementCacheSize: integer(options, 'statementCacheSize', 256, 1, 100_000),
+    eventLoopBudgetMs: integer(options, 'eventLoopBudgetMs', DEFAULT_EVENT_LOOP_BUDGET_MS, 0, 1000),
     scheduler: options.scheduler ?? unrefScheduler,
     ...resolveMonitorOptions(options),
     ...healthOptions(options),

@@ -44,6 +44,11 @@ export interface Entry {
   grantMode: LeaseMode;
   grantStack: string | undefined;
   leakReported: boolean;
+  /** Leased by the pool's own housekeeping (the WAL watch), not by a user: never a leak, never
+   * what close() tells the user it waits for. */
+  ownedByPool?: boolean;
+  /** Held by a pool.write() or pool.transaction() callback; otherwise a lease from acquire(). */
+  heldByCall?: boolean;
   /** When it last went back on the free list (pool clock, ms): the idle trim reads it. */
   idleSince: number;
   /** Past its max lifetime: closed as soon as it is free. */

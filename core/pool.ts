@@ -18,10 +18,11 @@ import type { LendingPart, NestingPart, PoolParts, PoolRuntime } from './pool-ru
 import type { PoolWiring } from './pool-wiring.js';
 import { PoolSizing } from './pool-sizing.js';
 import { poolStats } from './pool-stats.js';
-import { READ, WRITE, type AcquireOptions, type RunOptions } from './pool-types.js';
+import { READ, WRITE, type AcquireOptions, type Entry, type RunOptions } from './pool-types.js';
 import { Shutdown } from './shutdown.js';
 import { emptyCounters, type PoolStats } from './stats.js';
 import { holdUntilSettled, unrefScheduler } from './unref-scheduler.js';
+import { writeHolder } from './write-holder.js';
 
 export type { AcquireOptions, RunOptions } from './pool-types.js';
 
@@ -88,9 +89,9 @@ export class Pool {
     rt.bag = new BagPart({
       scheduler: o.scheduler,
       singleWriter: driver.singleWriter,
-      timeoutError: () => {
+      timeoutError: (role) => {
         counters.timeouts++;
-        return new PoolError('ACQUIRE_TIMEOUT', undefined, {
+        return new PoolError('ACQUIRE_TIMEOUT', role === 'writer' ? writeHolder(rt) : undefined, {
           state: rt.bag.summary(),
           cause: rt.lastFailure,
         });
@@ -220,9 +221,12 @@ export class Pool {
     const stack =
       leakStacks && leakDetectionThresholdMs > 0 ? new Error('lease acquired here').stack : undefined;
     const lease = await this.#lending.acquire(options ? { ...options, mode: 'write' } : WRITE, stack);
+    const entry = lease.entry as Entry;
+    entry.heldByCall = true;
     try {
       return await this.#nest.hold(lease, call, fn, stack);
     } finally {
+      entry.heldByCall = false;
       if (!lease.released) lease.release();
     }
   }

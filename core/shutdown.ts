@@ -46,7 +46,8 @@ export class Shutdown {
     const now = rt.options.scheduler.now();
     const waitingFor: HeldLease[] = [];
     for (const entry of rt.bag.entries()) {
-      if (entry.state !== 'leased' || entry.revoked) continue;
+      // The pool's own housekeeping is awaited like any lease, but it is not the user's to answer for.
+      if (entry.state !== 'leased' || entry.revoked || entry.ownedByPool === true) continue;
       waitingFor.push({ mode: entry.grantMode, heldMs: now - entry.grantedAt, stack: entry.grantStack });
     }
     rt.emit({ type: 'pool.closing', waitingFor, at: now });

@@ -7,6 +7,8 @@ import {
   ForgetfulTimeoutPool,
   RollbackWithoutRevokePool,
   StaleMirrorPool,
+  NeverYieldingPool,
+  UntrackedStatementsPool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
 import { poolModelProperty } from './pool-model.js';
@@ -16,6 +18,8 @@ import {
   closeRacingAcquire,
   releaseRacingTimeout,
   releaseWithoutAwait,
+  readLoopsLetTheEventLoopTurn,
+  unawaitedFailureInTransaction,
 } from './races.js';
 
 // The properties can fail: each deliberately broken pool must be caught, by the invariant aimed at
@@ -61,6 +65,17 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'release without awaiting',
     async () => (await fc.check(releaseWithoutAwait(StaleMirrorPool), raceRuns)) as never,
     ['acknowledged-kept'],
+  ],
+  [
+    'unawaited failure in a transaction',
+    async () => (await fc.check(unawaitedFailureInTransaction(UntrackedStatementsPool), raceRuns)) as never,
+    ['all-or-nothing'],
+  ],
+  [
+    'read loops and the event loop',
+    async () =>
+      (await fc.check(readLoopsLetTheEventLoopTurn(NeverYieldingPool), { seed: 42, numRuns: 5 })) as never,
+    ['event-loop-turns'],
   ],
 ];
 

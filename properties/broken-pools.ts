@@ -181,6 +181,25 @@ class InterleavedNesting extends Nesting {
 }
 export const InterleavedPool = withParts({ nesting: InterleavedNesting });
 
+/** Leases that keep no statement log: COMMIT neither waits for statements nor sees their failures. */
+class UntrackedLending extends Lending {
+  override grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
+    const lease = super.grant(entry, mode, now, t, stack);
+    Object.defineProperty(lease, 'log', { value: undefined });
+    return lease;
+  }
+}
+export const UntrackedStatementsPool = withParts({ lending: UntrackedLending });
+
+/** Lending that never yields to the event loop: every immediate grant is a microtask. */
+class NeverYieldingLending extends Lending {
+  constructor(rt: ConstructorParameters<typeof Lending>[0]) {
+    super(rt);
+    Object.defineProperty(this, 'turns', { value: { settle: <T>(value: T) => Promise.resolve(value) } });
+  }
+}
+export const NeverYieldingPool = withParts({ lending: NeverYieldingLending });
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {

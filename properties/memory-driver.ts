@@ -18,6 +18,8 @@ import { MemoryTransaction } from './memory-rows.js';
 
 /** The SQL that makes a memory connection fail fatally, as a dying disk would (SQLITE_IOERR). */
 export const FATAL_SQL = 'FAIL FATALLY';
+/** The SQL that fails as a statement (a constraint), leaving the connection and its transaction up. */
+export const FAILING_SQL = 'FAIL STATEMENT';
 
 /** Wraps a driver promise so that its settlement can be delayed; fast-check's `s.schedule`. */
 export type Schedule = <T>(task: Promise<T>, label: string) => Promise<T>;
@@ -101,6 +103,8 @@ class MemoryConnection implements DriverConnection {
     }
     if (sql === FATAL_SQL)
       return failLater(this.schedule, new FatalError('disk I/O error'), `fatal#${this.id}`);
+    if (sql === FAILING_SQL)
+      return failLater(this.schedule, new Error('UNIQUE constraint failed'), `sql#${this.id}`);
     const upper = sql.trim().toUpperCase();
     if (upper === 'COMMIT' && !this.tx)
       return failLater(

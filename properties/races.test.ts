@@ -9,6 +9,8 @@ import {
   failureRacingHandoff,
   releaseRacingTimeout,
   releaseWithoutAwait,
+  readLoopsLetTheEventLoopTurn,
+  unawaitedFailureInTransaction,
 } from './races.js';
 
 const memory = { seed: SEED, numRuns: 300 };
@@ -49,5 +51,15 @@ test('close during an open transaction commits it whole or not at all', async (t
 
 test('a release without awaiting never costs the next holder an acknowledged write', async (t) => {
   await fc.assert(releaseWithoutAwait(), memory);
+  t.pass();
+});
+
+test('a statement not awaited that fails keeps its transaction from committing', async (t) => {
+  await fc.assert(unawaitedFailureInTransaction(), memory);
+  t.pass();
+});
+
+test('loops of awaited acquires let a macrotask run while they go on', async (t) => {
+  await fc.assert(readLoopsLetTheEventLoopTurn(), { seed: SEED, numRuns: 20 });
   t.pass();
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { LeaseMode } from '../core/lease.js';
-import { FATAL_SQL } from './memory-driver.js';
+import { FAILING_SQL, FATAL_SQL, memoryDriver } from './memory-driver.js';
+import { realPool } from './inspectable-pool.js';
 import type { PoolClass } from './inspectable-pool.js';
 import type { DriverKind } from './pool-model.js';
 import { expect, raceOn, type Outcome, type Race } from './race-harness.js';
@@ -204,4 +205,68 @@ export function releaseWithoutAwait(poolClass?: PoolClass) {
     );
     await race.finish();
   });
+}
+
+/**
+ * A statement not awaited inside a transaction fails while the callback resolves (issue 29): the
+ * answers come back in any order. The transaction never commits past the failure: no row of it is
+ * committed, and it rejects. (The race looks at the statements through Promise.prototype.then, as
+ * the pool does, which keeps the broken variant's rejections from ending the run, and is not
+ * counted as the holder awaiting them.)
+ */
+export function unawaitedFailureInTransaction(poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), fc.boolean(), async (s, failFirst) => {
+    const race = raceOn('memory', s, { max: 2, poolClass, answerLater: true });
+    const quiet = (p: Promise<unknown>) => void Promise.prototype.then.call(p, undefined, () => undefined);
+    let outcome = 'pending';
+    void race.pool
+      .transaction((tx) => {
+        const sql = ['INSERT INTO t VALUES (1)', FAILING_SQL];
+        for (const statement of failFirst ? sql.reverse() : sql) quiet(tx.run(statement));
+      })
+      .then(
+        () => (outcome = 'committed'),
+        () => (outcome = 'rejected'),
+      );
+    await race.settle();
+    const committed = race.log.committed;
+    expect(
+      committed === 0 && outcome === 'rejected',
+      'all-or-nothing',
+      () => `the transaction ${outcome} with ${committed} row(s) committed past a failed statement`,
+    );
+    await race.finish();
+  });
+}
+
+/**
+ * Loops of awaited acquires on a driver that answers at once (issue 29): everything they settle is
+ * a microtask, so without the event-loop budget a macrotask queued when they start runs only once
+ * every loop has ended. With it, the macrotask runs while they go on, within a bounded number of
+ * rounds. Counted in acquires, not in ms.
+ */
+export function readLoopsLetTheEventLoopTurn(poolClass: PoolClass = realPool) {
+  const LIMIT = 100_000;
+  return fc.asyncProperty(
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 3 }),
+    async (loops, budget) => {
+      const pool = poolClass({ driver: memoryDriver(), max: loops + 1, eventLoopBudgetMs: budget });
+      let turned = false;
+      let rounds = 0;
+      await pool.read(() => undefined);
+      setImmediate(() => (turned = true));
+      await Promise.all(
+        Array.from({ length: loops }, async () => {
+          while (!turned && rounds < LIMIT) {
+            const lease = await pool.acquire();
+            lease.release();
+            rounds++;
+          }
+        }),
+      );
+      await pool.close();
+      expect(turned && rounds < LIMIT, 'event-loop-turns', () => `no macrotask ran in ${rounds} acquires`);
+    },
+  );
 }

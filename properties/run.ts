@@ -13,6 +13,8 @@ import {
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
+  readLoopsLetTheEventLoopTurn,
+  unawaitedFailureInTransaction,
 } from './races.js';
 import { threadDeathProperty } from './thread-death.js';
 
@@ -48,6 +50,8 @@ const properties: [string, Check, number][] = [
   ['race: factory always fails', checker(factoryAlwaysFails()), raceRuns],
   ['model: thread death (hybrid)', checker(threadDeathProperty('hybrid')), deathRuns],
   ['model: thread death (all)', checker(threadDeathProperty('all')), deathRuns],
+  ['race: unawaited failure in a transaction', checker(unawaitedFailureInTransaction()), raceRuns],
+  ['race: read loops and the event loop', checker(readLoopsLetTheEventLoopTurn()), Math.ceil(raceRuns / 20)],
 ];
 
 let failed = false;

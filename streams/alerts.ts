@@ -115,8 +115,8 @@ export function poolAlerts(thresholds: ResolvedAlerts): OperatorFunction<AlertIn
               unit: rule.unit,
               message:
                 state === 'firing'
-                  ? `${rule.code}: ${rule.message} (${value} > ${threshold} ${rule.unit})`
-                  : `${rule.code} cleared: ${value} <= ${threshold} ${rule.unit} for ${thresholds.clearAfterMs} ms`,
+                  ? `${rule.code}: ${rule.message} (${readable(value)} > ${threshold} ${rule.unit})`
+                  : `${rule.code} cleared: ${readable(value)} <= ${threshold} ${rule.unit} for ${thresholds.clearAfterMs} ms`,
               remedy: rule.remedy,
               at: s.at,
             });
@@ -140,4 +140,9 @@ export function poolAlerts(thresholds: ResolvedAlerts): OperatorFunction<AlertIn
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/** A measure as people read it: three significant digits (46.399487 ms reads 46.4 ms). */
+function readable(value: number): number {
+  return Number.isInteger(value) ? value : Number(value.toPrecision(3));
 }

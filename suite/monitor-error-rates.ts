@@ -23,7 +23,7 @@ export interface ErrorRateWindow {
 export interface ErrorRateOptions {
   /** Length of one `rates$` window, ms. Default 1000. */
   windowMs?: number;
-  /** The rate above which a window alerts. Default 0.01 (the plan's 1 %). */
+  /** The rate above which a window alerts. Default 0.01 (roas-pool's target, 1 %). */
   alertRate?: number;
   scheduler?: SchedulerLike;
 }
@@ -53,7 +53,7 @@ export function errorCode(err: unknown): string {
 
 /**
  * Monitors the contention error rate of a stream of operations: totals by code, and a windowed
- * rate that alerts above a threshold (the plan's bar is 1 %).
+ * rate that alerts above a threshold (roas-pool's target is 1 %).
  *
  * @example
  * ```ts

@@ -27,7 +27,7 @@ const SHARD_GRACE_MS = 2000;
  */
 export function runConcurrentTest(options: ConcurrentTestOptions): Promise<TestResult>;
 /**
- * The plan's positional form, `runConcurrentTest(workers, duration)`: the `bot-mix` scenario on
+ * The positional form, `runConcurrentTest(workers, duration)`: the `bot-mix` scenario on
  * roas-pool unless `rest` says otherwise. `durationMs` is in milliseconds.
  *
  * @example

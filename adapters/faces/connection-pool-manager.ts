@@ -3,12 +3,12 @@ import type { Pool } from '../../core/pool.js';
 import type { PoolStats } from '../../core/stats.js';
 
 /**
- * The seed plan's interface (`get_connection`, `release_connection`, `get_pool_stats`,
- * `optimize_pool`) in TypeScript casing, over a pool. For code written against the plan; new code
+ * A `get_connection` style interface (`get_connection`, `release_connection`, `get_pool_stats`,
+ * `optimize_pool`) in TypeScript casing, over a pool. For code written that way; new code
  * should prefer `pool.read()`, `pool.write()` and `pool.transaction()`, which cannot leak a lease.
  *
- * `getConnection()` hands out a write lease unless told otherwise, because code written for the
- * plan does not say whether it writes; pass `'read'` where it only reads, to run in parallel.
+ * `getConnection()` hands out a write lease unless told otherwise, because code written that
+ * way does not say whether it writes; pass `'read'` where it only reads, to run in parallel.
  *
  * @example
  * ```ts

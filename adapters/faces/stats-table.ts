@@ -7,7 +7,7 @@ import { POSTGRES_STATS_TABLE_SQL } from './pg-stats-table.js';
 
 export type { StatsTableHost, StatsTableWriterOptions } from '../../core/pool-wiring.js';
 
-/** The plan's monitoring table, exactly; created only if missing. */
+/** The monitoring table (docs/monitoring.md), exactly; created only if missing. */
 export const STATS_TABLE_DDL = `CREATE TABLE IF NOT EXISTS connection_pool_stats (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP,

@@ -4,7 +4,7 @@ import { BETTER_SQLITE3_DEFAULT_BUSY_MS, openPeerConnection } from './peer-conne
 import { pooledBotDb } from './pooled-bot-db.js';
 
 /**
- * The "before" of the plan: one better-sqlite3 connection per worker, no pool. With the default
+ * The "before" of a bot without a pool: one better-sqlite3 connection per worker, no pool. With the default
  * busy timeout a writer that meets another connection's open transaction blocks the whole event
  * loop until the timeout (the holder cannot run to commit meanwhile); with `busy_timeout=0` it
  * fails at once with SQLITE_BUSY.

@@ -1,6 +1,6 @@
 import type { TestResult } from '../types.js';
 
-/** The plan's bars: error rate at most 1 %, acquire-wait p95 at most 50 ms. */
+/** roas-pool's targets under load: error rate at most 1 %, acquire-wait p95 at most 50 ms. */
 const PLAN_ERROR_RATE = 0.01;
 const PLAN_WAIT_P95_MS = 50;
 
@@ -75,8 +75,8 @@ function verdictOf(scenario: string, workers: number, runs: readonly TestResult[
   const planMet =
     pool.errorRate <= PLAN_ERROR_RATE && pool.acquireWait.p95Ms <= PLAN_WAIT_P95_MS && !pool.stopped;
   const bars = planMet
-    ? `It meets the plan's bars (at most 1 % errors, acquire-wait p95 at most ${PLAN_WAIT_P95_MS} ms).`
-    : `It misses the plan's bars (at most 1 % errors, acquire-wait p95 at most ${PLAN_WAIT_P95_MS} ms).`;
+    ? `It meets roas-pool's targets (at most 1 % errors, acquire-wait p95 at most ${PLAN_WAIT_P95_MS} ms).`
+    : `It misses roas-pool's targets (at most 1 % errors, acquire-wait p95 at most ${PLAN_WAIT_P95_MS} ms).`;
   if (!clean(pool)) {
     parts.push(
       `Verdict: the pool itself had trouble here; read errorsByCode in report.json, and shorten transactions that await or lower the worker count. ${bars}`,

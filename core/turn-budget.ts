@@ -1,0 +1,53 @@
+import { performance } from 'node:perf_hooks';
+
+/** How many settles pass between two looks at the clock while no turn has come. */
+const LOOK_EVERY = 16;
+
+/**
+ * Lets the event loop turn while callers await the pool in a loop (issue 29). A statement served
+ * inline, or a lease granted at once, resolves on the microtask queue: a loop of `await
+ * pool.read(...)` would never yield to timers or I/O, and twenty of them froze a bot for a second.
+ * The budget counts from the first settle after a turn of the event loop; once the work has run
+ * `budgetMs` without one, what the pool settles resolves through `setImmediate` until a turn has
+ * come. Whether a turn came is a flag that a `setImmediate` sets: the clock is read once a turn
+ * and once every {@link LOOK_EVERY} settles after it, never on each. @internal
+ *
+ * @example
+ * ```ts
+ * const turns = new TurnBudget(4);
+ * return turns.settle(row); // Promise.resolve(row), or a promise resolved after the next turn
+ * ```
+ */
+export class TurnBudget {
+  #probing = false;
+  #over = false;
+  #count = 0;
+  #since = 0;
+  readonly #turned = (): void => {
+    this.#probing = false;
+    this.#over = false;
+  };
+
+  /** `budgetMs` 0 never defers. */
+  constructor(private readonly budgetMs: number) {}
+
+  /** `value` as a promise: resolved now, or after the next turn of the event loop. */
+  settle<T>(value: T): Promise<T> {
+    if (this.#over) return afterTurn(value);
+    if (!this.#probing) {
+      if (this.budgetMs === 0) return Promise.resolve(value);
+      this.#probing = true;
+      this.#count = 0;
+      this.#since = performance.now();
+      setImmediate(this.#turned);
+    } else if (++this.#count % LOOK_EVERY === 0 && performance.now() - this.#since >= this.budgetMs) {
+      this.#over = true;
+      return afterTurn(value);
+    }
+    return Promise.resolve(value);
+  }
+}
+
+function afterTurn<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(resolve, value));
+}
