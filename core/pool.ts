@@ -1,4 +1,4 @@
-import { Subject, Subscription, type Observable } from 'rxjs';
+import { Observable, Subject, Subscription } from 'rxjs';
 import type { Driver } from './driver.js';
 import type { PoolAlert } from '../streams/alerts.js';
 import { checkAcquireOptions, checkRunArguments } from './arguments.js';
@@ -75,7 +75,14 @@ export class Pool {
     const createdAt = o.scheduler.now();
     const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt));
     const events = new Subject<PoolLifecycleEvent>();
-    this.events$ = events.asObservable();
+    const closed = new Subject<never>();
+    // A user's subscription to events$ also runs the alert checks: every alert reaches events$ as
+    // `pool.alert`, whether or not anybody subscribes to alerts$ (they share one check).
+    this.events$ = new Observable<PoolLifecycleEvent>((subscriber) => {
+      const subscription = events.subscribe(subscriber);
+      if (!subscription.closed) subscription.add(this.alerts$.subscribe({ error: () => undefined }));
+      return subscription;
+    });
     const rt = { options: o, driver, counters, metrics, createdAt, closing: false } as PoolRuntime;
     rt.lastFailure = undefined;
     rt.lastWaitMs = 0;
@@ -128,11 +135,14 @@ export class Pool {
     rt.shutdown = new ShutdownPart(
       rt,
       () => subscriptions.forEach((s) => s.unsubscribe()),
-      () => events.complete(),
+      () => {
+        events.complete();
+        closed.complete();
+      },
     );
     this.#rt = rt;
     runtimes.set(this, rt);
-    const monitor = monitorPool(this, o, metrics, events, (event) => rt.emit(event), wiring.statsTable);
+    const monitor = monitorPool(this, o, metrics, closed, (event) => rt.emit(event), wiring.statsTable);
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
     if (o.min > 0) rt.lifecycle.open(rt.bag.readLane, o.min);
