@@ -22,6 +22,7 @@ import { READ, WRITE, type AcquireOptions, type RunOptions } from './pool-types.
 import { Shutdown } from './shutdown.js';
 import { emptyCounters, type PoolStats } from './stats.js';
 import { holdUntilSettled, unrefScheduler } from './unref-scheduler.js';
+import { warnListenerFailed } from './warnings.js';
 
 export type { AcquireOptions, RunOptions } from './pool-types.js';
 
@@ -73,7 +74,16 @@ export class Pool {
     const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
     const createdAt = o.scheduler.now();
-    const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt));
+    let listenerWarned = false;
+    const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt, (thrown) => {
+      const error = new PoolError('LISTENER_FAILED', `a metrics listener threw: ${String(thrown)}`, {
+        cause: thrown,
+      });
+      rt.emit({ type: 'listener.failed', error, at: o.scheduler.now() });
+      if (rt.listening() || listenerWarned) return;
+      listenerWarned = true;
+      warnListenerFailed(error);
+    }));
     const events = new Subject<PoolLifecycleEvent>();
     const closed = new Subject<never>();
     // A user's subscription to events$ also runs the alert checks: every alert reaches events$ as
