@@ -1,8 +1,10 @@
 import test from 'ava';
 import { firstValueFrom, filter, map, race, skip } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Pool } from '../index.js';
+import { createPool, type Pool, type PoolOptions } from '../index.js';
+import { postgresDriver } from '../postgres.js';
 import { filePool } from '../test/helpers.js';
+import { withPostgres } from '../test/pg-server.js';
 import { keepAlive } from './unref-scheduler.js';
 
 // The pool's own monitoring (stats$, the stats table, the alert checks) is not a listener of
@@ -39,17 +41,19 @@ async function leakAndClose(pool: Pool): Promise<void> {
   await closing;
 }
 
-for (const threads of MODES) {
+/** A pool for one test, and what removes what it left; `label` names the mode. */
+type Make = (options: Partial<PoolOptions>) => { pool: Pool; done: () => Promise<void> };
+
+function monitorTests(label: string, make: Make): void {
   const monitors = {
     'a stats table': { statsTable: { intervalMs: 60_000 } },
     'a stats$ subscriber': {},
   } as const;
   for (const [name, extra] of Object.entries(monitors)) {
     test.serial(
-      `threads: ${threads}: with ${name} and no events$ listener, a leak and a waiting close still warn`,
+      `${label}: with ${name} and no events$ listener, a leak and a waiting close still warn`,
       async (t) => {
-        const { pool, done } = filePool({
-          threads,
+        const { pool, done } = make({
           leakDetectionThresholdMs: 20,
           closeTimeoutMs: 60_000,
           ...extra,
@@ -63,15 +67,15 @@ for (const threads of MODES) {
     );
   }
 
-  test.serial(`threads: ${threads}: a user's events$ subscriber still silences the warnings`, async (t) => {
-    const { pool, done } = filePool({ threads, leakDetectionThresholdMs: 20, closeTimeoutMs: 60_000 });
+  test.serial(`${label}: a user's events$ subscriber still silences the warnings`, async (t) => {
+    const { pool, done } = make({ leakDetectionThresholdMs: 20, closeTimeoutMs: 60_000 });
     pool.events$.subscribe(() => undefined);
     t.deepEqual(await warningsDuring(() => leakAndClose(pool)), []);
     await done();
   });
 
-  test(`threads: ${threads}: a leak reaches events$ as a pool.alert with nobody on alerts$`, async (t) => {
-    const { pool, done } = filePool({ threads, leakDetectionThresholdMs: 20, statsIntervalMs: 10 });
+  test(`${label}: a leak reaches events$ as a pool.alert with nobody on alerts$`, async (t) => {
+    const { pool, done } = make({ leakDetectionThresholdMs: 20, statsIntervalMs: 10 });
     // The pool's timers are unref'd: hold the process until the alert comes.
     const release = keepAlive();
     t.teardown(release);
@@ -92,3 +96,13 @@ for (const threads of MODES) {
     await done();
   });
 }
+
+for (const threads of MODES)
+  monitorTests(`threads: ${threads}`, (options) => filePool({ threads, ...options }));
+
+withPostgres((server) => {
+  monitorTests('PostgreSQL', (options) => {
+    const pool = createPool({ driver: postgresDriver({ connectionString: server().url }), ...options });
+    return { pool, done: () => pool.close() };
+  });
+});
