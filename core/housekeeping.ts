@@ -16,7 +16,7 @@ export class Housekeeping {
   private readonly wal: WalWatch | undefined;
 
   constructor(
-    private readonly rt: PoolRuntime,
+    protected readonly rt: PoolRuntime,
     private readonly write: WriteRunner,
   ) {
     const o = rt.options;

@@ -26,7 +26,13 @@ import { warnListenerFailed } from './warnings.js';
 
 export type { AcquireOptions, RunOptions } from './pool-types.js';
 
-const DEFAULT_PARTS: PoolParts = { bag: Bag, lending: Lending, shutdown: Shutdown, nesting: Nesting };
+const DEFAULT_PARTS: PoolParts = {
+  bag: Bag,
+  lending: Lending,
+  shutdown: Shutdown,
+  nesting: Nesting,
+  housekeeping: Housekeeping,
+};
 const runtimes = new WeakMap<Pool, PoolRuntime>();
 
 /**
@@ -121,7 +127,7 @@ export class Pool {
     this.#nest = new all.nesting(rt);
     rt.lifecycle = new Lifecycle(rt);
     const subscriptions = rt.bag.lanes().map((lane) => rt.lifecycle.watch(lane));
-    rt.housekeeping = new Housekeeping(rt, (fn) => this.write(fn));
+    rt.housekeeping = new all.housekeeping(rt, (fn) => this.write(fn));
     rt.sizing = new PoolSizing({
       scheduler: o.scheduler,
       singleWriter: driver.singleWriter,

@@ -7,6 +7,7 @@ import {
   ForgetfulTimeoutPool,
   RollbackWithoutRevokePool,
   StaleMirrorPool,
+  ValidateThroughClosePool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
 import { poolModelProperty } from './pool-model.js';
@@ -14,6 +15,7 @@ import {
   abortRacingGrant,
   closeDuringTransaction,
   closeRacingAcquire,
+  closeRacingValidation,
   releaseRacingTimeout,
   releaseWithoutAwait,
 } from './races.js';
@@ -56,6 +58,11 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'close during an open transaction',
     async () => (await fc.check(closeDuringTransaction(RollbackWithoutRevokePool), raceRuns)) as never,
     ['all-or-nothing'],
+  ],
+  [
+    'close racing validation',
+    async () => (await fc.check(closeRacingValidation(ValidateThroughClosePool), raceRuns)) as never,
+    ['settles-once'],
   ],
   [
     'release without awaiting',

@@ -5,6 +5,7 @@ import {
   abortRacingGrant,
   closeDuringTransaction,
   closeRacingAcquire,
+  closeRacingValidation,
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
@@ -49,5 +50,10 @@ test('close during an open transaction commits it whole or not at all', async (t
 
 test('a release without awaiting never costs the next holder an acknowledged write', async (t) => {
   await fc.assert(releaseWithoutAwait(), memory);
+  t.pass();
+});
+
+test('an acquire validating a connection when close() starts is granted before it or refused', async (t) => {
+  await fc.assert(closeRacingValidation(), sqlite);
   t.pass();
 });
