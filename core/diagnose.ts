@@ -86,6 +86,10 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
     'usage-bug',
     'rejects this acquire at once; the outer lease and its transaction are untouched',
   ],
+  LISTENER_FAILED: [
+    'usage-bug',
+    'caught the throw and reported it on events$; the lease and its waiters go on',
+  ],
 };
 
 /**

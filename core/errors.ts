@@ -21,7 +21,8 @@ export type PoolErrorCode =
   | 'NOT_SUPPORTED'
   | 'UNPINNED_TRANSACTION'
   | 'NATIVE_BINDING_MISSING'
-  | 'NESTED_ACQUIRE';
+  | 'NESTED_ACQUIRE'
+  | 'LISTENER_FAILED';
 
 /** What the pool knows about its connections at the moment an error was raised. */
 export interface PoolStateSummary {
@@ -126,6 +127,11 @@ export const ERROR_INFO: Readonly<Record<PoolErrorCode, ErrorInfo>> = {
       "acquire({ mode: 'write' }) was called inside a pool.write() or pool.transaction() callback of the same pool, whose write lease it would wait for until ACQUIRE_TIMEOUT",
     remedy:
       'run the inner work on the lease that callback received, or through pool.write() / pool.transaction(), which join it (a savepoint inside a transaction)',
+  },
+  LISTENER_FAILED: {
+    diagnosis:
+      'a listener the pool calls (pool.metrics.listen) threw; the pool caught it, kept the measure and carried on',
+    remedy: 'catch errors inside the listener; the cause is what it threw',
   },
 };
 

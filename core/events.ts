@@ -1,3 +1,5 @@
+import type { PoolError } from './errors.js';
+
 /**
  * Lifecycle events the pool publishes on `pool.events$`. Hot-path operations (acquire, release)
  * are not events: they are counted in `stats()`.
@@ -19,6 +21,8 @@ export type PoolLifecycleEvent =
     }
   | { type: 'pool.alert'; code: string; level: 'warning' | 'critical'; cleared: boolean; at: number }
   | { type: 'stats.failed'; error: unknown; at: number }
+  /** A listener the pool calls threw (LISTENER_FAILED, its throw as the cause); the pool carried on. */
+  | { type: 'listener.failed'; error: PoolError; at: number }
   | {
       /** `close()` started: the leases it waits for, and where each was acquired when recorded. */
       type: 'pool.closing';

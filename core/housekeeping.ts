@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { PoolError } from './errors.js';
 import { lifetimeWithJitter, validateConnection, WalWatch } from './health.js';
 import type { Lease, LeaseMode } from './lease.js';
 import type { PoolRuntime } from './pool-runtime.js';
@@ -15,7 +16,7 @@ export class Housekeeping {
   private readonly wal: WalWatch | undefined;
 
   constructor(
-    private readonly rt: PoolRuntime,
+    protected readonly rt: PoolRuntime,
     private readonly write: WriteRunner,
   ) {
     const o = rt.options;
@@ -84,6 +85,13 @@ export class Housekeeping {
     } catch (err) {
       rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err)));
       return rt.lending.acquire(options, stack);
+    }
+    // close() started while the connection answered: this acquire is refused as every waiter was,
+    // and the connection goes back for close() to drain (unless close already revoked it: then it
+    // is close's to roll back and close, never a holder's).
+    if (rt.closing) {
+      if (!entry.revoked && entry.state === 'reserved') rt.bag.putFree(entry, rt.options.scheduler.now());
+      throw new PoolError('POOL_CLOSED');
     }
     return rt.lending.grant(entry, mode, rt.options.scheduler.now(), performance.now(), stack);
   }

@@ -62,7 +62,7 @@ export interface ConnectionsByState {
 
 /** The monitoring part of `pool.stats()`; see docs/monitoring.md. */
 export interface MonitoringStats {
-  /** When the snapshot was taken, on the pool's clock (ms since the epoch, or virtual time in tests). */
+  /** When the snapshot was taken, on the pool's clock (ms since the epoch on a monotonic clock, or virtual time in tests). */
   at: number;
   /** Time since the pool was created, ms. */
   uptimeMs: number;

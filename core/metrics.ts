@@ -71,6 +71,8 @@ export class PoolMetrics {
     private readonly counters: Readonly<PoolCounters>,
     readonly windowMs: number,
     now: number,
+    /** Told what a listener threw; nothing a listener throws reaches the lending path. */
+    private readonly listenerFailed: (thrown: unknown) => void = () => undefined,
   ) {
     this.slotMs = Math.max(1, Math.ceil(windowMs / SLOTS));
     for (let i = 0; i < SLOTS; i++) this.slots.push({ start: now, wait: newHistogram(), base: this.base() });
@@ -82,13 +84,23 @@ export class PoolMetrics {
   waited(ns: number, now: number): void {
     if (now >= this.slotEnd) this.rotate(now);
     this.current.wait.record(ns < 1 ? 1 : Math.round(ns));
-    if (this.listener) this.listener('wait', ns / 1e9);
+    if (this.listener) this.tell('wait', ns / 1e9);
   }
 
   /** Records one lease's hold time in ns. */
   held(ns: number): void {
     this.hold.record(ns < 1 ? 1 : Math.round(ns));
-    if (this.listener) this.listener('hold', ns / 1e9);
+    if (this.listener) this.tell('hold', ns / 1e9);
+  }
+
+  // Called in the middle of a grant, a hand-off or a release: a throw escaping here would leave a
+  // connection leased to nobody, or a waiter taken out of line and never answered.
+  private tell(kind: 'wait' | 'hold', seconds: number): void {
+    try {
+      this.listener?.(kind, seconds);
+    } catch (thrown) {
+      this.listenerFailed(thrown);
+    }
   }
 
   /** Attaches the one raw-measure listener (the Prometheus adapter); returns the detach. */

@@ -1,4 +1,4 @@
-import { concat, ignoreElements, of, share, tap, type Observable } from 'rxjs';
+import { concat, ignoreElements, of, share, takeWhile, tap, type Observable } from 'rxjs';
 import { poolAlerts, type PoolAlert } from '../streams/alerts.js';
 import { statsStream } from '../streams/stats-stream.js';
 import type { PoolLifecycleEvent } from './events.js';
@@ -14,26 +14,31 @@ export interface PoolMonitor {
 }
 
 /**
- * Builds a pool's monitoring streams. All of them end when `events` completes (the pool closed);
+ * Builds a pool's monitoring streams. All of them end when `closed` completes (the pool closed);
  * `stats$` and `alerts$` run no timer until subscribed, and the stats-table writer (injected by
  * the composition root) runs only when `statsTable` is on. Alerts are also published on `events$` as `pool.alert`.
+ * `closed` is the pool's own signal, not `events$`: a subscription of the pool's to `events$` would
+ * count as a listener, and silence the warnings printed while nobody listens.
  *
  * @example
  * ```ts
- * const { stats$, alerts$ } = monitorPool(pool, options, metrics, events, (e) => events.next(e), statsTableWriter);
+ * const { stats$, alerts$ } = monitorPool(pool, options, metrics, closed, (e) => events.next(e), statsTableWriter);
  * ```
  */
 export function monitorPool(
   host: StatsTableHost & { readonly driver: { readonly dialect: 'sqlite' | 'postgres' } },
   o: ResolvedOptions,
   metrics: PoolMetrics,
-  events: Observable<PoolLifecycleEvent>,
+  closed: Observable<never>,
   emit: (event: PoolLifecycleEvent) => void,
   statsTableWriter: StatsTableWriter,
 ): PoolMonitor {
-  const ended$ = concat(events.pipe(ignoreElements()), of(null));
+  const ended$ = concat(closed.pipe(ignoreElements()), of(null));
   const stats$ = statsStream(() => host.stats(), o.statsIntervalMs, o.scheduler, ended$);
   const alerts$ = stats$.pipe(
+    // Nothing to alert about once close() has started; and a user's events$ subscription runs
+    // these checks, so they must not keep a virtual clock ticking while the pool closes.
+    takeWhile((s) => s.state === 'open'),
     poolAlerts(o.alerts),
     tap((a) =>
       emit({ type: 'pool.alert', code: a.code, level: a.level, cleared: a.state === 'cleared', at: a.at }),

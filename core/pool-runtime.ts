@@ -110,4 +110,8 @@ export interface PoolParts {
   lending: new (rt: PoolRuntime) => LendingPart;
   shutdown: new (rt: PoolRuntime, stopStreams: () => void, completeEvents: () => void) => ShutdownPart;
   nesting: new (rt: PoolRuntime) => NestingPart;
+  housekeeping: new (
+    rt: PoolRuntime,
+    write: <T>(fn: (lease: Lease) => T | Promise<T>) => Promise<T>,
+  ) => HousekeepingPart;
 }

@@ -1,4 +1,4 @@
-import { Subject, Subscription, type Observable } from 'rxjs';
+import { Observable, Subject, Subscription } from 'rxjs';
 import type { Driver } from './driver.js';
 import type { PoolAlert } from '../streams/alerts.js';
 import { checkAcquireOptions, checkRunArguments } from './arguments.js';
@@ -23,10 +23,17 @@ import { Shutdown } from './shutdown.js';
 import { emptyCounters, type PoolStats } from './stats.js';
 import { holdUntilSettled, unrefScheduler } from './unref-scheduler.js';
 import { writeHolder } from './write-holder.js';
+import { warnListenerFailed } from './warnings.js';
 
 export type { AcquireOptions, RunOptions } from './pool-types.js';
 
-const DEFAULT_PARTS: PoolParts = { bag: Bag, lending: Lending, shutdown: Shutdown, nesting: Nesting };
+const DEFAULT_PARTS: PoolParts = {
+  bag: Bag,
+  lending: Lending,
+  shutdown: Shutdown,
+  nesting: Nesting,
+  housekeeping: Housekeeping,
+};
 const runtimes = new WeakMap<Pool, PoolRuntime>();
 
 /**
@@ -74,9 +81,25 @@ export class Pool {
     const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
     const createdAt = o.scheduler.now();
-    const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt));
+    let listenerWarned = false;
+    const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt, (thrown) => {
+      const error = new PoolError('LISTENER_FAILED', `a metrics listener threw: ${String(thrown)}`, {
+        cause: thrown,
+      });
+      rt.emit({ type: 'listener.failed', error, at: o.scheduler.now() });
+      if (rt.listening() || listenerWarned) return;
+      listenerWarned = true;
+      warnListenerFailed(error);
+    }));
     const events = new Subject<PoolLifecycleEvent>();
-    this.events$ = events.asObservable();
+    const closed = new Subject<never>();
+    // A user's subscription to events$ also runs the alert checks: every alert reaches events$ as
+    // `pool.alert`, whether or not anybody subscribes to alerts$ (they share one check).
+    this.events$ = new Observable<PoolLifecycleEvent>((subscriber) => {
+      const subscription = events.subscribe(subscriber);
+      if (!subscription.closed) subscription.add(this.alerts$.subscribe({ error: () => undefined }));
+      return subscription;
+    });
     const rt = { options: o, driver, counters, metrics, createdAt, closing: false } as PoolRuntime;
     rt.lastFailure = undefined;
     rt.lastWaitMs = 0;
@@ -105,7 +128,7 @@ export class Pool {
     this.#nest = new all.nesting(rt);
     rt.lifecycle = new Lifecycle(rt);
     const subscriptions = rt.bag.lanes().map((lane) => rt.lifecycle.watch(lane));
-    rt.housekeeping = new Housekeeping(rt, (fn) => this.write(fn));
+    rt.housekeeping = new all.housekeeping(rt, (fn) => this.write(fn));
     rt.sizing = new PoolSizing({
       scheduler: o.scheduler,
       singleWriter: driver.singleWriter,
@@ -129,11 +152,14 @@ export class Pool {
     rt.shutdown = new ShutdownPart(
       rt,
       () => subscriptions.forEach((s) => s.unsubscribe()),
-      () => events.complete(),
+      () => {
+        events.complete();
+        closed.complete();
+      },
     );
     this.#rt = rt;
     runtimes.set(this, rt);
-    const monitor = monitorPool(this, o, metrics, events, (event) => rt.emit(event), wiring.statsTable);
+    const monitor = monitorPool(this, o, metrics, closed, (event) => rt.emit(event), wiring.statsTable);
     this.stats$ = monitor.stats$;
     this.alerts$ = monitor.alerts$;
     if (o.min > 0) rt.lifecycle.open(rt.bag.readLane, o.min);

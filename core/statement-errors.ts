@@ -33,7 +33,18 @@ export async function handleStatementError(
 ): Promise<unknown> {
   const kind = ctx.driver.classify(err);
   ctx.counters.statementErrors++;
-  if (kind === 'busy' && !entry.conn.inTransaction) return retryBusy(ctx, err, retry);
+  if (kind === 'busy' && !entry.conn.inTransaction) return retryBusy(ctx, entry, mode, err, retry);
+  return raise(ctx, entry, mode, kind, err);
+}
+
+/** Throws what the caller sees for an error that is not waited out. */
+function raise(
+  ctx: StatementErrorContext,
+  entry: Entry,
+  mode: LeaseMode,
+  kind: ReturnType<Driver['classify']>,
+  err: unknown,
+): never {
   if (kind === 'busy') throw new PoolError('SQLITE_BUSY', undefined, { cause: err });
   if (kind === 'read-only')
     throw new PoolError(mode === 'read' ? 'READ_ONLY_LEASE' : 'DATABASE_READ_ONLY', undefined, {
@@ -57,6 +68,8 @@ export async function handleStatementError(
  */
 async function retryBusy(
   ctx: StatementErrorContext,
+  entry: Entry,
+  mode: LeaseMode,
   first: unknown,
   retry: () => Promise<unknown>,
 ): Promise<unknown> {
@@ -74,7 +87,10 @@ async function retryBusy(
     try {
       return await retry();
     } catch (next) {
-      if (ctx.driver.classify(next) !== 'busy') throw next;
+      // Any other error met on a retry is told as on a first attempt: a dead connection is
+      // marked broken, so it is replaced, not handed to the next holder.
+      const kind = ctx.driver.classify(next);
+      if (kind !== 'busy') raise(ctx, entry, mode, kind, next);
       err = next;
     }
   }

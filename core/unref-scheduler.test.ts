@@ -1,6 +1,11 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { interval, take, toArray, firstValueFrom } from 'rxjs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createPool, isPoolError, type Lease, type Pool } from '../index.js';
+import { postgresDriver } from '../postgres.js';
+import { promiseState, tempDir } from '../test/helpers.js';
+import { withPostgres } from '../test/pg-server.js';
 import { keepAlive, unrefScheduler } from './unref-scheduler.js';
 
 const runChild = (code: string) =>
@@ -48,4 +53,78 @@ test('a pending timer does not hold the process; keepAlive does until released',
   );
   t.is(held.status, 0, held.stderr);
   t.is(held.stdout.trim(), 'fired');
+});
+
+// Deadlines run on a monotonic clock: the wall clock set forward or back (NTP, a user, a VM
+// resumed) neither cuts nor stretches an acquire timeout. Setting the system clock needs root, so
+// the jump is made by replacing Date.now: the one fault in these tests that is not made for real.
+
+/** Replaces Date.now with the real time shifted by `ms` until the returned function is called. */
+function jumpWallClock(ms: number): () => void {
+  const real = Date.now;
+  Date.now = () => real() + ms;
+  return () => {
+    Date.now = real;
+  };
+}
+
+const HOUR = 3_600_000;
+
+/** A pool on a file of its own (or on `pg`), its write lease held, so write acquires wait. */
+async function heldWriter(make: () => Pool): Promise<{ pool: Pool; holder: Lease }> {
+  const pool = make();
+  const holder = await pool.acquire({ mode: 'write' });
+  return { pool, holder };
+}
+
+function deadlineTests(label: string, make: () => Pool): void {
+  test.serial(
+    `${label}: the wall clock set an hour forward does not cut a waiting acquire's timeout`,
+    async (t) => {
+      const { pool, holder } = await heldWriter(make);
+      const short = pool.acquire({ mode: 'write', timeoutMs: 30 }).catch((e: unknown) => e);
+      const long = pool.acquire({ mode: 'write', timeoutMs: 60_000 });
+      const restore = jumpWallClock(HOUR);
+      t.teardown(restore);
+      // The short waiter's deadline runs the sweep that sees the long one.
+      t.true(isPoolError(await short, 'ACQUIRE_TIMEOUT'));
+      restore();
+      t.is(await promiseState(long), 'pending');
+      holder.release();
+      (await long).release();
+      await pool.close();
+    },
+  );
+
+  test.serial(
+    `${label}: the wall clock set an hour back does not stretch a waiting acquire's timeout`,
+    async (t) => {
+      const { pool, holder } = await heldWriter(make);
+      const waiter = pool.acquire({ mode: 'write', timeoutMs: 30 }).catch((e: unknown) => e);
+      const restore = jumpWallClock(-HOUR);
+      t.teardown(restore);
+      // Node runs timers in order of their due time: the pool's 30 ms deadline before this 300 ms one.
+      await sleep(300);
+      restore();
+      t.is(await promiseState(waiter), 'fulfilled');
+      t.true(isPoolError(await waiter, 'ACQUIRE_TIMEOUT'));
+      holder.release();
+      await pool.close();
+    },
+  );
+}
+
+for (const threads of [false, true, 'all'] as const) {
+  deadlineTests(`threads: ${threads}`, () => {
+    const tmp = tempDir();
+    const pool = createPool({ filename: tmp.file(), threads });
+    void pool.events$.subscribe({ complete: () => tmp.cleanup() });
+    return pool;
+  });
+}
+
+withPostgres((server) => {
+  deadlineTests('PostgreSQL', () =>
+    createPool({ driver: postgresDriver({ connectionString: server().url }), max: 1 }),
+  );
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
 
 /**
@@ -31,9 +32,19 @@ class UnrefAction<T> extends Subscription implements SchedulerAction<T> {
 }
 
 /**
+ * Milliseconds since the epoch, on a monotonic clock: the epoch time of the process start plus
+ * `performance.now()`. Deadlines are differences of two readings, and a wall clock set back or
+ * forward (NTP, a user, a VM resumed) would stretch or cut them; this one only moves forward, at
+ * the rate of the timers that wait for it. It does not follow later corrections of the wall clock.
+ */
+export function monotonicNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
  * The pool's default scheduler: RxJS's `asyncScheduler`, but on `unref()`'d timers, so a process
- * whose only pending timers are the pool's exits on its own. Work in flight (a busy retry, a
- * close in progress) holds the process with {@link keepAlive}.
+ * whose only pending timers are the pool's exits on its own, and with {@link monotonicNow} as its
+ * clock. Work in flight (a busy retry, a close in progress) holds the process with {@link keepAlive}.
  *
  * @example
  * ```ts
@@ -42,7 +53,7 @@ class UnrefAction<T> extends Subscription implements SchedulerAction<T> {
  * ```
  */
 export const unrefScheduler: SchedulerLike = {
-  now: () => Date.now(),
+  now: monotonicNow,
   schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
     return new UnrefAction(work).schedule(state, delay);
   },

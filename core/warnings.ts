@@ -52,6 +52,15 @@ export function warnCloseWaiting(held: readonly HeldLease[], closeTimeoutMs: num
   );
 }
 
+/** A listener threw, and nobody listens on `events$` to be told: say it once a pool. */
+export function warnListenerFailed(error: Error): void {
+  process.emitWarning(`roas-pool: ${error.message}`, {
+    type: 'RoasPoolWarning',
+    code: 'ROAS_POOL_LISTENER_FAILED',
+    detail: `It threw: ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : String(error.cause)}\nFix: catch errors inside the listener; or ${HANDLE} (listener.failed carries each one).`,
+  });
+}
+
 const CORE = new URL('.', import.meta.url).href;
 const CORE_PATH = new URL('.', import.meta.url).pathname;
 

@@ -9,6 +9,7 @@ import {
   StaleMirrorPool,
   NeverYieldingPool,
   UntrackedStatementsPool,
+  ValidateThroughClosePool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
 import { poolModelProperty } from './pool-model.js';
@@ -16,6 +17,7 @@ import {
   abortRacingGrant,
   closeDuringTransaction,
   closeRacingAcquire,
+  closeRacingValidation,
   releaseRacingTimeout,
   releaseWithoutAwait,
   readLoopsLetTheEventLoopTurn,
@@ -60,6 +62,11 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'close during an open transaction',
     async () => (await fc.check(closeDuringTransaction(RollbackWithoutRevokePool), raceRuns)) as never,
     ['all-or-nothing'],
+  ],
+  [
+    'close racing validation',
+    async () => (await fc.check(closeRacingValidation(ValidateThroughClosePool), raceRuns)) as never,
+    ['settles-once'],
   ],
   [
     'release without awaiting',

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ConnectionRole } from '../core/driver.js';
 import { Bag } from '../core/bag.js';
+import { validateConnection } from '../core/health.js';
+import { Housekeeping } from '../core/housekeeping.js';
 import { HeldLease, type HoldingCall, type LeaseCallback } from '../core/held-lease.js';
 import type { Lease, LeaseMode } from '../core/lease.js';
 import { Lending } from '../core/lending.js';
@@ -237,3 +239,27 @@ export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caught
     caughtBy: ['nested-rows'],
   },
 ];
+
+/**
+ * A validation that ignores close(): the connection it checked is granted after close() began, or
+ * after close() revoked it (the pool before it checked `closing` once the check answered).
+ */
+class ValidateThroughCloseHousekeeping extends Housekeeping {
+  override async validated(
+    entry: Entry,
+    mode: LeaseMode,
+    options: AcquireOptions | undefined,
+    stack: string | undefined,
+  ): Promise<Lease> {
+    const { rt } = this;
+    entry.state = 'reserved';
+    try {
+      await validateConnection(entry.conn);
+    } catch (err) {
+      rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err)));
+      return rt.lending.acquire(options, stack);
+    }
+    return rt.lending.grant(entry, mode, rt.options.scheduler.now(), performance.now(), stack);
+  }
+}
+export const ValidateThroughClosePool = withParts({ housekeeping: ValidateThroughCloseHousekeeping });

@@ -49,7 +49,13 @@ export interface Race {
 export function raceOn(
   kind: DriverKind,
   s: Scheduler,
-  options: { max: number; poolClass?: PoolClass; closeTimeoutMs?: number; answerLater?: boolean },
+  options: {
+    max: number;
+    poolClass?: PoolClass;
+    closeTimeoutMs?: number;
+    answerLater?: boolean;
+    validateAfterIdleMs?: number;
+  },
 ): Race {
   const schedule = <T>(task: Promise<T>, label: string) => s.schedule(task, label);
   const tmp = kind === 'sqlite' || kind === 'node-sqlite' ? tempDir('roas-pool-race-') : undefined;
@@ -68,6 +74,9 @@ export function raceOn(
     max: options.max,
     scheduler: clock.scheduler,
     ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
+    ...(options.validateAfterIdleMs === undefined
+      ? {}
+      : { validateAfterIdleMs: options.validateAfterIdleMs }),
   });
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 50; i++) {

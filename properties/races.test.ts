@@ -5,6 +5,7 @@ import {
   abortRacingGrant,
   closeDuringTransaction,
   closeRacingAcquire,
+  closeRacingValidation,
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
@@ -61,5 +62,10 @@ test('a statement not awaited that fails keeps its transaction from committing',
 
 test('loops of awaited acquires let a macrotask run while they go on', async (t) => {
   await fc.assert(readLoopsLetTheEventLoopTurn(), { seed: SEED, numRuns: 20 });
+  t.pass();
+});
+
+test('an acquire validating a connection when close() starts is granted before it or refused', async (t) => {
+  await fc.assert(closeRacingValidation(), sqlite);
   t.pass();
 });

@@ -102,6 +102,41 @@ export function closeRacingAcquire(driver: DriverKind, poolClass?: PoolClass) {
 }
 
 /**
+ * Close racing validation: an acquire finds a connection idle past validateAfterIdleMs and checks
+ * it (SELECT 1) while close() starts. It is granted only if the check answered before close()
+ * began; otherwise it is refused with POOL_CLOSED, as the waiters are. Either way close resolves.
+ */
+export function closeRacingValidation(poolClass?: PoolClass) {
+  return fc.asyncProperty(fc.scheduler(), async (s) => {
+    const race = raceOn('sqlite', s, { max: 2, poolClass, validateAfterIdleMs: 10 });
+    (await holdOne(race)).release();
+    await race.settle();
+    race.clock.advance(20);
+    let closeCalled = false;
+    let grantedAfterClose = false;
+    const acquire = race.pool.acquire();
+    const outcome = race.track(acquire);
+    acquire.then(
+      () => (grantedAfterClose = closeCalled),
+      () => undefined,
+    );
+    race.later('close', () => {
+      closeCalled = true;
+      void race.pool.close();
+    });
+    await race.settle();
+    expect(outcome.status !== 'waiting', 'settles-once', () => 'the validating acquire never settled');
+    if (outcome.status === 'granted') {
+      expect(!grantedAfterClose, 'settles-once', () => 'granted after close() began');
+      outcome.lease?.release();
+    } else {
+      expect(outcome.code === 'POOL_CLOSED', 'settles-once', () => `refused with ${outcome.code}`);
+    }
+    await race.finish();
+  });
+}
+
+/**
  * A connection failure racing the handoff: the holder's statement dies (fatal) and the holder
  * releases, in either order, while another caller waits. The waiter is served, never with a
  * connection already known broken, and the broken one is closed.

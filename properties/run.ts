@@ -10,6 +10,7 @@ import { poolModelProperty } from './pool-model.js';
 import {
   abortRacingGrant,
   closeRacingAcquire,
+  closeRacingValidation,
   factoryAlwaysFails,
   failureRacingHandoff,
   releaseRacingTimeout,
@@ -46,6 +47,7 @@ const properties: [string, Check, number][] = [
   ['race: release vs timeout', checker(releaseRacingTimeout('memory')), raceRuns],
   ['race: abort vs grant', checker(abortRacingGrant('memory')), raceRuns],
   ['race: close vs acquire', checker(closeRacingAcquire('memory')), raceRuns],
+  ['race: close vs validation', checker(closeRacingValidation()), sqliteRuns],
   ['race: failure vs handoff', checker(failureRacingHandoff()), raceRuns],
   ['race: factory always fails', checker(factoryAlwaysFails()), raceRuns],
   ['model: thread death (hybrid)', checker(threadDeathProperty('hybrid')), deathRuns],

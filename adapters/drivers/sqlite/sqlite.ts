@@ -75,7 +75,7 @@ function bind(params: Params | undefined): unknown[] {
 }
 
 class SqliteConnection implements DriverConnection {
-  private readonly cache = new Map<string, Statement>();
+  private readonly cache = new Map<string, { stmt: Statement; used: boolean }>();
 
   private unlisten: (() => void) | undefined;
 
@@ -95,18 +95,32 @@ class SqliteConnection implements DriverConnection {
     return this.raw.inTransaction;
   }
 
-  /** A cached prepared statement; the cache forgets its oldest entry when full. */
+  /**
+   * A cached prepared statement. When full, the cache forgets a statement not used since it last
+   * came round (second chance, or CLOCK: an approximation of least recently used), so a bot's
+   * hottest statement is never the one evicted. A hit only marks its entry: moving it to the end of
+   * the Map (delete, then set) cost 7-11 % of the statements a second in bench/statement-cache.ts.
+   */
   prepare(sql: string): Statement {
-    let stmt = this.cache.get(sql);
-    if (stmt === undefined) {
-      stmt = this.raw.prepare(sql);
-      if (this.cache.size >= this.cacheSize) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest !== undefined) this.cache.delete(oldest);
-      }
-      this.cache.set(sql, stmt);
+    const cached = this.cache.get(sql);
+    if (cached !== undefined) {
+      cached.used = true;
+      return cached.stmt;
     }
+    const stmt = this.raw.prepare(sql);
+    if (this.cache.size >= this.cacheSize) this.evict();
+    this.cache.set(sql, { stmt, used: false });
     return stmt;
+  }
+
+  /** Forgets the oldest entry not used since it last came round; the used ones go round again. */
+  private evict(): void {
+    for (const [sql, entry] of this.cache) {
+      this.cache.delete(sql);
+      if (!entry.used) return;
+      entry.used = false;
+      this.cache.set(sql, entry);
+    }
   }
 
   /** The statements run synchronously, in this thread: the lease calls these without a promise hop. */
