@@ -1,4 +1,6 @@
 import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } from './driver.js';
+import { sqlError } from './arguments.js';
+import { showValue } from './show-value.js';
 import { PoolError } from './errors.js';
 import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
 import type { LeasedConnection } from './leased-connection.js';
@@ -112,7 +114,8 @@ export class Lease {
    * columns by position (Drizzle) need this. Throws NOT_SUPPORTED on drivers without array rows.
    */
   values(sql: string, params?: Params): Promise<unknown[][]> {
-    this.assertLive();
+    const refused = this.refusal('values', sql);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.entry.conn.values === undefined)
       return Promise.reject(new PoolError('NOT_SUPPORTED', 'this driver cannot return rows as arrays'));
     return this.call('values', sql, params) as Promise<unknown[][]>;
@@ -123,7 +126,8 @@ export class Lease {
    * use it to pick a lane for SQL they cannot classify otherwise. Rejects if `sql` does not prepare.
    */
   isReadonly(sql: string): Promise<boolean> {
-    this.assertLive();
+    const refused = this.refusal('isReadonly', sql);
+    if (refused !== undefined) return Promise.reject(refused);
     return this.entry.conn.isReadonly(sql);
   }
 
@@ -139,7 +143,8 @@ export class Lease {
    * ```
    */
   describe(sql: string): Promise<StatementInfo> {
-    this.assertLive();
+    const refused = this.refusal('describe', sql);
+    if (refused !== undefined) return Promise.reject(refused);
     const conn = this.entry.conn;
     if (conn.describe === undefined)
       return Promise.reject(new PoolError('NOT_SUPPORTED', 'this driver cannot describe a statement'));
@@ -160,7 +165,9 @@ export class Lease {
     sql: string,
     paramsList: readonly Params[],
   ): Promise<(T | undefined)[]> {
-    this.assertLive();
+    const refused =
+      this.refusal('getMany', sql) ?? (Array.isArray(paramsList) ? undefined : sqlListError(paramsList));
+    if (refused !== undefined) return Promise.reject(refused);
     const conn = this.entry.conn;
     const attempt = (): Promise<unknown> =>
       conn.getMany ? conn.getMany(sql, paramsList) : Promise.all(paramsList.map((p) => conn.get(sql, p)));
@@ -227,9 +234,17 @@ export class Lease {
   }
 
   private assertLive(): void {
-    if (this.#released) throw new PoolError('LEASE_RELEASED');
+    const refused = this.refusal('', '');
+    if (refused !== undefined) throw refused;
+  }
+
+  /** Why a statement must not run: the lease is gone, or `sql` is no string. Never throws. */
+  private refusal(call: string, sql: unknown): PoolError | undefined {
+    if (this.#released) return new PoolError('LEASE_RELEASED');
     const revoked = this.entry.revoked;
-    if (revoked !== undefined) throw new PoolError('LEASE_REVOKED', revoked.detail, { cause: revoked.cause });
+    if (revoked !== undefined)
+      return new PoolError('LEASE_REVOKED', revoked.detail, { cause: revoked.cause });
+    return typeof sql === 'string' ? undefined : sqlError(`lease.${call}`, sql);
   }
 
   /**
@@ -247,7 +262,8 @@ export class Lease {
   }
 
   private call(kind: Kind, sql: string, params: Params | undefined, options?: ReadOptions): Promise<unknown> {
-    this.assertLive();
+    const refused = this.refusal(kind, sql);
+    if (refused !== undefined) return Promise.reject(refused);
     const conn = this.entry.conn;
     const sync = conn.sync;
     if (options !== undefined) {
@@ -293,4 +309,11 @@ export class Lease {
           ? (conn.values as NonNullable<DriverConnection['values']>)(sql, params)
           : conn[kind](sql, params);
   }
+}
+
+function sqlListError(paramsList: unknown): PoolError {
+  return new PoolError(
+    'INVALID_ARGUMENT',
+    `lease.getMany() takes an array of parameter sets as its second argument, got ${showValue(paramsList)}`,
+  );
 }

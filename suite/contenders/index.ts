@@ -4,6 +4,7 @@ import { kyselyRoasPool, kyselySqlite } from './kysely.js';
 import { naive } from './naive.js';
 import { roasPool } from './roas-pool.js';
 import { tarn } from './tarn.js';
+import { PoolError } from '../../core/errors.js';
 
 /**
  * Every contender the CLI and the `processes` shards can name. Add a roas-pool mode (worker
@@ -35,7 +36,11 @@ export const DEFAULT_CONTENDERS = ['naive', 'naive-bt0', 'tarn', 'generic-pool',
  */
 export function contenderByName(name: string): Contender {
   const make = CONTENDERS[name];
-  if (!make) throw new Error(`unknown contender "${name}"; valid: ${Object.keys(CONTENDERS).join(', ')}`);
+  if (!make)
+    throw new PoolError(
+      'INVALID_ARGUMENT',
+      `unknown contender "${name}"; valid: ${Object.keys(CONTENDERS).join(', ')}`,
+    );
   return make();
 }
 
