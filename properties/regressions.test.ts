@@ -7,6 +7,7 @@ import { CloseCommand } from './commands/close.js';
 import { StepCommand } from './commands/step.js';
 import { TickCommand } from './commands/tick.js';
 import { AcquireTimeoutCommand } from './commands/acquire-timeout.js';
+import { NestedTransactionCommand } from './commands/nested-transaction.js';
 import { poolModelProperty, scenarioProperty } from './pool-model.js';
 import { failureRacingHandoff } from './races.js';
 
@@ -64,3 +65,17 @@ test('close does not run its final optimize on a writer that opened during the c
   // is the pin (it fails at its first run without the fix).
   t.pass();
 });
+
+for (const driver of ['sqlite', 'hybrid', 'threads'] as const) {
+  test(`a run that closes before any connection opened has no database file, and nothing committed (found: seed 769404962, path 47:0:0:4:1; ${driver})`, async (t) => {
+    // The harness read the committed rows from a file that was never created.
+    await fc.assert(
+      scenarioProperty(driver, { max: 2, min: 0, maxWaiting: 1 }, () => [
+        new CloseCommand(),
+        new NestedTransactionCommand([], false),
+      ]),
+      { seed: 769404962, numRuns: driver === 'sqlite' ? 20 : 3 },
+    );
+    t.pass();
+  });
+}
