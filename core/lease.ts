@@ -22,8 +22,8 @@ export interface LeaseHost {
 
 /**
  * A connection lent to one holder until `release()`. Statements are async and take positional
- * (`?`) or named (`@name`) parameters. Use after release, or a second release, throws a
- * PoolError at once; so does any use after the pool revoked the lease (LEASE_REVOKED).
+ * (`?`) or named (`@name`) parameters. A statement after release rejects with LEASE_RELEASED at
+ * once, and one after the pool revoked the lease with LEASE_REVOKED; a second release throws.
  *
  * @example
  * ```ts
@@ -56,7 +56,7 @@ export class Lease {
 
   /**
    * True once the pool took the connection back while this lease held it: `close()` stopped waiting
-   * after `closeTimeoutMs`, or the connection failed. Every later call throws LEASE_REVOKED, and
+   * after `closeTimeoutMs`, or the connection failed. Every later statement rejects with LEASE_REVOKED, and
    * the transaction the lease had open is rolled back, never committed.
    */
   get revoked(): boolean {
