@@ -4,6 +4,8 @@ import { AbortCommand } from './commands/abort.js';
 import { AcquireReadCommand } from './commands/acquire-read.js';
 import { AcquireWriteCommand } from './commands/acquire-write.js';
 import { CloseCommand } from './commands/close.js';
+import { FailConnectionCommand } from './commands/fail-connection.js';
+import { ReleaseCommand } from './commands/release.js';
 import { StepCommand } from './commands/step.js';
 import { TickCommand } from './commands/tick.js';
 import { AcquireTimeoutCommand } from './commands/acquire-timeout.js';
@@ -79,3 +81,19 @@ for (const driver of ['sqlite', 'hybrid', 'threads'] as const) {
     t.pass();
   });
 }
+
+test('a transaction on a connection that dies of a statement its previous holder released before it settled fails LEASE_REVOKED and commits nothing (found: seed 2280325595, path 33:0:0:0:12:11:8:9:8:8:8)', async (t) => {
+  // The model took that failure for a nesting fault; the pool refuses the rest of the transaction,
+  // rightly: its connection failed (disk I/O error).
+  await fc.assert(
+    scenarioProperty('memory', { max: 2, min: 0, maxWaiting: 1 }, () => [
+      new AcquireWriteCommand(),
+      new StepCommand(1),
+      new FailConnectionCommand(0),
+      new ReleaseCommand(0),
+      new NestedTransactionCommand([], false),
+    ]),
+    { seed: 2280325595, numRuns: 100 },
+  );
+  t.pass();
+});
