@@ -56,8 +56,8 @@ export class Lease {
 
   /**
    * True once the pool took the connection back while this lease held it: `close()` stopped waiting
-   * after `closeTimeoutMs`, or the connection failed. Every later statement rejects with LEASE_REVOKED, and
-   * the transaction the lease had open is rolled back, never committed.
+   * after `closeTimeoutMs`, or the connection failed. Every later statement rejects with
+   * LEASE_REVOKED, and the transaction the lease had open is rolled back, never committed.
    */
   get revoked(): boolean {
     return this.entry.revoked !== undefined;
@@ -111,7 +111,7 @@ export class Lease {
   /**
    * Runs a query and resolves to its rows as arrays of column values, in column order. Unlike
    * `all()`, columns that share a name (a join's two `id`s) are all kept. Query builders that map
-   * columns by position (Drizzle) need this. Throws NOT_SUPPORTED on drivers without array rows.
+   * columns by position (Drizzle) need this. Rejects NOT_SUPPORTED on drivers without array rows.
    */
   values(sql: string, params?: Params): Promise<unknown[][]> {
     const refused = this.refusal('values', sql);
