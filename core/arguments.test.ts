@@ -199,46 +199,52 @@ test('no remedy merely restates its diagnosis', (t) => {
     t.false(restates(diagnosis, remedy), `${code}: "${remedy}" restates "${diagnosis}"`);
 });
 
-test.serial('acquire and pool.read() check their arguments at the call', async (t) => {
+test.serial('acquire and pool.read() check their arguments at the call, and reject', async (t) => {
   const tmp = tempDir();
   const pool = createPool({ filename: tmp.file() });
-  const bad = (fn: () => unknown): PoolError => {
-    const err = thrown(fn);
-    t.is(err.code, 'INVALID_ARGUMENT');
+  // A promise API rejects, never throws: each call returns a promise rejected INVALID_ARGUMENT.
+  const bad = async (fn: () => Promise<unknown>): Promise<PoolError> => {
+    let returned: Promise<unknown> | undefined;
+    t.notThrows(() => (returned = fn()));
+    const err = await t.throwsAsync<PoolError>(returned as Promise<unknown>);
+    t.is(err?.code, 'INVALID_ARGUMENT');
     return err;
   };
   t.regex(
-    bad(() => pool.acquire({ timeoutMs: NaN })).message,
+    (await bad(() => pool.acquire({ timeoutMs: NaN }))).message,
     /"timeoutMs" must be a number of ms .*got NaN \(number\)/,
   );
-  t.regex(bad(() => pool.acquire({ timeoutMs: 'abc' as never })).message, /got 'abc' \(string\)/);
-  t.regex(bad(() => pool.acquire({ timeoutMs: {} as never })).message, /got \{\} \(object\)/);
-  t.regex(bad(() => pool.acquire({ timeoutMs: 2 ** 31 })).message, /from 0 to 2147483647/);
+  t.regex((await bad(() => pool.acquire({ timeoutMs: 'abc' as never }))).message, /got 'abc' \(string\)/);
+  t.regex((await bad(() => pool.acquire({ timeoutMs: {} as never }))).message, /got \{\} \(object\)/);
+  t.regex((await bad(() => pool.acquire({ timeoutMs: 2 ** 31 }))).message, /from 0 to 2147483647/);
   t.regex(
-    bad(() => pool.acquire({ mode: 'WRITE' as never })).message,
+    (await bad(() => pool.acquire({ mode: 'WRITE' as never }))).message,
     /must be 'read' or 'write', got 'WRITE' \(string\); did you mean 'write'\?/,
   );
   t.regex(
-    bad(() => pool.acquire({ mode: 'rw' as never })).message,
+    (await bad(() => pool.acquire({ mode: 'rw' as never }))).message,
     /did you mean 'write' \(a write lease also reads\)\? Fix:/,
   );
-  t.regex(bad(() => pool.acquire('write' as never)).message, /did you mean acquire\(\{ mode: 'write' \}\)\?/);
   t.regex(
-    bad(() => pool.acquire({ signal: 'stop' as never })).message,
+    (await bad(() => pool.acquire('write' as never))).message,
+    /did you mean acquire\(\{ mode: 'write' \}\)\?/,
+  );
+  t.regex(
+    (await bad(() => pool.acquire({ signal: 'stop' as never }))).message,
     /"signal" must be an AbortSignal .*got 'stop' \(string\)/,
   );
   t.regex(
-    bad(() => pool.acquire({ timeout: 5 } as never)).message,
+    (await bad(() => pool.acquire({ timeout: 5 } as never))).message,
     /unknown option "timeout"; did you mean "timeoutMs"\?/,
   );
   t.regex(
-    bad(() => pool.read('SELECT 1' as never)).message,
+    (await bad(() => pool.read('SELECT 1' as never))).message,
     /takes a function \(lease\) => result .*got 'SELECT 1' \(string\); to run SQL/,
   );
-  t.regex(bad(() => pool.write(undefined as never)).message, /got undefined/);
-  t.regex(bad(() => pool.transaction(async () => 1, { timeoutMs: -1 })).message, /"timeoutMs"/);
+  t.regex((await bad(() => pool.write(undefined as never))).message, /got undefined/);
+  t.regex((await bad(() => pool.transaction(async () => 1, { timeoutMs: -1 }))).message, /"timeoutMs"/);
   t.regex(
-    bad(() => pool.read(async () => 1, { mode: 'write' } as never)).message,
+    (await bad(() => pool.read(async () => 1, { mode: 'write' } as never))).message,
     /pool.read\(\) always reads/,
   );
   // Nothing was acquired by any of them; good calls still work.

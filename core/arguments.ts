@@ -134,3 +134,36 @@ export function checkRunArguments(
   checkKeys(call, options, RUN_KEYS);
   checkCommon(call, options);
 }
+
+/**
+ * The error `checkAcquireOptions` would throw, returned instead: a method that returns a promise
+ * hands it to `Promise.reject`, so `pool.acquire(bad).catch(handle)` works.
+ */
+export function acquireOptionsError(options: unknown): PoolError | undefined {
+  try {
+    checkAcquireOptions(options);
+    return undefined;
+  } catch (err) {
+    return err as PoolError;
+  }
+}
+
+/** The error `checkRunArguments` would throw, returned instead; free on the common call `(fn)`. */
+export function runArgumentsError(
+  call: 'read' | 'write' | 'transaction',
+  fn: unknown,
+  options: unknown,
+): PoolError | undefined {
+  if (options === undefined && typeof fn === 'function') return undefined;
+  try {
+    checkRunArguments(call, fn, options);
+    return undefined;
+  } catch (err) {
+    return err as PoolError;
+  }
+}
+
+/** INVALID_ARGUMENT for a statement's SQL that is not a string (a lease or facade method). */
+export function sqlError(call: string, sql: unknown): PoolError {
+  return invalid(`${call}() takes the SQL as a string as its first argument, got ${showValue(sql)}`);
+}

@@ -73,7 +73,7 @@ const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = 
   INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool(), a driver factory or resize()'],
   INVALID_ARGUMENT: [
     'usage-bug',
-    'throws synchronously at the call, before any connection is acquired; nothing ran',
+    "rejects the call's promise at once, before any connection is acquired; nothing ran",
   ],
   RESULT_TOO_LARGE: [
     'caller',

@@ -49,15 +49,10 @@ test('isReadonly() tells a query from a write without running it', async (t) => 
   await cleanup();
 });
 
-test('values() after release throws LEASE_RELEASED', async (t) => {
+test('values() after release rejects LEASE_RELEASED', async (t) => {
   const { pool, cleanup } = tempPool();
   const lease = await pool.acquire();
   lease.release();
-  t.true(
-    isPoolError(
-      t.throws(() => lease.values('SELECT 1')),
-      'LEASE_RELEASED',
-    ),
-  );
+  t.true(isPoolError(await t.throwsAsync(() => lease.values('SELECT 1')), 'LEASE_RELEASED'));
   await cleanup();
 });

@@ -1,4 +1,6 @@
 import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } from './driver.js';
+import { sqlError } from './arguments.js';
+import { showValue } from './show-value.js';
 import { PoolError } from './errors.js';
 import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
 import type { LeasedConnection } from './leased-connection.js';
@@ -26,8 +28,8 @@ export interface LeaseHost {
 
 /**
  * A connection lent to one holder until `release()`. Statements are async and take positional
- * (`?`) or named (`@name`) parameters. Use after release, or a second release, throws a
- * PoolError at once; so does any use after the pool revoked the lease (LEASE_REVOKED).
+ * (`?`) or named (`@name`) parameters. A statement after release rejects with LEASE_RELEASED at
+ * once, and one after the pool revoked the lease with LEASE_REVOKED; a second release throws.
  *
  * @example
  * ```ts
@@ -67,8 +69,8 @@ export class Lease {
 
   /**
    * True once the pool took the connection back while this lease held it: `close()` stopped waiting
-   * after `closeTimeoutMs`, or the connection failed. Every later call throws LEASE_REVOKED, and
-   * the transaction the lease had open is rolled back, never committed.
+   * after `closeTimeoutMs`, or the connection failed. Every later statement rejects with
+   * LEASE_REVOKED, and the transaction the lease had open is rolled back, never committed.
    */
   get revoked(): boolean {
     return this.entry.revoked !== undefined;
@@ -122,10 +124,11 @@ export class Lease {
   /**
    * Runs a query and resolves to its rows as arrays of column values, in column order. Unlike
    * `all()`, columns that share a name (a join's two `id`s) are all kept. Query builders that map
-   * columns by position (Drizzle) need this. Throws NOT_SUPPORTED on drivers without array rows.
+   * columns by position (Drizzle) need this. Rejects NOT_SUPPORTED on drivers without array rows.
    */
   values(sql: string, params?: Params): Promise<unknown[][]> {
-    this.assertLive();
+    const refused = this.refusal('values', sql);
+    if (refused !== undefined) return Promise.reject(refused);
     if (this.entry.conn.values === undefined)
       return Promise.reject(new PoolError('NOT_SUPPORTED', 'this driver cannot return rows as arrays'));
     return this.call('values', sql, params) as Promise<unknown[][]>;
@@ -136,7 +139,8 @@ export class Lease {
    * use it to pick a lane for SQL they cannot classify otherwise. Rejects if `sql` does not prepare.
    */
   isReadonly(sql: string): Promise<boolean> {
-    this.assertLive();
+    const refused = this.refusal('isReadonly', sql);
+    if (refused !== undefined) return Promise.reject(refused);
     return this.entry.conn.isReadonly(sql);
   }
 
@@ -152,7 +156,8 @@ export class Lease {
    * ```
    */
   describe(sql: string): Promise<StatementInfo> {
-    this.assertLive();
+    const refused = this.refusal('describe', sql);
+    if (refused !== undefined) return Promise.reject(refused);
     const conn = this.entry.conn;
     if (conn.describe === undefined)
       return Promise.reject(new PoolError('NOT_SUPPORTED', 'this driver cannot describe a statement'));
@@ -173,7 +178,9 @@ export class Lease {
     sql: string,
     paramsList: readonly Params[],
   ): Promise<(T | undefined)[]> {
-    this.assertLive();
+    const refused =
+      this.refusal('getMany', sql) ?? (Array.isArray(paramsList) ? undefined : sqlListError(paramsList));
+    if (refused !== undefined) return Promise.reject(refused);
     const conn = this.entry.conn;
     const attempt = (): Promise<unknown> =>
       conn.getMany ? conn.getMany(sql, paramsList) : Promise.all(paramsList.map((p) => conn.get(sql, p)));
@@ -242,9 +249,17 @@ export class Lease {
   }
 
   private assertLive(): void {
-    if (this.#released) throw new PoolError('LEASE_RELEASED');
+    const refused = this.refusal('', '');
+    if (refused !== undefined) throw refused;
+  }
+
+  /** Why a statement must not run: the lease is gone, or `sql` is no string. Never throws. */
+  private refusal(call: string, sql: unknown): PoolError | undefined {
+    if (this.#released) return new PoolError('LEASE_RELEASED');
     const revoked = this.entry.revoked;
-    if (revoked !== undefined) throw new PoolError('LEASE_REVOKED', revoked.detail, { cause: revoked.cause });
+    if (revoked !== undefined)
+      return new PoolError('LEASE_REVOKED', revoked.detail, { cause: revoked.cause });
+    return typeof sql === 'string' ? undefined : sqlError(`lease.${call}`, sql);
   }
 
   /**
@@ -262,7 +277,8 @@ export class Lease {
   }
 
   private call(kind: Kind, sql: string, params: Params | undefined, options?: ReadOptions): Promise<unknown> {
-    this.assertLive();
+    const refused = this.refusal(kind, sql);
+    if (refused !== undefined) return Promise.reject(refused);
     const log = this.log;
     if (log === undefined) return this.statement(kind, sql, params, options);
     if (log.busy && (kind === 'exec' || kind === 'run') && COMMIT.test(sql)) {
@@ -327,4 +343,11 @@ export class Lease {
           ? (conn.values as NonNullable<DriverConnection['values']>)(sql, params)
           : conn[kind](sql, params);
   }
+}
+
+function sqlListError(paramsList: unknown): PoolError {
+  return new PoolError(
+    'INVALID_ARGUMENT',
+    `lease.getMany() takes an array of parameter sets as its second argument, got ${showValue(paramsList)}`,
+  );
 }

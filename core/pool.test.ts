@@ -138,7 +138,7 @@ test('a second release throws DOUBLE_RELEASE, is counted, and changes nothing', 
   await done();
 });
 
-test('any use after release throws LEASE_RELEASED at once', async (t) => {
+test('any use after release fails LEASE_RELEASED at once: statements reject, getters throw', async (t) => {
   const { pool, done } = setup();
   const lease = await pool.acquire();
   lease.release();
@@ -147,9 +147,10 @@ test('any use after release throws LEASE_RELEASED at once', async (t) => {
     () => lease.all('SELECT 1'),
     () => lease.run('SELECT 1'),
     () => lease.exec('SELECT 1'),
-    () => lease.raw,
-    () => lease.inTransaction,
   ]) {
+    t.is((await t.throwsAsync<PoolError>(use))?.code, 'LEASE_RELEASED');
+  }
+  for (const use of [() => lease.raw, () => lease.inTransaction]) {
     t.is(t.throws<PoolError>(use).code, 'LEASE_RELEASED');
   }
   await done();

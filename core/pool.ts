@@ -1,7 +1,7 @@
 import { Observable, Subject, Subscription } from 'rxjs';
 import type { Driver } from './driver.js';
 import type { PoolAlert } from '../streams/alerts.js';
-import { checkAcquireOptions, checkRunArguments } from './arguments.js';
+import { acquireOptionsError, runArgumentsError } from './arguments.js';
 import { Bag } from './bag.js';
 import { PoolError } from './errors.js';
 import type { PoolLifecycleEvent } from './events.js';
@@ -173,7 +173,10 @@ export class Pool {
    * with NESTED_ACQUIRE: the write lease it would wait for is the one that callback holds.
    */
   acquire(options?: AcquireOptions): Promise<Lease> {
-    if (options !== undefined && options !== READ && options !== WRITE) checkAcquireOptions(options);
+    if (options !== undefined && options !== READ && options !== WRITE) {
+      const invalid = acquireOptionsError(options);
+      if (invalid !== undefined) return Promise.reject(invalid);
+    }
     if (options?.mode === 'write') {
       const held = this.#nest.current();
       if (held !== undefined) return Promise.reject(this.#nest.nestedAcquire(held));
@@ -187,7 +190,8 @@ export class Pool {
    * transaction's own uncommitted rows.
    */
   read<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
-    checkRunArguments('read', fn, options);
+    const invalid = runArgumentsError('read', fn, options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const held = this.#nest.current();
     if (held !== undefined) return this.#nest.join(held, 'read', fn, options?.signal);
     return this.#reading(fn, options);
@@ -199,7 +203,8 @@ export class Pool {
    * its transaction), after the nested calls queued before it.
    */
   write<T>(fn: (lease: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
-    checkRunArguments('write', fn, options);
+    const invalid = runArgumentsError('write', fn, options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const held = this.#nest.current();
     if (held !== undefined) return this.#nest.join(held, 'write', fn, options?.signal);
     return this.#holding('write', fn, options);
@@ -221,7 +226,8 @@ export class Pool {
    * ```
    */
   transaction<T>(fn: (tx: Lease) => T | Promise<T>, options?: RunOptions): Promise<T> {
-    checkRunArguments('transaction', fn, options);
+    const invalid = runArgumentsError('transaction', fn, options);
+    if (invalid !== undefined) return Promise.reject(invalid);
     const held = this.#nest.current();
     if (held !== undefined) return this.#nest.join(held, 'transaction', fn, options?.signal);
     return this.#holding('transaction', fn, options);

@@ -7,6 +7,7 @@ import { runInChild } from './run-in-child.js';
 import { runSharded } from './run-sharded.js';
 import { scenarioByName } from './scenarios/index.js';
 import type { ConcurrentTestOptions, Contender, Scenario, TestResult } from './types.js';
+import { PoolError } from '../core/errors.js';
 
 export type { ConcurrentTestOptions } from './types.js';
 
@@ -57,14 +58,15 @@ export async function runConcurrentTest(
           durationMs: durationMs as number,
         };
   if (!Number.isFinite(options.durationMs) || options.durationMs <= 0)
-    throw new RangeError(
+    throw new PoolError(
+      'INVALID_ARGUMENT',
       `durationMs must be a positive number of milliseconds, got ${String(options.durationMs)} (${typeof options.durationMs})`,
     );
   const scenario = typeof options.scenario === 'string' ? scenarioByName(options.scenario) : options.scenario;
   const contender =
     typeof options.contender === 'string' ? contenderByName(options.contender) : options.contender;
   if (!Number.isInteger(options.workers) || options.workers < 1)
-    throw new RangeError(`workers must be a positive integer, got ${options.workers}`);
+    throw new PoolError('INVALID_ARGUMENT', `workers must be a positive integer, got ${options.workers}`);
   options.signal?.throwIfAborted();
   const dir = options.filename ? undefined : await mkdtemp(join(tmpdir(), 'roas-suite-'));
   const filename = options.filename ?? join(dir as string, 'bot.db');

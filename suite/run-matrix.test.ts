@@ -12,9 +12,9 @@ test('records a contender that throws as failed, with its error, and runs the re
     onRunEnd: (r) => void seen.push(r),
   });
   t.deepEqual(
-    results.map((r) => [r.contender, r.failed?.message.slice(0, 38)]),
+    results.map((r) => [r.contender, r.failed?.message.slice(0, 56)]),
     [
-      ['no-such-contender', 'unknown contender "no-such-contender";'],
+      ['no-such-contender', 'INVALID_ARGUMENT: unknown contender "no-such-contender";'],
       ['roas-pool', undefined],
     ],
   );

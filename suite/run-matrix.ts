@@ -2,6 +2,8 @@ import { failedResult } from './failed-result.js';
 import { runConcurrentTest } from './run-concurrent-test.js';
 import { scenarioByName } from './scenarios/index.js';
 import type { TestResult } from './types.js';
+import { PoolError } from '../core/errors.js';
+import { showValue } from '../core/show-value.js';
 
 /** A grid of runs: every scenario at every worker count against every contender. */
 export interface MatrixOptions {
@@ -45,6 +47,12 @@ export interface MatrixOptions {
  * ```
  */
 export async function runMatrix(options: MatrixOptions): Promise<TestResult[]> {
+  for (const key of ['scenarios', 'workers', 'contenders'] as const)
+    if (!Array.isArray(options?.[key]))
+      throw new PoolError(
+        'INVALID_ARGUMENT',
+        `runMatrix() option "${key}" must be an array, got ${showValue(options?.[key])}`,
+      );
   const results: TestResult[] = [];
   const total = options.scenarios.length * options.workers.length * options.contenders.length;
   let index = 0;

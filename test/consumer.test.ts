@@ -15,7 +15,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import test from 'ava';
 import { docBlocks, docFiles } from './doc-blocks.js';
 import { hasBinding, installOffline, pack, reuseBinding, ROOT, writeProject } from './consumer-project.js';
@@ -108,6 +108,55 @@ test.serial(
     );
   },
 );
+
+/**
+ * Files the package loads by a computed URL rather than an import: the worker thread's body
+ * (thread-link.ts) and the suite's child process (run-in-child.ts).
+ */
+const LOADED_BY_URL = ['dist/adapters/drivers/threads/sqlite-worker.js', 'dist/suite/child-main.js'];
+
+/** Whether compiled JavaScript is `export {};` and comments: a module of types only. */
+function typesOnly(js: string): boolean {
+  return js.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '').trim() === 'export {};';
+}
+
+test.serial('every JavaScript file in the tarball is reached from an export, the CLI or a worker', (t) => {
+  const unpacked = join(packDir, 'unpacked');
+  mkdirSync(unpacked, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', unpacked]);
+  const root = join(unpacked, 'package');
+  const entries = [
+    ...Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [] : [e.import])),
+    'dist/cli/main.js',
+    ...LOADED_BY_URL,
+  ].map((p) => p.replace(/^\.\//, ''));
+  const reached = new Set<string>();
+  const walk = (file: string): void => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const [, spec] of source.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g))
+      walk(posix.normalize(posix.join(posix.dirname(file), spec as string)));
+  };
+  entries.forEach(walk);
+  const listed = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+    .split('\n')
+    .map((f) => f.replace(/^package\//, ''));
+  const files = listed.filter((f) => f.startsWith('dist/') && f.endsWith('.js'));
+  t.deepEqual(
+    // A module of types only compiles to `export {};`: its declarations are what ships.
+    files.filter((f) => !reached.has(f) && !typesOnly(readFileSync(join(root, f), 'utf8'))),
+    [],
+    'shipped but unreachable: keep it out of tsconfig.build.json, or export it',
+  );
+  const declared = files.map((f) => f.replace(/\.js$/, '.d.ts'));
+  const types = listed.filter((f) => f.endsWith('.d.ts'));
+  t.deepEqual(
+    types.filter((f) => !declared.includes(f)),
+    [],
+    'types without their module',
+  );
+});
 
 test.serial(
   'without its native binding, createPool fails with NATIVE_BINDING_MISSING that says how to fix it',

@@ -183,7 +183,7 @@ test('a corrupt table page fails the connection with CONNECTION_LOST and the poo
   await lease.exec('BEGIN IMMEDIATE');
   t.is(caught(await lease.get('SELECT sum(i) FROM t').catch((e: unknown) => e)).code, 'CONNECTION_LOST');
   t.true(lease.revoked);
-  t.throws(() => lease.run('INSERT INTO t (w, i) VALUES (1, 1)'), {
+  await t.throwsAsync(() => lease.run('INSERT INTO t (w, i) VALUES (1, 1)'), {
     instanceOf: PoolError,
     message: /^LEASE_REVOKED/,
   });

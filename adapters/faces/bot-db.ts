@@ -1,6 +1,7 @@
 import type { Pool } from '../../core/pool.js';
 import type { Lease } from '../../core/lease.js';
 import type { Params, RunResult } from '../../core/driver.js';
+import { runArgumentsError, sqlError } from '../../core/arguments.js';
 import { leaseForSql } from './statement-lane.js';
 
 /** The statements a bot's data-access code runs, on the database or inside a transaction. */
@@ -40,7 +41,8 @@ export type BotDbPool = Pick<Pool, 'acquire' | 'transaction'>;
  * ```
  */
 export function createBotDb(pool: BotDbPool): BotDb {
-  async function onLane<T>(sql: string, use: (lease: Lease) => Promise<T>): Promise<T> {
+  async function onLane<T>(call: string, sql: string, use: (lease: Lease) => Promise<T>): Promise<T> {
+    if (typeof sql !== 'string') throw sqlError(`db.${call}`, sql);
     const lease = await leaseForSql(pool, sql);
     try {
       return await use(lease);
@@ -50,16 +52,18 @@ export function createBotDb(pool: BotDbPool): BotDb {
   }
 
   return {
-    get: (sql, params) => onLane(sql, (l) => l.get(sql, params)),
-    all: (sql, params) => onLane(sql, (l) => l.all(sql, params)),
-    run: (sql, params) => onLane(sql, (l) => l.run(sql, params)),
+    get: (sql, params) => onLane('get', sql, (l) => l.get(sql, params)),
+    all: (sql, params) => onLane('all', sql, (l) => l.all(sql, params)),
+    run: (sql, params) => onLane('run', sql, (l) => l.run(sql, params)),
     transaction: (fn) =>
-      pool.transaction((tx) =>
-        fn({
-          get: (sql, params) => tx.get(sql, params),
-          all: (sql, params) => tx.all(sql, params),
-          run: (sql, params) => tx.run(sql, params),
-        }),
-      ),
+      typeof fn !== 'function'
+        ? Promise.reject(runArgumentsError('transaction', fn, undefined))
+        : pool.transaction((tx) =>
+            fn({
+              get: (sql, params) => tx.get(sql, params),
+              all: (sql, params) => tx.all(sql, params),
+              run: (sql, params) => tx.run(sql, params),
+            }),
+          ),
   };
 }

@@ -1,6 +1,8 @@
 import type { Lease, LeaseMode } from '../../core/lease.js';
 import type { Pool } from '../../core/pool.js';
 import type { PoolStats } from '../../core/stats.js';
+import { PoolError } from '../../core/errors.js';
+import { showValue } from '../../core/show-value.js';
 
 /**
  * A `get_connection` style interface (`get_connection`, `release_connection`, `get_pool_stats`,
@@ -31,6 +33,11 @@ export class ConnectionPoolManager {
 
   /** Releases a lease taken with `getConnection()`; a second release rejects with DOUBLE_RELEASE. */
   async releaseConnection(connection: Lease): Promise<void> {
+    if (typeof (connection as Partial<Lease> | null)?.release !== 'function')
+      throw new PoolError(
+        'INVALID_ARGUMENT',
+        `releaseConnection() takes a lease from getConnection(), got ${showValue(connection)}`,
+      );
     connection.release();
   }
 

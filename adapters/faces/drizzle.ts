@@ -5,7 +5,9 @@ import {
   type AsyncRemoteCallback,
   type SqliteRemoteDatabase,
 } from 'drizzle-orm/sqlite-proxy';
+import { runArgumentsError, sqlError } from '../../core/arguments.js';
 import { PoolError } from '../../core/errors.js';
+import { showValue } from '../../core/show-value.js';
 import type { Lease } from '../../core/lease.js';
 import type { Pool } from '../../core/pool.js';
 import { answerRawWithObjects, type PoolBatchQuery } from './drizzle-rows.js';
@@ -43,6 +45,7 @@ async function execute(
 /** The callback for one statement on a short lease in its lane. */
 function onShortLease(pool: Pool, objects: boolean): AsyncRemoteCallback {
   return async (sql, params, method) => {
+    if (typeof sql !== 'string') throw sqlError('drizzle', sql);
     rejectTransactionControl(sql);
     const lease = await leaseForSql(pool, sql);
     try {
@@ -55,7 +58,11 @@ function onShortLease(pool: Pool, objects: boolean): AsyncRemoteCallback {
 
 /** A batch in one write transaction, each query answered in the shape it asks for. */
 function batchInTransaction(pool: Pool, queries: readonly PoolBatchQuery[]): Promise<Reply[]> {
-  for (const query of queries) rejectTransactionControl(query.sql);
+  try {
+    for (const query of queries) rejectTransactionControl(query.sql);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return pool.transaction(async (tx) => {
     const replies: Reply[] = [];
     for (const q of queries) replies.push(await execute(tx, q.sql, q.params, q.method, q.objects));
@@ -85,11 +92,17 @@ export function poolCallback(pool: Pool): AsyncRemoteCallback {
  * ```
  */
 export function poolBatchCallback(pool: Pool): AsyncBatchRemoteCallback {
-  return (batch) =>
-    batchInTransaction(
+  return (batch) => {
+    const list: unknown = batch;
+    if (!Array.isArray(list))
+      return Promise.reject(
+        new PoolError('INVALID_ARGUMENT', `a batch is an array of queries, got ${showValue(list)}`),
+      );
+    return batchInTransaction(
       pool,
       batch.map((q) => ({ ...q, objects: false })),
     );
+  };
 }
 
 /** A Drizzle database whose statements run through `run`; raw SQL answers row objects. */
@@ -144,6 +157,7 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
     onShortLease(pool, objects)(sql, params, method);
   const db = database<TSchema>(short, (queries) => batchInTransaction(pool, queries), config);
   const transaction: typeof db.transaction = async (fn, txConfig) => {
+    if (typeof fn !== 'function') throw runArgumentsError('transaction', fn, undefined) as PoolError;
     const lease = await pool.acquire({ mode: 'write' });
     try {
       // A session of its own, bound to this lease: a `tx` kept past the end fails LEASE_RELEASED

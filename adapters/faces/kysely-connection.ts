@@ -8,7 +8,9 @@ import {
   type DatabaseConnection,
   type QueryResult,
 } from 'kysely';
+import { PoolError } from '../../core/errors.js';
 import type { Lease, LeaseMode } from '../../core/lease.js';
+import { showValue } from '../../core/show-value.js';
 import type { Pool } from '../../core/pool.js';
 import { knownKind, rejectTransactionControl, statementKind } from './statement-lane.js';
 
@@ -166,6 +168,11 @@ export class RoasPoolConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (typeof (compiled as Partial<CompiledQuery> | null)?.sql !== 'string')
+      throw new PoolError(
+        'INVALID_ARGUMENT',
+        `executeQuery() takes a Kysely CompiledQuery, got ${showValue(compiled)}`,
+      );
     try {
       return await this.#execute<R>(compiled);
     } catch (err) {

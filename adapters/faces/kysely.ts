@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import type { Pool } from '../../core/pool.js';
 import { PoolError } from '../../core/errors.js';
+import { showValue } from '../../core/show-value.js';
 import { RoasPoolConnection, control } from './kysely-connection.js';
 
 export { RoasPoolConnection } from './kysely-connection.js';
@@ -88,19 +89,19 @@ export class RoasPoolDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await (connection as RoasPoolConnection).begin(settings.accessMode === 'read only' ? 'read' : 'write');
+    await own(connection).begin(settings.accessMode === 'read only' ? 'read' : 'write');
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as RoasPoolConnection).commit();
+    await own(connection).commit();
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await (connection as RoasPoolConnection).rollback();
+    await own(connection).rollback();
   }
 
   async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']) {
-    await connection.executeQuery(savepointQuery('savepoint', name, compile));
+    await own(connection).executeQuery(savepointQuery('savepoint', name, compile));
   }
 
   async rollbackToSavepoint(
@@ -108,7 +109,7 @@ export class RoasPoolDriver implements Driver {
     name: string,
     compile: QueryCompiler['compileQuery'],
   ) {
-    await connection.executeQuery(savepointQuery('rollback to', name, compile));
+    await own(connection).executeQuery(savepointQuery('rollback to', name, compile));
   }
 
   async releaseSavepoint(
@@ -116,16 +117,25 @@ export class RoasPoolDriver implements Driver {
     name: string,
     compile: QueryCompiler['compileQuery'],
   ) {
-    await connection.executeQuery(savepointQuery('release', name, compile));
+    await own(connection).executeQuery(savepointQuery('release', name, compile));
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    await (connection as RoasPoolConnection).unpin();
+    await own(connection).unpin();
   }
 
   async destroy(): Promise<void> {
     if (this.config.closePoolOnDestroy && this.#pool !== undefined) await this.#pool.close();
   }
+}
+
+/** `connection` as this driver's own, or INVALID_ARGUMENT (thrown inside an async method: a rejection). */
+function own(connection: DatabaseConnection): RoasPoolConnection {
+  if (connection instanceof RoasPoolConnection) return connection;
+  throw new PoolError(
+    'INVALID_ARGUMENT',
+    `RoasPoolDriver takes a connection from its own acquireConnection(), got ${showValue(connection)}`,
+  );
 }
 
 /** `SAVEPOINT "name"` and friends, with the name quoted by Kysely's own compiler. */
@@ -173,6 +183,11 @@ export class RoasPoolAdapter extends SqliteAdapter {
 /** The connection a connection-bound Kysely instance (the migrator's `db.connection()`) runs on. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function connectionOf(db: Kysely<any>): Promise<RoasPoolConnection> {
+  if (typeof (db as { getExecutor?: unknown } | null)?.getExecutor !== 'function')
+    throw new PoolError(
+      'INVALID_ARGUMENT',
+      `the migration lock takes a Kysely instance, got ${showValue(db)}`,
+    );
   const connection = await db.getExecutor().provideConnection(async (conn) => conn);
   if (!(connection instanceof RoasPoolConnection))
     throw new PoolError('NOT_SUPPORTED', 'the migration lock runs only on a RoasPoolDialect connection');

@@ -21,14 +21,22 @@ export class FailConnectionCommand implements AsyncCommand<Model, Real> {
     const t = held[this.pick % held.length];
     if (!t?.lease) return;
     if (t.lease.revoked) {
-      // Its connection already failed: the lease refuses every statement before it is sent.
+      // Its connection already failed: the lease refuses every statement before it is sent, through
+      // the statement's promise (a promise API never throws).
+      let sent: Promise<unknown>;
       try {
-        void t.lease.run(FATAL_SQL);
-        m.violations.push(`fault: a statement on revoked #${t.id} was sent`);
+        sent = t.lease.run(FATAL_SQL);
       } catch (err) {
-        const code = err instanceof PoolError ? err.code : String(err);
-        if (code !== 'LEASE_REVOKED') m.violations.push(`fault: a revoked lease gave ${code}`);
+        m.violations.push(`fault: a revoked lease threw instead of rejecting: ${String(err)}`);
+        return settleAndCheck(m, r);
       }
+      await sent.then(
+        () => m.violations.push(`fault: a statement on revoked #${t.id} ran`),
+        (err: unknown) => {
+          const code = err instanceof PoolError ? err.code : String(err);
+          if (code !== 'LEASE_REVOKED') m.violations.push(`fault: a revoked lease gave ${code}`);
+        },
+      );
       return settleAndCheck(m, r);
     }
     t.lease.run(FATAL_SQL).then(

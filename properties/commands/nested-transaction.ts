@@ -8,6 +8,20 @@ import { settleAndCheck } from './step.js';
 const EXPECTED = new Set(['POOL_CLOSED', 'POOL_EXHAUSTED', 'CONNECTION_FAILED']);
 
 /**
+ * The connection died of a fault the model injected (failConnection), possibly one sent by the
+ * previous holder, which released before it settled: the pool refuses the rest of the transaction
+ * on it (LEASE_REVOKED, CONNECTION_LOST). That is no fault of nesting, and the rows check below
+ * still holds that nothing of it was committed.
+ */
+function killedByInjectedFault(err: unknown): boolean {
+  return (
+    err instanceof PoolError &&
+    (err.code === 'LEASE_REVOKED' || err.code === 'CONNECTION_LOST') &&
+    (err.cause as { code?: unknown } | undefined)?.code === 'MEMORY_FATAL'
+  );
+}
+
+/**
  * A transaction with nested work inside (nested-plan.ts): savepoints that commit or roll back,
  * nested writes and reads, nested calls under Promise.all; the outer commits or fails. Checked
  * against the model's rows: the committed rows of table `nest` are exactly those of every
@@ -50,7 +64,11 @@ export class NestedTransactionCommand implements AsyncCommand<Model, Real> {
     }
     if (outcome === 'pending') m.violations.push('nested-deadlock: the transaction never finished');
     else if (outcome === 'committed') m.rows = state.visible;
-    else if (outcome === 'failed' && !(failure instanceof PoolError && EXPECTED.has(failure.code)))
+    else if (
+      outcome === 'failed' &&
+      !(failure instanceof PoolError && EXPECTED.has(failure.code)) &&
+      !killedByInjectedFault(failure)
+    )
       m.violations.push(`nested-rows: the transaction failed: ${String(failure)}`);
     m.violations.push(...state.violations);
     const rows = r.rows().join(',');

@@ -5,6 +5,7 @@ import { naive } from './naive.js';
 import { roasPool } from './roas-pool.js';
 import { roasPoolNodeSqlite } from './roas-pool-node-sqlite.js';
 import { tarn } from './tarn.js';
+import { PoolError } from '../../core/errors.js';
 
 /**
  * Every contender the CLI and the `processes` shards can name. Add a roas-pool mode (worker
@@ -38,7 +39,11 @@ export const DEFAULT_CONTENDERS = ['naive', 'naive-bt0', 'tarn', 'generic-pool',
  */
 export function contenderByName(name: string): Contender {
   const make = CONTENDERS[name];
-  if (!make) throw new Error(`unknown contender "${name}"; valid: ${Object.keys(CONTENDERS).join(', ')}`);
+  if (!make)
+    throw new PoolError(
+      'INVALID_ARGUMENT',
+      `unknown contender "${name}"; valid: ${Object.keys(CONTENDERS).join(', ')}`,
+    );
   return make();
 }
 

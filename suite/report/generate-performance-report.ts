@@ -4,6 +4,8 @@ import type { TestResult } from '../types.js';
 import { verdicts } from './verdict.js';
 import { htmlReport } from './html.js';
 import { markdownReport, type ReportProgress } from './markdown.js';
+import { PoolError } from '../../core/errors.js';
+import { showValue } from '../../core/show-value.js';
 
 /** Options of {@link generatePerformanceReport}. */
 export interface ReportOptions {
@@ -41,6 +43,11 @@ export async function generatePerformanceReport(
   results: readonly TestResult[],
   options: ReportOptions = {},
 ): Promise<PerformanceReport> {
+  if (!Array.isArray(results))
+    throw new PoolError(
+      'INVALID_ARGUMENT',
+      `generatePerformanceReport() takes an array of results, got ${showValue(results)}`,
+    );
   const title = options.title ?? 'roas-pool concurrency report';
   const command = options.command ?? 'runConcurrentTest()';
   const report: PerformanceReport = {

@@ -1,6 +1,7 @@
 import type { Scenario } from '../types.js';
 import { awardXp, leaderboardRead, logMessage, profileRead } from './bot-ops.js';
 import { weightedScenario } from './weighted-scenario.js';
+import { PoolError } from '../../core/errors.js';
 
 const BOT_MIX = [
   [45, profileRead],
@@ -73,6 +74,10 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
  */
 export function scenarioByName(name: string): Scenario {
   const scenario = SCENARIOS[name];
-  if (!scenario) throw new Error(`unknown scenario "${name}"; valid: ${Object.keys(SCENARIOS).join(', ')}`);
+  if (!scenario)
+    throw new PoolError(
+      'INVALID_ARGUMENT',
+      `unknown scenario "${name}"; valid: ${Object.keys(SCENARIOS).join(', ')}`,
+    );
   return scenario;
 }

@@ -1,4 +1,6 @@
 import type { ErrorClass } from '../../../core/driver.js';
+import { PoolError } from '../../../core/errors.js';
+import { showValue } from '../../../core/show-value.js';
 
 /**
  * SQLSTATEs after which the server has closed the session: admin shutdown (57P01, what
@@ -85,6 +87,11 @@ export async function retrySerializationFailures<T>(
   work: () => Promise<T>,
   options: { attempts?: number; maxBackoffMs?: number } = {},
 ): Promise<T> {
+  if (typeof work !== 'function')
+    throw new PoolError(
+      'INVALID_ARGUMENT',
+      `retrySerializationFailures() takes a function () => Promise, got ${showValue(work)}`,
+    );
   const attempts = options.attempts ?? 5;
   const maxBackoffMs = options.maxBackoffMs ?? 50;
   for (let attempt = 1; ; attempt++) {
