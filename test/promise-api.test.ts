@@ -52,12 +52,27 @@ const NO_PROMISE: Record<string, string> = {
   InjectedError: 'an error class',
   scenarioByName: 'returns a scenario',
   weightedScenario: 'returns a scenario',
+  nodeSqliteDriver: 'a driver factory: throws NOT_SUPPORTED or INVALID_OPTION',
+  nodeSqliteAvailable: 'returns a boolean',
+  connectionUrl: 'returns a connection URL',
+  diagnosePostgresCode: 'returns a diagnosis',
+  diagnosePostgresError: 'returns a diagnosis',
 };
 
 /** Prototype methods that return no promise (and the private helpers TypeScript leaves there). */
 const NO_PROMISE_METHODS: Record<string, readonly string[]> = {
   Pool: ['stats', 'resize'],
-  Lease: ['iterate', 'release', 'assertLive', 'assertHeld', 'refusal', 'call', 'again', 'invoke'],
+  Lease: [
+    'iterate',
+    'release',
+    'assertLive',
+    'assertHeld',
+    'refusal',
+    'call',
+    'statement',
+    'again',
+    'invoke',
+  ],
   ConnectionPoolManager: ['getPoolStats'],
   RoasPoolConnection: ['streamQuery'],
   RoasPoolDialect: ['createDriver', 'createQueryCompiler', 'createAdapter', 'createIntrospector'],
