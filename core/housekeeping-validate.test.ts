@@ -24,7 +24,13 @@ async function validatingWhenClosed(t: import('ava').ExecutionContext, pool: Poo
 for (const threads of [false, true, 'all'] as const) {
   for (const closeTimeoutMs of [60_000, 0]) {
     test(`threads: ${threads}, closeTimeoutMs ${closeTimeoutMs}: an acquire validating when close() starts is refused with POOL_CLOSED`, async (t) => {
-      const { pool, done } = filePool({ threads, validateAfterIdleMs: 5, closeTimeoutMs });
+      const { pool, done } = filePool({
+        threads,
+        validateAfterIdleMs: 5,
+        closeTimeoutMs,
+        // A loaded machine can take seconds to boot a worker thread for the first read.
+        acquireTimeoutMs: 60_000,
+      });
       await validatingWhenClosed(t, pool);
       await done();
     });

@@ -15,6 +15,10 @@ root=$(pwd)
 cache=${ROAS_NODE_CACHE:-$HOME/.cache/roas-pool/node}
 [ $# -gt 0 ] || set -- 22 24
 
+# The copies have no .git: hand them the commit, so the properties derive the same seed from it.
+PROPERTIES_COMMIT=$(git -C "$root" rev-parse HEAD 2>/dev/null || true)
+[ -n "$PROPERTIES_COMMIT" ] && export PROPERTIES_COMMIT
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/roas-node-lts-XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
