@@ -6,6 +6,7 @@ import type {
   SyncStatements,
 } from '../../../core/driver.js';
 import type { FileGuard } from '../sqlite/file-guard.js';
+import { cappedAll, type ResultCaps } from '../sqlite/result-caps.js';
 import { sqliteCall, toSqliteError } from './node-sqlite-errors.js';
 import type { DatabaseSync, StatementSync } from './node-sqlite-module.js';
 
@@ -51,7 +52,14 @@ export class NodeSqliteConnection implements DriverConnection {
     private readonly guard: FileGuard,
     /** `safeIntegers`: INTEGER columns as bigint, set on each statement (setReadBigInts is in every release with node:sqlite). */
     private readonly bigints = false,
+    /** `maxResultRows` / `maxResultBytes`; `undefined` when both are Infinity. */
+    private readonly caps: ResultCaps | undefined = undefined,
   ) {}
+
+  /** `stmt.all()`, stopped with RESULT_TOO_LARGE past the caps. */
+  private allOf(stmt: StatementSync, params: Params | undefined): unknown[] {
+    return this.caps === undefined ? stmt.all(...bind(params)) : cappedAll(stmt, bind(params), this.caps);
+  }
 
   onLost(listener: (cause: Error) => void): void {
     this.unlisten = this.guard.listen(listener);
@@ -94,7 +102,7 @@ export class NodeSqliteConnection implements DriverConnection {
       }),
     get: <T>(sql: string, params?: Params) =>
       sqliteCall(() => this.prepare(sql).get(...bind(params)) as T | undefined),
-    all: <T>(sql: string, params?: Params) => sqliteCall(() => this.prepare(sql).all(...bind(params)) as T[]),
+    all: <T>(sql: string, params?: Params) => sqliteCall(() => this.allOf(this.prepare(sql), params) as T[]),
   };
 
   run(sql: string, params?: Params): Promise<RunResult> {
@@ -115,7 +123,7 @@ export class NodeSqliteConnection implements DriverConnection {
       const stmt = this.prepare(sql);
       stmt.setReturnArrays(true);
       try {
-        return stmt.all(...bind(params)) as unknown[][];
+        return this.allOf(stmt, params) as unknown[][];
       } finally {
         stmt.setReturnArrays(false);
       }

@@ -393,3 +393,31 @@ nodeTest(
     tmp.cleanup();
   },
 );
+
+nodeTest(
+  'node:sqlite: a result past maxResultRows or maxResultBytes is RESULT_TOO_LARGE, and the connection serves on',
+  async (t) => {
+    const { pool, tmp } = nodePool({}, { maxResultRows: 10, maxResultBytes: 4_000 });
+    await pool.write((db) =>
+      db.exec(
+        `CREATE TABLE n (i INT, b BLOB);
+       WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 20)
+       INSERT INTO n SELECT i, zeroblob(CASE WHEN i <= 5 THEN 1 ELSE 1000 END) FROM s`,
+      ),
+    );
+    const rows = await pool.read((db) => db.all('SELECT i FROM n').catch((e: unknown) => e));
+    t.true(rows instanceof PoolError && rows.code === 'RESULT_TOO_LARGE', String(rows));
+    const arrays = await pool.read((db) => db.values('SELECT i FROM n').catch((e: unknown) => e));
+    t.true(arrays instanceof PoolError && arrays.code === 'RESULT_TOO_LARGE', String(arrays));
+    const bytes = await pool.read((db) =>
+      db.all('SELECT b FROM n WHERE i > 5 LIMIT 8').catch((e: unknown) => e),
+    );
+    t.true(bytes instanceof PoolError && bytes.code === 'RESULT_TOO_LARGE', String(bytes));
+    t.regex(String(bytes), /maxResultBytes/);
+    // Under the caps the same connection answers, and nothing stayed leased.
+    t.is((await pool.read((db) => db.all('SELECT i FROM n WHERE i <= 5'))).length, 5);
+    t.is(pool.stats().leased, 0);
+    await pool.close();
+    tmp.cleanup();
+  },
+);

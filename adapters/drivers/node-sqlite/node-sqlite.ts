@@ -4,6 +4,7 @@ import { checkSharedFilename } from '../../../core/limits.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
 import { claimSqliteFile } from '../sqlite/library-claim.js';
+import { resultCaps } from '../sqlite/result-caps.js';
 import { NodeSqliteConnection } from './node-sqlite-connection.js';
 import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sqlite-errors.js';
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
@@ -24,9 +25,27 @@ export interface NodeSqliteDriverOptions {
    * precision as better-sqlite3 does.
    */
   safeIntegers?: boolean;
+  /**
+   * A query returning more rows fails with RESULT_TOO_LARGE; the connection stays up. Default
+   * 1,000,000; `Infinity` for none.
+   */
+  maxResultRows?: number;
+  /**
+   * Likewise for the result's size in memory (values' lengths, plus 96 bytes a row and 16 a value).
+   * Default 1/8 of the heap limit; `Infinity` for none.
+   */
+  maxResultBytes?: number;
 }
 
-const KNOWN = new Set(['filename', 'fileMustExist', 'pragmas', 'statementCacheSize', 'safeIntegers']);
+const KNOWN = new Set([
+  'filename',
+  'fileMustExist',
+  'pragmas',
+  'statementCacheSize',
+  'safeIntegers',
+  'maxResultRows',
+  'maxResultBytes',
+]);
 
 /** Options of the better-sqlite3 drivers this driver cannot offer, and why. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
@@ -34,10 +53,6 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
     'the worker-thread modes host better-sqlite3 in their threads; with nodeSqliteDriver every connection runs inline',
   readerThreads: 'the worker-thread modes need better-sqlite3',
   offloadThresholdMs: 'the worker-thread modes need better-sqlite3',
-  maxResultRows:
-    'result caps are not implemented on nodeSqliteDriver yet; stream big results with lease.iterate()',
-  maxResultBytes:
-    'result caps are not implemented on nodeSqliteDriver yet; stream big results with lease.iterate()',
 };
 
 function checkOptions(options: NodeSqliteDriverOptions): void {
@@ -84,6 +99,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   checkSharedFilename(options.filename, 'nodeSqliteDriver option "filename"');
   const release = claimSqliteFile(options.filename, 'node:sqlite', 'nodeSqliteDriver option "filename"');
   const cacheSize = options.statementCacheSize ?? 256;
+  const caps = resultCaps(options);
   const guard = fileGuard(
     options.filename,
     (message) => new NodeSqliteError(message, 'SQLITE_READONLY_DBMOVED', 1032),
@@ -118,7 +134,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
       }
       if (!opened && onDisk) guard.arm();
       opened = true;
-      return new NodeSqliteConnection(db, cacheSize, guard, options.safeIntegers ?? false);
+      return new NodeSqliteConnection(db, cacheSize, guard, options.safeIntegers ?? false, caps);
     },
     dispose() {
       guard.close();

@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { getHeapStatistics } from 'node:v8';
 import { PoolError } from '../../../core/errors.js';
 
@@ -57,15 +56,16 @@ function rowBytes(row: unknown): number {
   return bytes;
 }
 
+/** A prepared statement that reads its rows one at a time (better-sqlite3's and node:sqlite's). */
+export interface RowSource {
+  iterate(...args: unknown[]): Iterable<unknown>;
+}
+
 /**
  * `stmt.all()`, one row at a time, stopping with RESULT_TOO_LARGE at the first row past a cap.
  * @internal
  */
-export function cappedAll(
-  stmt: Database.Statement<unknown[], unknown>,
-  args: unknown[],
-  caps: ResultCaps,
-): unknown[] {
+export function cappedAll(stmt: RowSource, args: unknown[], caps: ResultCaps): unknown[] {
   const rows: unknown[] = [];
   let bytes = 0;
   // Leaving the loop by a throw calls the iterator's return(), which resets the statement.
