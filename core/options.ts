@@ -89,7 +89,7 @@ export interface PoolOptions extends MonitorOptions {
    * The longest the pool's settled work runs on the microtask queue without a turn of the event
    * loop (ms): past it, statements served in this thread and leases granted at once resolve after
    * the next turn, so a loop of `await pool.read(...)` cannot starve timers and I/O. 0 never
-   * yields. Default 2.
+   * yields. Default 1.
    */
   eventLoopBudgetMs?: number;
   /** A connection idle at least this long runs `SELECT 1` before it is lent again (ms); 0 never. Default 30000. */
@@ -201,7 +201,7 @@ function invalid(detail: string): PoolError {
 
 const DURATION = /Ms$/;
 /** Measured with bench/event-loop.ts: see docs/options.md. */
-const DEFAULT_EVENT_LOOP_BUDGET_MS = 2;
+const DEFAULT_EVENT_LOOP_BUDGET_MS = 1;
 
 function integer(
   options: PoolOptions,

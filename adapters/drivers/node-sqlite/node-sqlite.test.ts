@@ -45,7 +45,7 @@ test("turns node:sqlite's error into one with SQLite's extended code by name, an
   t.is(classifyNodeSqliteError(new TypeError('x')), 'statement');
 });
 
-test('rejects an unknown option, and says why the worker-thread and result-cap options are absent', (t) => {
+test('rejects an unknown option, and says why the worker-thread options are absent', (t) => {
   const bad = { filename: 'bot.db', threads: true } as unknown as Parameters<typeof nodeSqliteDriver>[0];
   t.throws(() => nodeSqliteDriver(bad), { instanceOf: PoolError, message: /no option "threads".*inline/ });
   const typo = { filename: 'bot.db', fileMustExists: true } as unknown as Parameters<
