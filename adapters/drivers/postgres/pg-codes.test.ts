@@ -134,6 +134,27 @@ withPostgres((server) => {
     await pool.close();
   });
 
+  test.serial(
+    'a backend killed while idle, heard before the next statement, still names its SQLSTATE',
+    async (t) => {
+      // The other order of the race above: node-postgres hears the server's FATAL while no query is
+      // active, so the next statement gets only "not queryable". Wait for that first, then ask.
+      const pool = make();
+      const lease = await pool.acquire({ mode: 'write' });
+      const pid = (await lease.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))?.pid;
+      const client = lease.raw as { once(event: 'error', listener: (err: Error) => void): void };
+      const heard = new Promise<Error>((resolve) => client.once('error', resolve));
+      await pool.write((db) => db.get('SELECT pg_terminate_backend($1)', [pid]));
+      t.like(await heard, { code: '57P01' });
+      const err = await failure(lease.get('SELECT 1'));
+      lease.release();
+      const d = diagnose(err);
+      t.like(d, { code: 'CONNECTION_LOST', kind: 'connection' });
+      t.like(d.cause, { code: '57P01', kind: 'connection' });
+      await pool.close();
+    },
+  );
+
   test.serial('after query_timeout fires the connection is retired with a typed error', async (t) => {
     const pool = make({ query_timeout: 200 }, 1);
     const err = await failure(pool.write((db) => db.get('SELECT pg_sleep(3)')));

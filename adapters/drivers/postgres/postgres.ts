@@ -7,7 +7,7 @@ import { PoolError } from '../../../core/errors.js';
 import { MAX_DURATION_MS } from '../../../core/limits.js';
 import { showValue } from '../../../core/show-value.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
-import { classifyPostgresError, isSerializationFailure, markLost } from './pg-errors.js';
+import { classifyPostgresError, isSerializationFailure, markLost, pgCode } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';
 import { changesSession, RESET_SESSION_SQL } from './session-state.js';
 import { connectionUrl } from './connection-string.js';
@@ -160,11 +160,28 @@ class PostgresConnection implements DriverConnection {
         else if (END_RE.test(sql)) this.tracked = false;
         return result;
       } catch (err) {
-        if (this.lost) markLost(err);
+        if (this.lost) throw this.lostBefore(err, this.lost);
         if (attempt < this.retries && !this.inTransaction && isSerializationFailure(err)) continue;
         throw err;
       }
     }
+  }
+
+  /**
+   * A statement on a connection that already reported itself lost. When the loss was heard first
+   * (the server's FATAL arrived while no query was active), node-postgres answers only "not
+   * queryable": keep the server's reason (its SQLSTATE, e.g. 57P01) as what failed.
+   */
+  private lostBefore(err: unknown, lost: Error): unknown {
+    if (pgCode(err) !== undefined || pgCode(lost) === undefined) {
+      markLost(err);
+      return err;
+    }
+    // code and severity are what mark a server's error (pg-codes.ts diagnosePostgresError).
+    const { code, severity } = lost as Error & { code?: string; severity?: string };
+    const why = Object.assign(new Error(lost.message, { cause: err }), { code, severity });
+    markLost(why);
+    return why;
   }
 
   async run(sql: string, params?: Params): Promise<RunResult> {
