@@ -13,6 +13,7 @@ import { PoolError } from '../../core/errors.js';
 import type { Lease, LeaseMode } from '../../core/lease.js';
 import { showValue } from '../../core/show-value.js';
 import type { Pool } from '../../core/pool.js';
+import { pgBegin } from './kysely-pg-begin.js';
 import { knownKind, rejectTransactionControl, statementKind } from './statement-lane.js';
 
 /** The lane a query needs (`sql`: ask SQLite) and whether it returns rows (`maybe`: ask SQLite). */
@@ -265,18 +266,6 @@ export class RoasPoolConnection implements DatabaseConnection {
       if (own && !lease.released) lease.release();
     }
   }
-}
-
-const PG_ISOLATION = ['read uncommitted', 'read committed', 'repeatable read', 'serializable'];
-
-/** PostgreSQL's BEGIN at `isolation` (Kysely's own PostgresDriver says `start transaction`). */
-function pgBegin(mode: LeaseMode, isolation: IsolationLevel): string {
-  if (!PG_ISOLATION.includes(isolation))
-    throw new PoolError(
-      'NOT_SUPPORTED',
-      `PostgreSQL has no isolation level ${showValue(isolation)}: use one of ${PG_ISOLATION.join(', ')}`,
-    );
-  return `start transaction isolation level ${isolation}${mode === 'read' ? ', read only' : ''}`;
 }
 
 /** The savepoint that stands for a transaction opened at `depth` inside another. */
