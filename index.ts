@@ -73,4 +73,8 @@ export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/faces/connection-pool-manager.js';
 export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/faces/bot-db.js';
+export {
+  serializableTransaction,
+  type SerializableOptions,
+} from './adapters/faces/serializable-transaction.js';
 export type { PoolLifecycleEvent } from './core/events.js';

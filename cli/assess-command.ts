@@ -1,6 +1,7 @@
 import { parse, UsageError } from './args.js';
 import { assess, renderReport } from './assess.js';
 import { EXIT, exitCodesHelp, guarded } from './errors.js';
+import { nocaseOption } from './nocase-option.js';
 import { assessAgainst } from './rehearse.js';
 
 // The command apart from assess.ts: with --to it rehearses through migrate, which reads assess.
@@ -16,6 +17,7 @@ Options:
   --to <url>    also rehearse the copy on this PostgreSQL database: in a fresh schema, rolled
                 back, so nothing is left; what would fail becomes a blocker (see migrate --help
                 for the URL)
+  --nocase <how> with --to: rehearse COLLATE NOCASE as citext or lower, as migrate --nocase
   --json        print the report as JSON instead of Markdown
   --debug       print stack traces with errors
   -h, --help    this text
@@ -41,6 +43,7 @@ export async function runAssess(
         options: {
           db: { type: 'string' },
           to: { type: 'string' },
+          nocase: { type: 'string' },
           json: { type: 'boolean', default: false },
           help: { type: 'boolean', short: 'h', default: false },
         },
@@ -52,7 +55,8 @@ export async function runAssess(
       return EXIT.OK;
     }
     if (!values.db) throw new UsageError('assess needs --db <sqlite file>', 'assess');
-    const report = values.to ? await assessAgainst(values.db, values.to) : assess(values.db);
+    const nocase = nocaseOption(values.nocase, 'assess');
+    const report = values.to ? await assessAgainst(values.db, values.to, nocase) : assess(values.db);
     out(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
     return report.findings.some((f) => f.severity === 'blocker') ? EXIT.FINDINGS : EXIT.OK;
   });

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { openSqlite } from './open-sqlite.js';
 import { describeIndex, pgIndexSql } from './index-sql.js';
+import { nocaseLines } from './nocase.js';
 import { dependencyOrder, readSchema, type SchemaObject, type TableInfo } from './sqlite-schema.js';
 import { valueProblems, type ValueProblem } from './value-checks.js';
 
@@ -70,12 +71,7 @@ function findingsOf(
         message:
           'CHECK constraints are carried over where PostgreSQL takes them; migrate (and assess --to) names any it does not, to add by hand',
       });
-    if (t.collateNocase)
-      out.push({
-        severity: 'review',
-        table,
-        message: 'COLLATE NOCASE has no direct equivalent: use citext or lower() indexes',
-      });
+    for (const message of nocaseLines(t, undefined)) out.push({ severity: 'review', table, message });
     if (t.columns.some((c) => c.generated))
       out.push({ severity: 'review', table, message: 'generated columns are copied as plain columns' });
     for (const i of t.indexes) {

@@ -5,6 +5,7 @@ import { withPostgres } from '../test/pg-server.js';
 import { tempDir } from '../test/helpers.js';
 import { renderReport } from './assess.js';
 import { migrate } from './migrate.js';
+import type { NocaseMode } from './nocase.js';
 import { assessAgainst } from './rehearse.js';
 
 // The bot of the issue reads its data on a host in New York: a timestamp that is not stored as an
@@ -25,6 +26,8 @@ interface Case {
   /** Read back on PostgreSQL, under TZ=America/New_York. */
   check?: (client: pg.Client) => Promise<unknown>;
   expected?: unknown;
+  /** `--nocase` for both assess and migrate. */
+  nocase?: NocaseMode;
 }
 
 const first = async (client: pg.Client, sql: string): Promise<unknown> =>
@@ -32,7 +35,87 @@ const first = async (client: pg.Client, sql: string): Promise<unknown> =>
 const iso = async (client: pg.Client, sql: string): Promise<unknown> =>
   ((await first(client, sql)) as Date).toISOString();
 
+/** A statement's SQLSTATE, or 'accepted'. */
+const sqlstate = (client: pg.Client, sql: string): Promise<unknown> =>
+  client.query(sql).then(
+    () => 'accepted',
+    (err: { code?: string }) => err.code,
+  );
+const indexdef = (client: pg.Client, name: string): Promise<unknown> =>
+  first(client, `SELECT indexdef FROM pg_indexes WHERE indexname = '${name}'`);
+
 const CASES: Case[] = [
+  {
+    title: 'a COLLATE NOCASE column becomes citext: it compares and stays unique case-insensitively',
+    sqlite:
+      "CREATE TABLE handles (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE UNIQUE); CREATE INDEX by_handle ON handles (name); INSERT INTO handles VALUES (1, 'Ann')",
+    migrate: 'ok',
+    report: [/COLLATE NOCASE name: citext/],
+    check: async (c) => [
+      await first(c, "SELECT id::int FROM handles WHERE name = 'ANN'"),
+      await sqlstate(c, "INSERT INTO handles VALUES (2, 'aNN')"),
+      await first(
+        c,
+        "SELECT data_type FROM information_schema.columns WHERE table_name = 'handles' AND column_name = 'name'",
+      ),
+      await indexdef(c, 'by_handle'),
+    ],
+    expected: [1, '23505', 'USER-DEFINED', 'CREATE INDEX by_handle ON public.handles USING btree (name)'],
+  },
+  {
+    title:
+      'with --nocase lower, a unique COLLATE NOCASE column stays unique case-insensitively through lower()',
+    nocase: 'lower',
+    sqlite:
+      "CREATE TABLE handles2 (id INTEGER PRIMARY KEY, name TEXT COLLATE NOCASE UNIQUE); CREATE INDEX by_handle2 ON handles2 (name); INSERT INTO handles2 VALUES (1, 'Ann')",
+    migrate: 'ok',
+    report: [
+      /COLLATE NOCASE name: text, case-sensitive \(compare lower\(name\) = lower\(\?\)\); unique case-insensitively through index handles2_name_nocase/,
+      /index by_handle2: NOCASE keys → \(lower\("name"\)\)/,
+    ],
+    check: async (c) => [
+      await sqlstate(c, "INSERT INTO handles2 VALUES (2, 'aNN')"),
+      await first(c, "SELECT count(*)::int FROM handles2 WHERE lower(name) = lower('ANN')"),
+      await indexdef(c, 'handles2_name_nocase'),
+      await indexdef(c, 'by_handle2'),
+    ],
+    expected: [
+      '23505',
+      1,
+      'CREATE UNIQUE INDEX handles2_name_nocase ON public.handles2 USING btree (lower(name))',
+      'CREATE INDEX by_handle2 ON public.handles2 USING btree (lower(name))',
+    ],
+  },
+  {
+    title: 'a unique index COLLATE NOCASE on a plain column becomes a unique lower() index',
+    sqlite:
+      "CREATE TABLE tags (id INTEGER PRIMARY KEY, tag TEXT, rank INTEGER); CREATE UNIQUE INDEX one_tag ON tags (tag COLLATE NOCASE, rank DESC); INSERT INTO tags VALUES (1, 'Red', 1)",
+    migrate: 'ok',
+    report: [/index one_tag: NOCASE keys → \(lower\("tag"\), "rank" DESC\), unique case-insensitively/],
+    check: async (c) => [
+      await sqlstate(c, "INSERT INTO tags VALUES (2, 'RED', 1)"),
+      await sqlstate(c, "INSERT INTO tags VALUES (3, 'RED', 2)"),
+      await indexdef(c, 'one_tag'),
+    ],
+    expected: [
+      '23505',
+      'accepted',
+      'CREATE UNIQUE INDEX one_tag ON public.tags USING btree (lower(tag), rank DESC)',
+    ],
+  },
+  {
+    title: 'with --nocase lower, a primary key with a NOCASE column keeps it unique case-insensitively',
+    nocase: 'lower',
+    sqlite:
+      "CREATE TABLE members (guild INTEGER, name TEXT COLLATE NOCASE, PRIMARY KEY (guild, name)); INSERT INTO members VALUES (1, 'Ann')",
+    migrate: 'ok',
+    report: [/COLLATE NOCASE name: text, case-sensitive.*members_guild_name_nocase/],
+    check: async (c) => [
+      await sqlstate(c, "INSERT INTO members VALUES (1, 'ANN')"),
+      await sqlstate(c, "INSERT INTO members VALUES (2, 'ANN')"),
+    ],
+    expected: ['23505', 'accepted'],
+  },
   {
     title: 'a CURRENT_TIMESTAMP DATETIME (UTC text) is the same instant under New York time',
     sqlite:
@@ -148,13 +231,24 @@ withPostgres((server) => {
       const db = new Database(file);
       db.exec(c.sqlite);
       db.close();
-      const report = await assessAgainst(file, server().url);
+      const nocase = c.nocase ? { nocase: c.nocase } : {};
+      const report = await assessAgainst(file, server().url, c.nocase);
       const text = `${renderReport(report)}\n${report.findings.map((f) => f.message).join('\n')}`;
       for (const r of c.report ?? []) t.regex(text, r);
       const blockers = report.findings.filter((f) => f.severity === 'blocker');
-      const outcome = await migrate({ from: file, to: server().url, dropExisting: true }).then(
-        () => 'ok',
+      let done: { table: string; message: string }[] = [];
+      const outcome = await migrate({ from: file, to: server().url, dropExisting: true, ...nocase }).then(
+        (result) => {
+          done = result.nocase;
+          return 'ok';
+        },
         (err: Error) => err.message,
+      );
+      const foreseen = report.findings.filter((f) => /NOCASE/.test(f.message));
+      t.deepEqual(
+        foreseen.map((f) => `${f.table ?? ''}: ${f.message}`).sort(),
+        done.map((n) => `${n.table}: ${n.message}`).sort(),
+        'assess and migrate agree on NOCASE',
       );
       tmp.cleanup();
       if (c.migrate === 'ok') {

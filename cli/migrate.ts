@@ -4,6 +4,7 @@ import { assess } from './assess.js';
 import { CliError, EXIT, exitCodesHelp, guarded } from './errors.js';
 import { copyAll, type MigrateOptions, type MigrateResult } from './migrate-copy.js';
 import { openSqlite } from './open-sqlite.js';
+import { nocaseOption } from './nocase-option.js';
 import { clientConfig, connectError, loadPg, parsePostgresUrl, type PgTarget } from './pg-url.js';
 
 export type { MigrateOptions, MigrateResult, TableCopy } from './migrate-copy.js';
@@ -107,6 +108,9 @@ Options:
                        checks nothing); a socket as postgres:///db?host=/var/run/postgresql;
                        or libpq's "host=db port=5432 dbname=bot user=bot sslmode=verify-full"
   --batch-size <n>     rows per INSERT, 1 to 65535 (default 500; fewer for wide tables)
+  --nocase <how>       COLLATE NOCASE columns become citext (the extension is created; the
+                       default when the server allows it) or, with lower, text with unique
+                       lower() indexes (the bot then compares lower(col) = lower(?))
   --drop-existing      replace tables of the same name (dropped and copied again inside the
                        transaction). Without it, any existing table stops the copy before
                        anything is written.
@@ -137,6 +141,7 @@ export async function runMigrate(
           to: { type: 'string' },
           'batch-size': { type: 'string', default: '500' },
           'drop-existing': { type: 'boolean', default: false },
+          nocase: { type: 'string' },
           help: { type: 'boolean', short: 'h', default: false },
         },
       },
@@ -150,11 +155,13 @@ export async function runMigrate(
     if (!values.to) throw new UsageError('migrate needs --to <postgres url>', 'migrate');
     parsePostgresUrl('--to', values.to); // a wrong URL is named before anything is read
     const batchSize = intList('batch-size', values['batch-size'], 'migrate', 1, 65535)[0] as number;
+    const nocase = nocaseOption(values.nocase, 'migrate');
     const result = await migrate({
       from: values.from,
       to: values.to,
       batchSize,
       dropExisting: values['drop-existing'],
+      ...(nocase === undefined ? {} : { nocase }),
       onTable: (t) => out(`${t.name}: ${t.postgresRows} row(s) copied\n`),
     });
     out(
@@ -163,6 +170,7 @@ export async function runMigrate(
     for (const fk of result.notValid) out(`foreign key NOT VALID (rows break it): ${fk}\n`);
     if (result.checks > 0) out(`${result.checks} CHECK constraint(s) carried over\n`);
     for (const c of result.checksNotCarried) out(`CHECK not carried over (add it by hand): ${c}\n`);
+    for (const n of result.nocase) out(`${n.table}: ${n.message}\n`);
     return EXIT.OK;
   });
 }

@@ -1,6 +1,10 @@
 import { assess, type Report } from './assess.js';
 import { migrate } from './migrate.js';
+import type { NocaseMode } from './nocase.js';
 import { parsePostgresUrl } from './pg-url.js';
+
+/** assess's own findings about NOCASE, which a rehearsal answers exactly. */
+const NOCASE_FINDING = /^COLLATE NOCASE |^index \S+: NOCASE keys/;
 
 /**
  * `assess` with a target: the static report, then the copy itself rehearsed on the target (a
@@ -13,11 +17,19 @@ import { parsePostgresUrl } from './pg-url.js';
  * const report = await assessAgainst('bot.db', 'postgres://bot@db/bot');
  * ```
  */
-export async function assessAgainst(file: string, to: string): Promise<Report> {
+export async function assessAgainst(file: string, to: string, nocase?: NocaseMode): Promise<Report> {
   const report = assess(file);
   const { display } = parsePostgresUrl('--to', to);
   try {
-    const result = await migrate({ from: file, to, rehearse: true });
+    const result = await migrate({ from: file, to, rehearse: true, ...(nocase ? { nocase } : {}) });
+    // What the rehearsal did with NOCASE replaces what assess alone could only foresee both ways.
+    report.findings = report.findings.filter((f) => !NOCASE_FINDING.test(f.message));
+    for (const n of result.nocase)
+      report.findings.push({
+        severity: n.message.includes('citext') ? 'info' : 'review',
+        table: n.table,
+        message: n.message,
+      });
     for (const c of result.checksNotCarried)
       report.findings.unshift({
         severity: 'review',

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { nocaseColumns } from './nocase-columns.js';
 import { mapColumnType, mapDefault, type TypeChoice } from './type-map.js';
 
 /** One column of a SQLite table, with its PostgreSQL mapping. */
@@ -12,6 +13,8 @@ export interface ColumnInfo extends TypeChoice {
   pgDefault: string | undefined;
   generated: boolean;
   storage: Record<string, number>;
+  /** Declared `COLLATE NOCASE`. */
+  nocase: boolean;
 }
 
 export interface IndexInfo {
@@ -23,6 +26,8 @@ export interface IndexInfo {
   columns: string[];
   /** Per column of `columns`: sorted descending (`xp DESC`). */
   descending: boolean[];
+  /** Per column of `columns`: compared with NOCASE (declared on the index or on the column). */
+  nocase: boolean[];
   /** The CREATE INDEX statement, for indexes made with one. */
   sql: string | null;
 }
@@ -107,6 +112,7 @@ function readTable(db: Database.Database, name: string, sql: string): TableInfo 
   const tail = sql.slice(sql.lastIndexOf(')') + 1);
   const withoutRowid = /WITHOUT\s+ROWID/i.test(tail);
   const strict = /\bSTRICT\b/i.test(tail);
+  const nocase = nocaseColumns(sql);
   const columns = raw.map((c): ColumnInfo => {
     const storage: Record<string, number> = {};
     for (const r of db
@@ -133,6 +139,7 @@ function readTable(db: Database.Database, name: string, sql: string): TableInfo 
       pgDefault: dflt.sql,
       generated: c.hidden === 2 || c.hidden === 3,
       storage,
+      nocase: nocase.has(c.name.toLowerCase()),
       ...choice,
       notes: dflt.note ? [...choice.notes, dflt.note] : choice.notes,
     };
@@ -144,29 +151,29 @@ function readTable(db: Database.Database, name: string, sql: string): TableInfo 
       origin: string;
       partial: number;
     }[]
-  ).map((i) => ({
-    name: i.name,
-    unique: i.unique === 1,
-    origin: i.origin,
-    partial: i.partial === 1,
-    columns: (
-      db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(i.name) as {
-        name: string | null;
-      }[]
-    ).map((c) => c.name ?? '<expression>'),
-    descending: (
-      db
-        .prepare('SELECT "desc" AS d FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
-        .all(i.name) as {
-        d: number;
-      }[]
-    ).map((c) => c.d === 1),
-    sql:
-      (
-        db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").get(i.name) as
-          { sql: string | null } | undefined
-      )?.sql ?? null,
-  }));
+  ).map((i) => {
+    const keys = db
+      .prepare('SELECT "desc" AS d, coll FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno')
+      .all(i.name) as { d: number; coll: string | null }[];
+    return {
+      name: i.name,
+      unique: i.unique === 1,
+      origin: i.origin,
+      partial: i.partial === 1,
+      columns: (
+        db.prepare('SELECT name FROM pragma_index_info(?) ORDER BY seqno').all(i.name) as {
+          name: string | null;
+        }[]
+      ).map((c) => c.name ?? '<expression>'),
+      descending: keys.map((c) => c.d === 1),
+      nocase: keys.map((c) => c.coll?.toUpperCase() === 'NOCASE'),
+      sql:
+        (
+          db.prepare("SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?").get(i.name) as
+            { sql: string | null } | undefined
+        )?.sql ?? null,
+    };
+  });
   const fkRows = db.prepare('SELECT * FROM pragma_foreign_key_list(?) ORDER BY id, seq').all(name) as {
     id: number;
     table: string;

@@ -245,6 +245,7 @@ test('every exported function and class method is known to this test: walked, or
     'runMatrix',
     'generatePerformanceReport',
     'retrySerializationFailures',
+    'serializableTransaction',
   ]);
   t.deepEqual(
     exported.filter(([, name]) => !walkedFunctions.has(name) && !(name in NO_PROMISE)),
@@ -330,6 +331,7 @@ test('the suite and the PostgreSQL helpers reject bad arguments with INVALID_ARG
       () => postgresEntry.retrySerializationFailures(bad(42)),
       'INVALID_ARGUMENT',
     ],
+    ['serializableTransaction(42)', () => root.serializableTransaction(bad(42), () => 1), 'INVALID_ARGUMENT'],
     ['runConcurrentTest(3, 0)', () => suite.runConcurrentTest(3, 0), 'INVALID_ARGUMENT'],
     [
       "runConcurrentTest({ scenario: 'nope' })",

@@ -6,12 +6,14 @@ import {
   SelectQueryNode,
   UpdateQueryNode,
   type DatabaseConnection,
+  type IsolationLevel,
   type QueryResult,
 } from 'kysely';
 import { PoolError } from '../../core/errors.js';
 import type { Lease, LeaseMode } from '../../core/lease.js';
 import { showValue } from '../../core/show-value.js';
 import type { Pool } from '../../core/pool.js';
+import { pgBegin } from './kysely-pg-begin.js';
 import { knownKind, rejectTransactionControl, statementKind } from './statement-lane.js';
 
 /** The lane a query needs (`sql`: ask SQLite) and whether it returns rows (`maybe`: ask SQLite). */
@@ -112,17 +114,20 @@ export class RoasPoolConnection implements DatabaseConnection {
 
   /**
    * Opens a transaction: pins a write lease and runs the driver's write BEGIN (`BEGIN IMMEDIATE`)
-   * or, for `read`, a deferred `BEGIN` on a read lease. Inside an open transaction it runs a
-   * savepoint instead. Every statement goes through `executeQuery`, as Kysely's own drivers do.
+   * or, for `read`, a deferred `BEGIN` on a read lease. On PostgreSQL an `isolation` level (Kysely's
+   * `setIsolationLevel()`) opens it at that level; SQLite's transactions are serializable anyway.
+   * Inside an open transaction it runs a savepoint instead. Every statement goes through
+   * `executeQuery`, as Kysely's own drivers do.
    */
-  async begin(mode: LeaseMode): Promise<void> {
+  async begin(mode: LeaseMode, isolation?: IsolationLevel): Promise<void> {
     if (this.#depth > 0) {
       await this.executeQuery(control(CompiledQuery.raw(`savepoint ${nestedName(this.#depth)}`)));
       this.#depth++;
       return;
     }
     const lease = await this.pin(mode);
-    const sql = lease.mode === 'write' && mode === 'write' ? this.pool.driver.beginWrite : 'begin';
+    let sql = lease.mode === 'write' && mode === 'write' ? this.pool.driver.beginWrite : 'begin';
+    if (this.pool.driver.dialect === 'postgres' && isolation !== undefined) sql = pgBegin(mode, isolation);
     await this.executeQuery(control(CompiledQuery.raw(sql.toLowerCase())));
     this.#depth = 1;
   }
@@ -199,9 +204,15 @@ export class RoasPoolConnection implements DatabaseConnection {
     return run<R>(lease, compiled, { lane: 'write', rows: await this.#reader(lease, compiled.sql) });
   }
 
-  /** SQL known only as text: SQLite says, once per pool, whether it reads and returns rows. */
+  /**
+   * SQL known only as text: SQLite says, once per pool, whether it reads and returns rows. A
+   * driver that cannot describe a statement (PostgreSQL, where every lease is equal) runs it on
+   * one lease and hands back the rows it returns, without a count of the rows it changed.
+   */
   async #raw<R>(compiled: CompiledQuery, shape: Shape): Promise<QueryResult<R>> {
     const { sql } = compiled;
+    if (this.pool.driver.dialect === 'postgres')
+      return run<R>(await this.pin('write'), compiled, { lane: 'write', rows: true });
     const known = knownKind(this.pool, sql);
     let lease = await this.pin(known === undefined || known.readonly ? 'read' : 'write');
     let kind = known;
@@ -218,6 +229,8 @@ export class RoasPoolConnection implements DatabaseConnection {
   }
 
   async #reader(lease: Lease, sql: string): Promise<boolean> {
+    // PostgreSQL answers every statement with its rows (none for a write without RETURNING).
+    if (this.pool.driver.dialect === 'postgres') return true;
     try {
       return (await statementKind(this.pool, lease, sql)).reader;
     } catch {

@@ -1,6 +1,9 @@
 import {
   CompiledQuery,
   IdentifierNode,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
   RawNode,
   SqliteAdapter,
   SqliteIntrospector,
@@ -35,21 +38,38 @@ export interface RoasPoolDialectConfig {
    * other code (raw `pool.read()`, a Drizzle instance) may still use it.
    */
   closePoolOnDestroy?: boolean;
+  /**
+   * The SQL Kysely compiles: `sqlite` or `postgres`. Default: the pool's driver's dialect, or
+   * `sqlite` when `pool` is a function (Kysely compiles before it creates the pool); set it to
+   * `postgres` for a function that creates a PostgreSQL pool.
+   */
+  dialect?: SqlDialect;
 }
 
-function assertSqlite(pool: Pool): Pool {
-  if (pool.driver.dialect !== 'sqlite')
+/** The SQL dialects the Kysely face compiles. */
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** The pool, if its driver speaks `dialect`; NOT_SUPPORTED naming the fix otherwise. */
+function assertDialect(pool: Pool, dialect: SqlDialect): Pool {
+  if (pool.driver.dialect !== dialect)
     throw new PoolError(
       'NOT_SUPPORTED',
-      `RoasPoolDialect compiles SQLite SQL, but the pool's driver speaks ${pool.driver.dialect}`,
+      `RoasPoolDialect compiles ${dialect} SQL, but the pool's driver speaks ${pool.driver.dialect}: pass { dialect: '${pool.driver.dialect}' }`,
     );
   return pool;
 }
 
+/** The dialect a config compiles: its own `dialect`, else its pool's, else `sqlite`. */
+function dialectOf(config: RoasPoolDialectConfig): SqlDialect {
+  if (config.dialect !== undefined) return config.dialect;
+  return typeof config.pool === 'function' ? 'sqlite' : config.pool.driver.dialect;
+}
+
 /**
  * Kysely's Driver over the pool. A query outside a transaction takes a short lease in its lane
- * (SELECT: read lane, anything that writes: the write lane). `db.transaction()` pins one write
- * lease with `BEGIN IMMEDIATE` for its whole life, so it may await between statements while other
+ * (SELECT: read lane, anything that writes: the write lane; on PostgreSQL every lease is equal).
+ * `db.transaction()` pins one write lease with the driver's BEGIN (`BEGIN IMMEDIATE` on SQLite;
+ * on PostgreSQL with Kysely's `setIsolationLevel()` when given) for its whole life, so it may await between statements while other
  * callers keep reading. `setAccessMode('read only')` pins a read lease with a deferred `BEGIN`.
  * BEGIN, COMMIT, ROLLBACK and savepoints run through the connection's `executeQuery`, so Kysely's
  * `log` sees and times them and their errors are the pool's typed errors.
@@ -69,7 +89,7 @@ export class RoasPoolDriver implements Driver {
   #pool: Pool | undefined;
 
   constructor(private readonly config: RoasPoolDialectConfig) {
-    if (typeof config.pool !== 'function') this.#pool = assertSqlite(config.pool);
+    if (typeof config.pool !== 'function') this.#pool = assertDialect(config.pool, dialectOf(config));
   }
 
   /** The pool, once `init()` has created it (at once when the config gave a pool). */
@@ -81,7 +101,8 @@ export class RoasPoolDriver implements Driver {
 
   async init(): Promise<void> {
     const { pool } = this.config;
-    if (this.#pool === undefined && typeof pool === 'function') this.#pool = assertSqlite(await pool());
+    if (this.#pool === undefined && typeof pool === 'function')
+      this.#pool = assertDialect(await pool(), dialectOf(this.config));
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -89,7 +110,10 @@ export class RoasPoolDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    await own(connection).begin(settings.accessMode === 'read only' ? 'read' : 'write');
+    await own(connection).begin(
+      settings.accessMode === 'read only' ? 'read' : 'write',
+      settings.isolationLevel,
+    );
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
@@ -197,6 +221,8 @@ async function connectionOf(db: Kysely<any>): Promise<RoasPoolConnection> {
 /**
  * A Kysely dialect that runs Kysely over a roas-pool pool, built like Kysely's own SqliteDialect
  * (its adapter, query compiler and introspector) with the pool in place of the single connection.
+ * Over a PostgreSQL pool it uses Kysely's PostgreSQL compiler, adapter and introspector instead,
+ * so the same bot code runs on both.
  * `db.destroy()` leaves the pool open unless `closePoolOnDestroy` is set.
  *
  * @example
@@ -216,8 +242,14 @@ export class RoasPoolDialect implements Dialect {
   readonly #config: RoasPoolDialectConfig;
 
   constructor(config: RoasPoolDialectConfig) {
-    if (typeof config.pool !== 'function') assertSqlite(config.pool);
-    this.#config = { ...config };
+    const dialect = dialectOf(config);
+    if (dialect !== 'sqlite' && dialect !== 'postgres')
+      throw new PoolError(
+        'INVALID_OPTION',
+        `RoasPoolDialect option "dialect" must be sqlite or postgres, got ${showValue(dialect)}`,
+      );
+    if (typeof config.pool !== 'function') assertDialect(config.pool, dialect);
+    this.#config = { ...config, dialect };
   }
 
   createDriver(): Driver {
@@ -225,16 +257,17 @@ export class RoasPoolDialect implements Dialect {
   }
 
   createQueryCompiler(): QueryCompiler {
-    return new SqliteQueryCompiler();
+    return this.#config.dialect === 'postgres' ? new PostgresQueryCompiler() : new SqliteQueryCompiler();
   }
 
   createAdapter(): DialectAdapter {
-    return new RoasPoolAdapter();
+    // Kysely's PostgreSQL lock is a session advisory lock, which holds across a pool's connections.
+    return this.#config.dialect === 'postgres' ? new PostgresAdapter() : new RoasPoolAdapter();
   }
 
   // Kysely's own Dialect interface types this parameter as Kysely<any>.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new SqliteIntrospector(db);
+    return this.#config.dialect === 'postgres' ? new PostgresIntrospector(db) : new SqliteIntrospector(db);
   }
 }

@@ -16,6 +16,7 @@ test('tells statements that change the session from those that do not', (t) => {
     'SELECT 1 INTO TEMP scratch',
     "SELECT set_config('app.user', '7', false)",
     'SELECT pg_advisory_lock(1)',
+    'SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE',
     'DECLARE c CURSOR WITH HOLD FOR SELECT 1',
     'PREPARE q AS SELECT 1',
     'BEGIN; SET search_path TO app; COMMIT',
@@ -24,6 +25,7 @@ test('tells statements that change the session from those that do not', (t) => {
   for (const sql of [
     'SELECT 1',
     "SET LOCAL statement_timeout = '50ms'",
+    'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
     'UPDATE xp SET points = 1',
     'INSERT INTO xp VALUES (1, 2) ON CONFLICT (user_id) DO UPDATE SET points = 3',
     'ALTER TABLE xp ALTER COLUMN points SET DEFAULT 0',

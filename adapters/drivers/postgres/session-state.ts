@@ -4,9 +4,12 @@
  * when one of them ran (or `lease.raw` was taken), so a clean lease costs no round trip.
  */
 
-/** At the start of a statement: `SET` (not `SET LOCAL`, which ends with its transaction), ... */
+/**
+ * At the start of a statement: `SET` (not `SET LOCAL` or `SET TRANSACTION`, which end with their
+ * transaction), ...
+ */
 const LEADING =
-  /(?:^|;)\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:SET\b(?!\s+LOCAL\b)|RESET\b|LISTEN\b|PREPARE\b|LOAD\b)/i;
+  /(?:^|;)\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:SET\b(?!\s+(?:LOCAL|TRANSACTION)\b)|RESET\b|LISTEN\b|PREPARE\b|LOAD\b)/i;
 /** Anywhere: temporary objects, held cursors, session settings and advisory locks by function. */
 const ANYWHERE =
   /\bTEMP(?:ORARY)?\s+(?:TABLE|VIEW|SEQUENCE)\b|\bINTO\s+(?:TEMP|TEMPORARY)\b|\bWITH\s+HOLD\b|\bset_config\s*\(|\bpg_advisory_lock(?:_shared)?\s*\(/i;
