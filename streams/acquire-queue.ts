@@ -67,13 +67,16 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     entry.settled = true;
     live--;
     if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    // The last waiter left (aborted or timed out): a deadline timer left armed for nobody would keep
-    // the process alive after close until that deadline.
-    if (live === 0 && timer) {
-      timer.unsubscribe();
-      timer = undefined;
-      armedFor = Infinity;
-    }
+    // The last waiter left: the deadline timer stays armed. In a busy pool the queue empties and
+    // fills again on every release, and a timer made and cleared each time cost more than the
+    // hand-off itself; armed for nobody, it fires once, finds no one and arms nothing.
+    // `rejectAll` (close) disarms it.
+  }
+
+  function disarm(): void {
+    timer?.unsubscribe();
+    timer = undefined;
+    armedFor = Infinity;
   }
 
   function arm(deadline: number): void {
@@ -167,13 +170,10 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
         }
         settle(entry);
         if (live === 0) {
-          // Everything left behind the head is settled: drop it, and the deadline timer with it.
+          // Everything left behind the head is settled: drop it (the timer stays, see settle).
           items = [];
           head = 0;
           dead = 0;
-          timer?.unsubscribe();
-          timer = undefined;
-          armedFor = Infinity;
         } else compact();
         return entry;
       }
@@ -181,6 +181,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     },
     rejectAll(error) {
       for (let entry = this.shift(); entry; entry = this.shift()) entry.reject(error);
+      disarm();
     },
   };
 }
