@@ -130,3 +130,31 @@ test('rejectAll rejects every live waiter exactly once', async (t) => {
   t.is(queue.size, 0);
   t.is(queue.shift(), undefined);
 });
+
+test('the queue holds the process once from its first waiter until the last leaves, however it leaves', async (t) => {
+  const scheduler = new VirtualTimeScheduler();
+  let holds = 0;
+  let held = 0;
+  const queue = acquireQueue<string>({
+    scheduler,
+    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    abortError: () => new Error('aborted'),
+    keepAlive: () => {
+      holds++;
+      held++;
+      return () => held--;
+    },
+  });
+  const ac = new AbortController();
+  const served = outcome(queue.enqueue(100, undefined));
+  const aborted = outcome(queue.enqueue(100, undefined, ac.signal));
+  const late = outcome(queue.enqueue(100, undefined));
+  t.deepEqual([holds, held], [1, 1]);
+  queue.shift()?.resolve('granted');
+  ac.abort();
+  t.is(held, 1);
+  scheduler.flush();
+  await flush();
+  t.deepEqual([served.value, aborted.error, late.error], ['granted', 'aborted', 'timeout 2']);
+  t.deepEqual([holds, held], [1, 0]);
+});
