@@ -13,6 +13,8 @@ export interface BagHost {
   /** The error of a waiter of the `role` lane whose deadline passed. */
   timeoutError(role: ConnectionRole): PoolError;
   abortError(signal: AbortSignal): PoolError;
+  /** Holds the process open while a lane has waiters; none with a scheduler of the caller's. */
+  keepAlive?: () => () => void;
 }
 
 /**
@@ -51,6 +53,7 @@ export class Bag {
       scheduler,
       timeoutError: () => this.host.timeoutError(role),
       abortError: (signal) => this.host.abortError(signal),
+      keepAlive: this.host.keepAlive,
     });
     return { role, size: 0, free: [], queue };
   }

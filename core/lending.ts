@@ -101,8 +101,8 @@ export class Lending implements LeaseHost {
     // Waits are timed with performance.now(), not the injected scheduler: the scheduler drives
     // timers at ms resolution, and most waits last microseconds.
     const waiting: Waiting = { mode, since: performance.now(), stack };
-    // A waiter's deadline is on an unref'd timer: the wait itself keeps the process up.
-    return rt.hold(lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal));
+    // The queue holds the process open while anyone waits (see the bag's keepAlive).
+    return lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */

@@ -21,7 +21,7 @@ import { poolStats } from './pool-stats.js';
 import { READ, WRITE, type AcquireOptions, type Entry, type RunOptions } from './pool-types.js';
 import { Shutdown } from './shutdown.js';
 import { emptyCounters, type PoolStats } from './stats.js';
-import { holdUntilSettled, unrefScheduler } from './unref-scheduler.js';
+import { holdUntilSettled, keepAlive, unrefScheduler } from './unref-scheduler.js';
 import { writeHolder } from './write-holder.js';
 import { warnListenerFailed } from './warnings.js';
 
@@ -112,6 +112,8 @@ export class Pool {
     rt.bag = new BagPart({
       scheduler: o.scheduler,
       singleWriter: driver.singleWriter,
+      // A waiter's deadline is on an unref'd timer: the wait itself keeps the process up.
+      keepAlive: o.scheduler === unrefScheduler ? keepAlive : undefined,
       timeoutError: (role) => {
         counters.timeouts++;
         return new PoolError('ACQUIRE_TIMEOUT', role === 'writer' ? writeHolder(rt) : undefined, {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { VirtualTimeScheduler } from 'rxjs';
+import { VirtualTimeScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import { acquireQueue } from './acquire-queue.js';
 
 function makeQueue() {
@@ -53,14 +53,46 @@ test('expires each waiter at its own deadline on the injected clock, with one ti
   t.is(queue.size, 0);
 });
 
-test('an earlier deadline re-arms the timer; a served queue disarms it', (t) => {
+test('an earlier deadline re-arms the timer; a served queue disarms it when it fires, or on rejectAll', (t) => {
   const { scheduler, queue } = makeQueue();
   void queue.enqueue(50, undefined);
   void queue.enqueue(5, undefined);
   t.is(scheduler.actions.filter((a) => !a.closed).length, 1);
   queue.shift()?.resolve('x');
   queue.shift()?.resolve('y');
+  scheduler.flush();
   t.is(scheduler.actions.filter((a) => !a.closed).length, 0);
+  void queue.enqueue(500, undefined).catch(() => undefined);
+  queue.shift()?.resolve('z');
+  queue.rejectAll(new Error('closed'));
+  t.is(scheduler.actions.filter((a) => !a.closed).length, 0);
+});
+
+test('waiters that come and go one at a time share one deadline timer, and none is lost', async (t) => {
+  const scheduler = new VirtualTimeScheduler();
+  let armed = 0;
+  const counted: SchedulerLike = {
+    now: () => scheduler.now(),
+    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
+      armed++;
+      return scheduler.schedule(work, delay, state);
+    },
+  };
+  const queue = acquireQueue<string>({
+    scheduler: counted,
+    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    abortError: () => new Error('aborted'),
+  });
+  for (let i = 0; i < 100; i++) {
+    void queue.enqueue(1000 + i, undefined);
+    queue.shift()?.resolve('served');
+  }
+  t.is(armed, 1);
+  // The one left waiting still times out at its own deadline, past the first timer's.
+  const late = outcome(queue.enqueue(2000, undefined));
+  scheduler.flush();
+  await flush();
+  t.is(late.error, 'timeout 100');
 });
 
 test('an abort settles the waiter once and skips it on shift', async (t) => {
@@ -97,4 +129,32 @@ test('rejectAll rejects every live waiter exactly once', async (t) => {
   t.is(b.error, 'closed');
   t.is(queue.size, 0);
   t.is(queue.shift(), undefined);
+});
+
+test('the queue holds the process once from its first waiter until the last leaves, however it leaves', async (t) => {
+  const scheduler = new VirtualTimeScheduler();
+  let holds = 0;
+  let held = 0;
+  const queue = acquireQueue<string>({
+    scheduler,
+    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    abortError: () => new Error('aborted'),
+    keepAlive: () => {
+      holds++;
+      held++;
+      return () => held--;
+    },
+  });
+  const ac = new AbortController();
+  const served = outcome(queue.enqueue(100, undefined));
+  const aborted = outcome(queue.enqueue(100, undefined, ac.signal));
+  const late = outcome(queue.enqueue(100, undefined));
+  t.deepEqual([holds, held], [1, 1]);
+  queue.shift()?.resolve('granted');
+  ac.abort();
+  t.is(held, 1);
+  scheduler.flush();
+  await flush();
+  t.deepEqual([served.value, aborted.error, late.error], ['granted', 'aborted', 'timeout 2']);
+  t.deepEqual([holds, held], [1, 0]);
 });

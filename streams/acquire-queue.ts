@@ -18,6 +18,11 @@ export interface AcquireQueueOptions {
   timeoutError(waiter: Waiter<unknown, unknown>): Error;
   /** The error for a waiter whose AbortSignal fired. */
   abortError(signal: AbortSignal): Error;
+  /**
+   * Holds the process open while anyone waits (the deadline timer may not): called when the first
+   * waiter arrives; what it returns is called when the last one leaves. One hold for any number.
+   */
+  keepAlive?: () => () => void;
 }
 
 /** The bounded FIFO wait queue of one lane, with deadlines and aborts; see {@link acquireQueue}. */
@@ -62,18 +67,25 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
   let seq = 0;
   let timer: Subscription | undefined;
   let armedFor = Infinity;
+  let letGo: (() => void) | undefined;
 
   function settle(entry: Entry<T, D>): void {
     entry.settled = true;
-    live--;
-    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
-    // The last waiter left (aborted or timed out): a deadline timer left armed for nobody would keep
-    // the process alive after close until that deadline.
-    if (live === 0 && timer) {
-      timer.unsubscribe();
-      timer = undefined;
-      armedFor = Infinity;
+    if (--live === 0 && letGo !== undefined) {
+      letGo();
+      letGo = undefined;
     }
+    if (entry.onAbort) entry.signal?.removeEventListener('abort', entry.onAbort);
+    // The last waiter left: the deadline timer stays armed. In a busy pool the queue empties and
+    // fills again on every release, and a timer made and cleared each time cost more than the
+    // hand-off itself; armed for nobody, it fires once, finds no one and arms nothing.
+    // `rejectAll` (close) disarms it.
+  }
+
+  function disarm(): void {
+    timer?.unsubscribe();
+    timer = undefined;
+    armedFor = Infinity;
   }
 
   function arm(deadline: number): void {
@@ -153,7 +165,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
           signal.addEventListener('abort', entry.onAbort, { once: true });
         }
         items.push(entry);
-        live++;
+        if (live++ === 0) letGo = options.keepAlive?.();
         if (deadline < armedFor) arm(deadline);
         requests.next(live);
       });
@@ -167,13 +179,10 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
         }
         settle(entry);
         if (live === 0) {
-          // Everything left behind the head is settled: drop it, and the deadline timer with it.
+          // Everything left behind the head is settled: drop it (the timer stays, see settle).
           items = [];
           head = 0;
           dead = 0;
-          timer?.unsubscribe();
-          timer = undefined;
-          armedFor = Infinity;
         } else compact();
         return entry;
       }
@@ -181,6 +190,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     },
     rejectAll(error) {
       for (let entry = this.shift(); entry; entry = this.shift()) entry.reject(error);
+      disarm();
     },
   };
 }
