@@ -7,8 +7,8 @@ import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
 import { hybridDriver } from './adapters/drivers/threads/hybrid-driver.js';
 import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
 import { statsTableWriter } from './adapters/faces/stats-table.js';
-import { diagnoseWith, type Diagnosis } from './core/diagnose.js';
-import type { PoolOptions } from './core/options.js';
+import { diagnoseWith, type Diagnosis } from './core/errors/diagnose.js';
+import type { PoolOptions } from './core/options/options.js';
 import { Pool } from './core/pool.js';
 import type { PoolWiring } from './core/pool-wiring.js';
 

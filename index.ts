@@ -17,31 +17,31 @@ export type {
   StatsTableHost,
   StatsTableWriterOptions,
 } from './core/pool-wiring.js';
-export { Lease, type LeaseMode } from './core/lease.js';
+export { Lease, type LeaseMode } from './core/lease/lease.js';
 export {
   PoolError,
   isPoolError,
   ERROR_INFO,
   type PoolErrorCode,
   type PoolStateSummary,
-} from './core/errors.js';
+} from './core/errors/errors.js';
 export { diagnose } from './create-pool.js';
 export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
-export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/diagnose.js';
-export type { PoolOptions } from './core/options.js';
-export type { PoolStats, PoolCounters } from './core/stats.js';
+export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/errors/diagnose.js';
+export type { PoolOptions } from './core/options/options.js';
+export type { PoolStats, PoolCounters } from './core/monitoring/stats.js';
 export type {
   HistogramSummary,
   WindowStats,
   ConnectionsByState,
   MonitoringStats,
-} from './core/metrics-types.js';
-export type { PoolMetrics, MeasureListener } from './core/metrics.js';
-export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitor-options.js';
+} from './core/monitoring/metrics-types.js';
+export type { PoolMetrics, MeasureListener } from './core/monitoring/metrics.js';
+export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitoring/monitor-options.js';
 export type { PoolAlert, AlertCode } from './streams/alerts.js';
 export { poolAlerts } from './streams/alerts.js';
 export { STATS_TABLE_DDL } from './adapters/faces/stats-table.js';
-export { debugLog } from './core/inspect.js';
+export { debugLog } from './core/monitoring/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
 export {
   nodeSqliteDriver,
@@ -73,4 +73,4 @@ export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/faces/connection-pool-manager.js';
 export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/faces/bot-db.js';
-export type { PoolLifecycleEvent } from './core/events.js';
+export type { PoolLifecycleEvent } from './core/monitoring/events.js';

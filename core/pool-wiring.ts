@@ -1,9 +1,9 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import type { Driver } from './driver.js';
-import type { Lease } from './lease.js';
-import type { ResolvedOptions } from './options.js';
-import type { RunOptions } from './pool-types.js';
-import type { PoolStats } from './stats.js';
+import type { Lease } from './lease/lease.js';
+import type { ResolvedOptions } from './options/options.js';
+import type { RunOptions } from './lending/pool-types.js';
+import type { PoolStats } from './monitoring/stats.js';
 
 /** What the stats-table writer needs from the pool. */
 export interface StatsTableHost {

@@ -48,10 +48,10 @@ export function layerOf(file: string): Layer {
 /** What a driver may import from core/: the port, errors, diagnosis, and the shared checks of limits. */
 const DRIVER_VOCABULARY = [
   'core/driver.ts',
-  'core/errors.ts',
-  'core/diagnose.ts',
-  'core/limits.ts',
-  'core/show-value.ts',
+  'core/errors/errors.ts',
+  'core/errors/diagnose.ts',
+  'core/options/limits.ts',
+  'core/errors/show-value.ts',
 ] as const;
 
 export const ARROWS: Readonly<

@@ -55,13 +55,13 @@ test('reports a face importing a driver, a driver importing the pool, and a stre
       'adapters/faces/fixture-face.ts': "export { postgresDriver } from '../drivers/postgres/postgres.js';\n",
       'adapters/drivers/postgres/fixture-driver.ts': "import type { Pool } from '../../../core/pool.js';\n",
       'streams/fixture-stream.ts':
-        "import { PoolError } from '../core/errors.js';\nimport type { PoolStats } from '../core/stats.js';\n",
+        "import { PoolError } from '../core/errors/errors.js';\nimport type { PoolStats } from '../core/monitoring/stats.js';\n",
     }),
   );
   t.deepEqual(wrong.sort(), [
     'adapters/drivers/postgres/fixture-driver.ts -> core/pool.ts (driver:postgres may not import types from core)',
     'adapters/faces/fixture-face.ts -> adapters/drivers/postgres/postgres.ts (faces may not import driver:postgres)',
-    'streams/fixture-stream.ts -> core/errors.ts (streams may not import core)',
+    'streams/fixture-stream.ts -> core/errors/errors.ts (streams may not import core)',
   ]);
 });
 

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { checkSharedFilename } from '../../../core/options/limits.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';

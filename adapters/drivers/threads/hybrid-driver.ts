@@ -9,8 +9,8 @@ import type {
   StatementInfo,
   SyncStatements,
 } from '../../../core/driver.js';
-import { PoolError } from '../../../core/errors.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { PoolError } from '../../../core/errors/errors.js';
+import { checkSharedFilename } from '../../../core/options/limits.js';
 import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
 import { OffloadRouter, type OffloadKind } from './offload-router.js';
 import { ThreadHost } from './thread-host.js';

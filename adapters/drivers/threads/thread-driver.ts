@@ -1,4 +1,4 @@
-import { PoolError } from '../../../core/errors.js';
+import { PoolError } from '../../../core/errors/errors.js';
 import type {
   ConnectionRole,
   Driver,
@@ -7,7 +7,7 @@ import type {
   RunResult,
   StatementInfo,
 } from '../../../core/driver.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { checkSharedFilename } from '../../../core/options/limits.js';
 import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import {
