@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importCycles, layerOf, repositoryFiles, wrongImports } from './import-graph.js';
@@ -30,6 +31,41 @@ test('sorts the files into the layers the tree shows', (t) => {
       (f) => f.startsWith('adapters/') && layerOf(f) === 'outer' && !f.endsWith('.test.ts'),
     ),
     'every adapter sits in a driver folder or in faces/',
+  );
+});
+
+/** core/'s concern folders (docs/architecture.md draws them) and the files at its root. */
+const CORE_FOLDERS = [
+  'lending',
+  'lease',
+  'lifecycle',
+  'sizing',
+  'upkeep',
+  'time',
+  'monitoring',
+  'options',
+  'errors',
+];
+const CORE_ROOT = ['pool.ts', 'pool-runtime.ts', 'pool-wiring.ts', 'driver.ts'];
+
+/** A core source file outside the drawn tree, as its path. */
+function outsideTheTree(paths: Iterable<string>): string[] {
+  return [...paths].filter((f) => {
+    if (!f.startsWith('core/') || f.endsWith('.test.ts')) return false;
+    const parts = f.split('/');
+    if (parts.length === 2) return !CORE_ROOT.includes(parts[1] as string);
+    return parts.length !== 3 || !CORE_FOLDERS.includes(parts[1] as string);
+  });
+}
+
+test('core/ is the tree docs/architecture.md draws: its concern folders, and the pool, its runtime, its wiring and the port at the root', (t) => {
+  t.deepEqual(outsideTheTree(files.keys()), []);
+  const doc = readFileSync(resolve(root, 'docs/architecture.md'), 'utf8');
+  for (const folder of CORE_FOLDERS) t.true(doc.includes(`  ${folder}/ `), `${folder}/ is drawn`);
+  t.deepEqual(
+    outsideTheTree(['core/metrics.ts', 'core/misc/util.ts', 'core/lending/deep/x.ts', 'core/lending/bag.ts']),
+    ['core/metrics.ts', 'core/misc/util.ts', 'core/lending/deep/x.ts'],
+    'a file dropped at the root or in an undrawn folder is reported',
   );
 });
 
