@@ -160,6 +160,40 @@ export interface DriverTraits {
    * connections itself, as replacements, never as failures.
    */
   readonly maxLifetimeMs?: number;
+  /**
+   * Optional: the upkeep this database offers, which the pool runs on its write lane at its own
+   * times (`pool.optimize()`, close, after writes). A driver without it gets none.
+   */
+  readonly maintenance?: Maintenance;
+}
+
+/** What maintenance runs its statements on: the pool's own write lease, or the writer at close. */
+export interface MaintenanceTarget {
+  exec(sql: string): Promise<void>;
+  get(sql: string): Promise<Record<string, unknown> | undefined>;
+}
+
+/**
+ * The upkeep a database offers the pool (the SQLite drivers: the planner's statistics and the
+ * write-ahead log's checkpoints). The pool decides when; the driver owns the statements.
+ *
+ * @example
+ * ```ts
+ * const driver: Driver = { ...sqliteDriver({ filename }), maintenance: undefined }; // no upkeep
+ * ```
+ */
+export interface Maintenance {
+  /** `pool.optimize()`: refreshes the planner's statistics and folds what it can of the log back. */
+  optimize(db: MaintenanceTarget): Promise<void>;
+  /** Before the pool closes its writer: the same, folding the whole log back. May reject. */
+  tidy(db: MaintenanceTarget): Promise<void>;
+  /** How far the log has grown (frames), changing nothing; the log watch reads it after writes. */
+  logSize(db: MaintenanceTarget): Promise<number>;
+  /**
+   * Starts the log again from the top, when no reader still uses it: `restarted: false` when one
+   * did (perhaps in another process), so the watch tries again at the next gap. `size` is after.
+   */
+  restartLog(db: MaintenanceTarget): Promise<{ restarted: boolean; size: number }>;
 }
 
 /** How the pool treats an error a statement raised; see {@link Driver.classify}. */

@@ -2,7 +2,14 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importCycles, layerOf, repositoryFiles, wrongImports } from './import-graph.js';
+import {
+  importCycles,
+  layerOf,
+  repositoryFiles,
+  sqliteInCore,
+  wrongImports,
+  type SqliteAllowance,
+} from './import-graph.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const files = repositoryFiles(root);
@@ -67,6 +74,77 @@ test('core/ is the tree docs/architecture.md draws: its concern folders, and the
     ['core/metrics.ts', 'core/misc/util.ts', 'core/lending/deep/x.ts'],
     'a file dropped at the root or in an undrawn folder is reported',
   );
+});
+
+/**
+ * Where core/ still names SQLite, each with its reason: public names (error codes, options, the
+ * dialect the faces compile for) that keep their spelling. Nothing here branches on a dialect or
+ * holds SQL: the drivers own that (adapters/drivers/sqlite/maintenance.ts).
+ */
+const SQLITE_IN_CORE: readonly SqliteAllowance[] = [
+  { file: 'core/errors/errors.ts', name: 'SQLITE_BUSY', why: 'a public error code, stable by promise' },
+  { file: 'core/errors/diagnose.ts', name: 'SQLITE_BUSY', why: "diagnose()'s entry for that public code" },
+  {
+    file: 'core/driver.ts',
+    name: "'sqlite'",
+    why: 'Driver.dialect names the SQL a driver speaks, for the faces (Kysely, Drizzle, the stats table); core never branches on it',
+  },
+  { file: 'core/pool-wiring.ts', name: "'sqlite'", why: "the stats-table writer's dialect, passed through" },
+  {
+    file: 'core/monitoring/monitor.ts',
+    name: "'sqlite'",
+    why: 'hands Driver.dialect to the stats-table writer',
+  },
+  {
+    file: 'core/options/options.ts',
+    name: 'pragmas',
+    why: 'a public createPool option, handed to the built-in driver',
+  },
+  {
+    file: 'core/options/options.ts',
+    name: 'walCheckpointThresholdFrames',
+    why: "a public createPool option: the log watch's threshold",
+  },
+  {
+    file: 'core/upkeep/housekeeping.ts',
+    name: 'walCheckpointThresholdFrames',
+    why: 'reads that option to arm the log watch',
+  },
+  { file: 'core/options/option-checks.ts', name: 'pragmas', why: 'checks that option (not moved yet)' },
+  {
+    file: 'core/options/option-aliases.ts',
+    name: "'SQLite'",
+    why: 'names users bring from SQLite, mapped to the option they meant',
+  },
+  {
+    file: 'core/options/option-aliases.ts',
+    name: 'wal',
+    why: 'one of those names (a user may write wal: true)',
+  },
+];
+
+test('core names no SQLite: no PRAGMA text, no dialect compared, no sqlite/pragma/wal identifier, beyond the public names listed with their reasons', (t) => {
+  t.deepEqual(sqliteInCore(files, SQLITE_IN_CORE), []);
+  const unused = SQLITE_IN_CORE.filter((a) => !sqliteInCore(files).includes(`${a.file}: ${a.name}`));
+  t.deepEqual(unused, [], 'every allowance is still needed');
+});
+
+test('reports SQLite in core: PRAGMA text, a dialect compared, a WAL-named identifier (deliberately wrong files)', (t) => {
+  const found = sqliteInCore(
+    new Map([
+      [
+        'core/upkeep/fixture-a.ts',
+        "// PRAGMA optimize in a comment is fine\nawait db.exec('PRAGMA optimize');\n",
+      ],
+      ['core/upkeep/fixture-b.ts', "if (driver.dialect === 'sqlite') walWatch.stop();\n"],
+      ['adapters/drivers/sqlite/fixture-c.ts', "await db.exec('PRAGMA optimize');\n"],
+    ]),
+  );
+  t.deepEqual(found, [
+    "core/upkeep/fixture-a.ts: 'PRAGMA optimize'",
+    "core/upkeep/fixture-b.ts: 'sqlite'",
+    'core/upkeep/fixture-b.ts: walWatch',
+  ]);
 });
 
 /** The repository plus `extra` files, as if they were on disk. */

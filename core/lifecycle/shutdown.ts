@@ -108,10 +108,10 @@ export class Shutdown {
         e.state === 'free' &&
         e.ref.getSnapshot().value !== 'closing',
     );
-    if (rt.driver.dialect !== 'sqlite' || !writer) return;
+    const maintenance = rt.driver.maintenance;
+    if (!maintenance || !writer) return;
     try {
-      await writer.conn.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
-      await writer.conn.get('PRAGMA wal_checkpoint(TRUNCATE)');
+      await maintenance.tidy(writer.conn);
     } catch {
       // Closing goes on; the connection's close() checkpoints what it can.
     }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { PoolError } from '../errors/errors.js';
-import { lifetimeWithJitter, validateConnection, WalWatch } from './health.js';
+import { lifetimeWithJitter, validateConnection } from './health.js';
+import { LogWatch } from './log-watch.js';
 import type { Lease, LeaseMode } from '../lease/lease.js';
 import type { PoolRuntime } from '../pool-runtime.js';
 import { WRITE, type AcquireOptions, type Entry } from '../lending/pool-types.js';
@@ -9,24 +10,27 @@ import { WRITE, type AcquireOptions, type Entry } from '../lending/pool-types.js
 export type WriteRunner = <T>(fn: (lease: Lease) => T | Promise<T>) => Promise<T>;
 
 /**
- * Housekeeping: validation after idle, max lifetime, the WAL starvation guard, and `optimize()`.
+ * Housekeeping: validation after idle, max lifetime, the log watch (the WAL starvation guard), and
+ * `optimize()`, the last two through the driver's maintenance.
  * Each acts on a connection only while no holder has it. @internal
  */
 export class Housekeeping {
-  private readonly wal: WalWatch | undefined;
+  private readonly log: LogWatch | undefined;
 
   constructor(
     protected readonly rt: PoolRuntime,
     private readonly write: WriteRunner,
   ) {
     const o = rt.options;
-    if (rt.driver.dialect === 'sqlite' && o.walCheckpointThresholdFrames > 0) {
+    const maintenance = rt.driver.maintenance;
+    if (maintenance && o.walCheckpointThresholdFrames > 0) {
       const readLane = rt.bag.readLane;
-      this.wal = new WalWatch(
+      this.log = new LogWatch(
         {
-          writeGet: (sql) => this.own((db) => db.get(sql)),
+          logSize: () => this.own((db) => maintenance.logSize(db)),
+          restartLog: () => this.own((db) => maintenance.restartLog(db)),
           readersIdle: () => readLane.free.length === readLane.size,
-          alert: (cleared) => this.walAlert(cleared),
+          alert: (cleared) => this.logAlert(cleared),
         },
         { thresholdFrames: o.walCheckpointThresholdFrames, checkEveryMs: 1000, scheduler: o.scheduler },
       );
@@ -34,7 +38,7 @@ export class Housekeeping {
   }
 
   stop(): void {
-    this.wal?.stop();
+    this.log?.stop();
   }
 
   /**
@@ -62,13 +66,13 @@ export class Housekeeping {
 
   /** A write lease came back. */
   wrote(): void {
-    this.wal?.wrote();
+    this.log?.wrote();
   }
 
-  /** A read lease came back to the bag: if it was the last one out, the WAL may restart now. */
+  /** A read lease came back to the bag: if it was the last one out, the log may restart now. */
   readerReturned(): void {
     const lane = this.rt.bag.readLane;
-    if (this.wal && lane.free.length === lane.size) this.wal.readerGap();
+    if (this.log && lane.free.length === lane.size) this.log.readerGap();
   }
 
   /** Lends `entry` only after it answers; a dead one is failed and the caller acquires again. */
@@ -111,12 +115,8 @@ export class Housekeeping {
   /** See `Pool.optimize`. */
   async optimize(): Promise<void> {
     const { rt } = this;
-    if (rt.driver.dialect === 'sqlite') {
-      await this.write(async (db) => {
-        await db.exec('PRAGMA analysis_limit = 400; PRAGMA optimize;');
-        await db.get('PRAGMA wal_checkpoint(PASSIVE)');
-      });
-    }
+    const maintenance = rt.driver.maintenance;
+    if (maintenance) await this.write((db) => maintenance.optimize(db));
     const { min, max } = rt.lifecycle.bounds();
     const retired = rt.sizing.trimIdle(0);
     if (retired > 0) {
@@ -132,7 +132,7 @@ export class Housekeeping {
     if (entry.state === 'free') this.replaceExpired(entry);
   }
 
-  private walAlert(cleared: boolean): void {
+  private logAlert(cleared: boolean): void {
     const at = this.rt.options.scheduler.now();
     this.rt.emit({ type: 'pool.alert', code: 'WAL_STARVATION', level: 'warning', cleared, at });
   }

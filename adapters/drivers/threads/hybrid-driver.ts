@@ -1,3 +1,4 @@
+import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import type Database from 'better-sqlite3';
 import type {
   ConnectionRole,
@@ -255,6 +256,7 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     classify: classifySqliteError,
     host,
     ready: () => shared.ready(),

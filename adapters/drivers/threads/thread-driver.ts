@@ -1,3 +1,4 @@
+import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type {
   ConnectionRole,
@@ -359,6 +360,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     classify: classifySqliteError,
     ready: () => host.booted(),
     host,
