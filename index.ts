@@ -62,6 +62,8 @@ export type {
   Driver,
   DriverConnection,
   DriverTraits,
+  Maintenance,
+  MaintenanceTarget,
   ConnectionRole,
   ErrorClass,
   Params,
