@@ -252,7 +252,7 @@ class ValidateThroughCloseHousekeeping extends Housekeeping {
     stack: string | undefined,
   ): Promise<Lease> {
     const { rt } = this;
-    entry.state = 'reserved';
+    rt.bag.reserve(entry);
     try {
       await validateConnection(entry.conn);
     } catch (err) {

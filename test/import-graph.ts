@@ -297,3 +297,33 @@ export function sqliteInCore(
   }
   return [...out].sort();
 }
+
+/**
+ * Where a source file outside `owner` (tests aside) writes a connection record's `state`: an
+ * assignment to `x.state` on anything but `this` (a class's own field, such as PoolError's, is its
+ * own business). Each as `file:line`.
+ */
+export function stateWriters(files: ReadonlyMap<string, string>, owner: string): string[] {
+  const out: string[] = [];
+  for (const [file, source] of files) {
+    if (file === owner || file.endsWith('.test.ts')) continue;
+    const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const writes = (target: ts.Expression): boolean =>
+      ts.isPropertyAccessExpression(target) &&
+      target.name.text === 'state' &&
+      target.expression.kind !== ts.SyntaxKind.ThisKeyword;
+    const visit = (node: ts.Node): void => {
+      const target = ts.isBinaryExpression(node)
+        ? node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+          node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+          ? node.left
+          : undefined
+        : undefined;
+      if (target && writes(target))
+        out.push(`${file}:${sf.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return out.sort();
+}

@@ -7,6 +7,7 @@ import {
   layerOf,
   repositoryFiles,
   sqliteInCore,
+  stateWriters,
   wrongImports,
   type SqliteAllowance,
 } from './import-graph.js';
@@ -145,6 +146,23 @@ test('reports SQLite in core: PRAGMA text, a dialect compared, a WAL-named ident
     "core/upkeep/fixture-b.ts: 'sqlite'",
     'core/upkeep/fixture-b.ts: walWatch',
   ]);
+});
+
+test("only the bag moves a connection's record between states (HikariCP's ConcurrentBag is the model)", (t) => {
+  t.deepEqual(stateWriters(files, 'core/lending/bag.ts'), []);
+  const wrong = stateWriters(
+    new Map([
+      ['core/upkeep/fixture-a.ts', "entry.state = 'reserved';\nthis.state = 'own field';\n"],
+      ['properties/fixture-b.ts', "const s = entry.state;\nif (s === 'free') rt.entry.state = 'removed';\n"],
+      ['core/lending/bag.ts', "entry.state = 'free';\n"],
+    ]),
+    'core/lending/bag.ts',
+  );
+  t.deepEqual(
+    wrong,
+    ['core/upkeep/fixture-a.ts:1', 'properties/fixture-b.ts:2'],
+    'a write elsewhere is reported',
+  );
 });
 
 /** The repository plus `extra` files, as if they were on disk. */

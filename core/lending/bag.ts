@@ -107,7 +107,12 @@ export class Bag {
     return entry;
   }
 
-  /** Takes a free entry off its free list for the pool's own use (validation). */
+  /** Lends `entry` to a holder: one taken free, handed on at a release, or just validated. */
+  lend(entry: Entry): void {
+    entry.state = 'leased';
+  }
+
+  /** Keeps `entry` off its free list for the pool's own use (validation), lent to no holder. */
   reserve(entry: Entry): void {
     this.unfree(entry);
     entry.state = 'reserved';

@@ -107,7 +107,7 @@ export class Lending implements LeaseHost {
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
-    entry.state = 'leased';
+    this.rt.bag.lend(entry);
     entry.heldSince = t;
     entry.grantedAt = now;
     entry.grantMode = mode;

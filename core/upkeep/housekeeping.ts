@@ -83,7 +83,7 @@ export class Housekeeping {
     stack: string | undefined,
   ): Promise<Lease> {
     const { rt } = this;
-    entry.state = 'reserved';
+    rt.bag.reserve(entry);
     try {
       await validateConnection(entry.conn);
     } catch (err) {
