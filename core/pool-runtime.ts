@@ -11,8 +11,12 @@ import type { PoolCounters } from './monitoring/stats.js';
 
 /**
  * What the parts of one pool share: its options and driver, the bag, the counters, and each
- * other. Built once by the `Pool` constructor (core/pool.ts); each part reads the others through
- * it at call time, so they may be built in any order. @internal
+ * other. Built once by the `Pool` constructor (core/pool.ts), in this order: the bag, lending,
+ * nesting, the lifecycle, housekeeping, sizing, shutdown. A part's constructor may read only the
+ * parts built before it (Housekeeping reads the bag's read lane, the lifecycle watches the bag's
+ * lanes); later ones it reaches at call time. Housekeeping, shutdown and nesting take it through a
+ * narrow host naming what each uses (`HousekeepingHost`, `ShutdownHost`, `NestingHost`); lending
+ * and the lifecycle still take the whole of it. @internal
  */
 export interface PoolRuntime {
   readonly options: ResolvedOptions;

@@ -2,7 +2,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { PoolError } from '../errors/errors.js';
 import { HeldLease, type HoldingCall, type LeaseCallback } from './held-lease.js';
 import type { Lease } from './lease.js';
-import type { NestingPart, PoolRuntime } from '../pool-runtime.js';
+import type { Driver } from '../driver.js';
+import type { NestingPart } from '../pool-runtime.js';
 import type { StatementLog } from './statement-log.js';
 
 async function settleIn<T>(held: HeldLease, fn: LeaseCallback<T>): Promise<T> {
@@ -27,6 +28,11 @@ function usable(lease: Lease): boolean {
   return !lease.released && !lease.revoked;
 }
 
+/** What nesting asks of the pool: the SQL that opens a write transaction. @internal */
+export interface NestingHost {
+  readonly driver: Pick<Driver, 'beginWrite'>;
+}
+
 /**
  * Nested work joins the outer lease (Sequelize's CLS transactions, with AsyncLocalStorage): each
  * `pool.write()` and `pool.transaction()` callback runs with its hold on the write lease in its
@@ -42,7 +48,7 @@ export class Nesting implements NestingPart {
   readonly #als = new AsyncLocalStorage<HeldLease>();
   #live = 0;
 
-  constructor(protected readonly rt: PoolRuntime) {}
+  constructor(protected readonly rt: NestingHost) {}
 
   current(): HeldLease | undefined {
     let held = this.#als.getStore();

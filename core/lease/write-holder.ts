@@ -1,4 +1,5 @@
-import type { PoolRuntime } from '../pool-runtime.js';
+import type { Bag } from '../lending/bag.js';
+import type { ResolvedOptions } from '../options/options.js';
 
 /**
  * Why a wait for the write lane timed out, when its holder is a lease from `acquire()` that is
@@ -6,7 +7,10 @@ import type { PoolRuntime } from '../pool-runtime.js';
  * it. A caller that holds it itself waits for itself (issue 29): the fix is to release it first, or
  * to run the work on it, never a larger pool. Undefined when the lane is held otherwise. @internal
  */
-export function writeHolder(rt: PoolRuntime): string | undefined {
+export function writeHolder(rt: {
+  readonly bag: Pick<Bag, 'entries' | 'writeLane'>;
+  readonly options: Pick<ResolvedOptions, 'scheduler'>;
+}): string | undefined {
   for (const entry of rt.bag.entries()) {
     if (entry.lane !== rt.bag.writeLane || entry.state !== 'leased' || entry.revoked !== undefined) continue;
     if (entry.heldByCall === true || entry.ownedByPool === true) return undefined;

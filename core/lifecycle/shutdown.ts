@@ -1,8 +1,24 @@
-import type { DriverConnection } from '../driver.js';
+import type { Driver, DriverConnection } from '../driver.js';
 import { PoolError } from '../errors/errors.js';
-import type { PoolRuntime } from '../pool-runtime.js';
+import type { Bag } from '../lending/bag.js';
+import type { PoolLifecycleEvent } from '../monitoring/events.js';
+import type { ResolvedOptions } from '../options/options.js';
+import type { LifecyclePart } from '../pool-runtime.js';
 import type { Entry } from '../lending/pool-types.js';
 import { warnCloseWaiting, type HeldLease } from '../lending/warnings.js';
+
+/** What closing asks of the rest of the pool, and no more. @internal */
+export interface ShutdownHost {
+  readonly options: Pick<ResolvedOptions, 'closeTimeoutMs' | 'scheduler'>;
+  readonly driver: Pick<Driver, 'dispose' | 'maintenance'>;
+  readonly bag: Pick<Bag, 'entries' | 'lanes' | 'summary' | 'untilIdle' | 'writeLane'>;
+  readonly lifecycle: Pick<LifecyclePart, 'closeAll'>;
+  /** Set here, once: from then on no acquire, open or resize. */
+  closing: boolean;
+  emit(event: PoolLifecycleEvent): void;
+  listening(): boolean;
+  hold<T>(work: Promise<T>): Promise<T>;
+}
 
 /**
  * Closing: stop lending, reject the waiters, drain the leases (revoking those still held after
@@ -13,7 +29,7 @@ export class Shutdown {
   private closing: Promise<void> | undefined;
 
   constructor(
-    protected readonly rt: PoolRuntime,
+    protected readonly rt: ShutdownHost,
     /** Stops the pool's own streams and timers once no lease is out. */
     private readonly stopParts: () => void,
     /** Ends `events$` after `pool.closed`. */

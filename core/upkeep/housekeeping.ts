@@ -3,11 +3,29 @@ import { PoolError } from '../errors/errors.js';
 import { lifetimeWithJitter, validateConnection } from './health.js';
 import { LogWatch } from './log-watch.js';
 import type { Lease, LeaseMode } from '../lease/lease.js';
-import type { PoolRuntime } from '../pool-runtime.js';
+import type { Driver } from '../driver.js';
+import type { Bag } from '../lending/bag.js';
+import type { PoolLifecycleEvent } from '../monitoring/events.js';
+import type { ResolvedOptions } from '../options/options.js';
+import type { LendingPart, LifecyclePart } from '../pool-runtime.js';
+import type { PoolSizing } from '../sizing/pool-sizing.js';
 import { WRITE, type AcquireOptions, type Entry } from '../lending/pool-types.js';
 
 /** Runs `fn` on a write lease and releases it (the pool's `write`). @internal */
 export type WriteRunner = <T>(fn: (lease: Lease) => T | Promise<T>) => Promise<T>;
+
+/** What housekeeping asks of the rest of the pool, and no more. @internal */
+export interface HousekeepingHost {
+  readonly options: Pick<ResolvedOptions, 'scheduler' | 'maxLifetimeMs' | 'walCheckpointThresholdFrames'>;
+  readonly driver: Pick<Driver, 'maintenance'>;
+  readonly bag: Pick<Bag, 'readLane' | 'reserve' | 'putFree' | 'summary'>;
+  readonly lending: Pick<LendingPart, 'acquire' | 'grant' | 'unwatch'>;
+  readonly lifecycle: Pick<LifecyclePart, 'bounds' | 'demand' | 'fail' | 'open' | 'retire'>;
+  readonly sizing: Pick<PoolSizing, 'trimIdle'>;
+  /** Set once close() began. */
+  readonly closing: boolean;
+  emit(event: PoolLifecycleEvent): void;
+}
 
 /**
  * Housekeeping: validation after idle, max lifetime, the log watch (the WAL starvation guard), and
@@ -18,7 +36,7 @@ export class Housekeeping {
   private readonly log: LogWatch | undefined;
 
   constructor(
-    protected readonly rt: PoolRuntime,
+    protected readonly rt: HousekeepingHost,
     private readonly write: WriteRunner,
   ) {
     const o = rt.options;
