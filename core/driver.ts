@@ -217,3 +217,22 @@ export interface Driver extends DriverTraits {
   /** Releases what the driver holds beyond its connections (worker threads, temp files). */
   dispose?(): Promise<void>;
 }
+
+/** How the built-in driver runs: inline, hybrid (`threads: true`) or every connection in a thread. */
+export type ThreadMode = false | 'hybrid' | 'all';
+
+/**
+ * The checks of the `createPool` options that configure the built-in driver (`filename`,
+ * `threads`, `readerThreads`, `offloadThresholdMs`, `pragmas`). They are the drivers' to make; the
+ * composition root hands them to the pool with its wiring. Each throws INVALID_OPTION. @internal
+ */
+export interface BuiltInOptionChecks {
+  /** A database file every connection of the pool shares. */
+  filename(filename: unknown): void;
+  /** The `threads` option, checked against `driver` and `readerThreads`. */
+  threadMode(threads: unknown, withDriver: boolean, readerThreads: unknown): ThreadMode;
+  /** The `offloadThresholdMs` option (ms), for hybrid mode only. */
+  offloadThreshold(value: unknown, mode: ThreadMode): number;
+  /** The `pragmas` option. */
+  pragmas(value: unknown): void;
+}

@@ -77,7 +77,7 @@ export class Pool {
   constructor(options: PoolOptions, wiring: PoolWiring, parts?: Partial<PoolParts>) {
     const all = { ...DEFAULT_PARTS, ...parts };
     const { bag: BagPart, lending: LendingClass, shutdown: ShutdownPart } = all;
-    const o = (this.options = resolveOptions(options));
+    const o = (this.options = resolveOptions(options, wiring.checks));
     const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
     const createdAt = o.scheduler.now();

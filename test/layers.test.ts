@@ -111,7 +111,11 @@ const SQLITE_IN_CORE: readonly SqliteAllowance[] = [
     name: 'walCheckpointThresholdFrames',
     why: 'reads that option to arm the log watch',
   },
-  { file: 'core/options/option-checks.ts', name: 'pragmas', why: 'checks that option (not moved yet)' },
+  {
+    file: 'core/driver.ts',
+    name: 'pragmas',
+    why: "BuiltInOptionChecks' check of that option, named after it (the SQLite driver's folder makes it)",
+  },
   {
     file: 'core/options/option-aliases.ts',
     name: "'SQLite'",

@@ -28,10 +28,9 @@ export function suggest(key: string, known: readonly string[]): string {
 }
 
 /** Checks what the pool would call: a driver must open connections, a scheduler must arm timers. */
-export function checkObjects(options: { driver?: unknown; scheduler?: unknown; pragmas?: unknown }): void {
+export function checkObjects(options: { driver?: unknown; scheduler?: unknown }): void {
   const driver = options.driver as { open?: unknown } | null | undefined;
   const scheduler = options.scheduler as { now?: unknown; schedule?: unknown } | null | undefined;
-  const { pragmas } = options;
   if (
     driver !== undefined &&
     (typeof driver !== 'object' || driver === null || typeof driver.open !== 'function')
@@ -49,25 +48,4 @@ export function checkObjects(options: { driver?: unknown; scheduler?: unknown; p
     throw invalid(
       `option "scheduler" must be an RxJS SchedulerLike (asyncScheduler, or a VirtualTimeScheduler in tests), got ${showValue(scheduler)}`,
     );
-  if (pragmas !== undefined) {
-    if (typeof pragmas !== 'object' || pragmas === null || Array.isArray(pragmas))
-      throw invalid(
-        `option "pragmas" must be an object such as { synchronous: 'FULL' }, got ${showValue(pragmas)}`,
-      );
-    for (const [name, value] of Object.entries(pragmas)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name))
-        throw invalid(`option "pragmas" has a key that is not a pragma name: ${showValue(name)}`);
-      const ok =
-        (typeof value === 'number' && Number.isFinite(value)) ||
-        (typeof value === 'string' && /^[\w.+\-'" ]+$/.test(value));
-      if (!ok)
-        throw invalid(
-          `option "pragmas.${name}" must be a number or a plain word such as 'FULL', got ${showValue(value)}`,
-        );
-      if (name.toLowerCase() === 'journal_mode' && String(value).toUpperCase() !== 'WAL')
-        throw invalid(
-          `option "pragmas.journal_mode" must stay WAL (the pool needs readers alongside the writer), got ${showValue(value)}`,
-        );
-    }
-  }
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { createPool, PoolError } from '../../index.js';
+import { createPool, defaultWiring, PoolError } from '../../index.js';
 import { resolveOptions } from './options.js';
 
 const HEALTH = [
@@ -15,7 +15,7 @@ const HEALTH = [
 ] as const;
 
 test('fills in the documented defaults of the health options', (t) => {
-  t.like(resolveOptions({ filename: 'x.db' }), {
+  t.like(resolveOptions({ filename: 'x.db' }, defaultWiring.checks), {
     idleTimeoutMs: 60_000,
     leakDetectionThresholdMs: 60_000,
     leakStacks: false,

@@ -1,16 +1,9 @@
 import type { SchedulerLike } from 'rxjs';
-import type { Driver } from '../driver.js';
+import type { BuiltInOptionChecks, Driver } from '../driver.js';
 import { PoolError } from '../errors/errors.js';
-import {
-  checkSharedFilename,
-  DURATION_NOTE,
-  MAX_CONNECTIONS,
-  MAX_DURATION_MS,
-  MAX_WAITING,
-} from './limits.js';
+import { DURATION_NOTE, MAX_CONNECTIONS, MAX_DURATION_MS, MAX_WAITING } from './limits.js';
 import { checkObjects, suggest } from './option-checks.js';
 import { showValue } from '../errors/show-value.js';
-import { offloadThreshold, threadMode } from './thread-options.js';
 import { unrefScheduler } from '../time/unref-scheduler.js';
 
 export { nearest } from './nearest.js';
@@ -245,7 +238,7 @@ function healthOptions(options: PoolOptions) {
 }
 
 /** Checks `options` synchronously and fills in defaults; throws INVALID_OPTION on the first fault. */
-export function resolveOptions(options: PoolOptions): ResolvedOptions {
+export function resolveOptions(options: PoolOptions, checks: BuiltInOptionChecks): ResolvedOptions {
   if (typeof options !== 'object' || options === null)
     throw invalid(
       `createPool() takes an options object such as { filename: 'bot.db' }, got ${showValue(options)}`,
@@ -257,9 +250,10 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
   if ((options.filename === undefined) === (options.driver === undefined)) {
     throw invalid('give exactly one of "filename" (SQLite file) or "driver"');
   }
-  if (options.filename !== undefined) checkSharedFilename(options.filename);
-  const threads = threadMode(options.threads, options.driver !== undefined, options.readerThreads);
+  if (options.filename !== undefined) checks.filename(options.filename);
+  const threads = checks.threadMode(options.threads, options.driver !== undefined, options.readerThreads);
   checkObjects(options);
+  checks.pragmas(options.pragmas);
   const max = integer(options, 'max', 20, 1, MAX_CONNECTIONS, SIZE_WHY);
   const min = integer(options, 'min', 0, 0, MAX_CONNECTIONS, SIZE_WHY);
   if (min > max) throw invalid(`option "min" (${min}) must not exceed "max" (${max})`);
@@ -272,7 +266,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     filename: options.filename,
     driver: options.driver,
     threads,
-    offloadThresholdMs: offloadThreshold(options.offloadThresholdMs, threads),
+    offloadThresholdMs: checks.offloadThreshold(options.offloadThresholdMs, threads),
     readerThreads:
       options.readerThreads === undefined ? undefined : integer(options, 'readerThreads', 1, 1, 256),
     max,

@@ -1,9 +1,7 @@
+import type { ThreadMode } from '../driver.js';
 import { PoolError } from '../errors/errors.js';
 import { MAX_DURATION_MS } from './limits.js';
 import { showValue } from '../errors/show-value.js';
-
-/** How the built-in driver runs: inline, hybrid (`threads: true`) or every connection in a thread. */
-export type ThreadMode = false | 'hybrid' | 'all';
 
 function invalid(detail: string): PoolError {
   return new PoolError('INVALID_OPTION', detail);

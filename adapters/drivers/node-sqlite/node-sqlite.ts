@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PoolError } from '../../../core/errors/errors.js';
-import { checkSharedFilename } from '../../../core/options/limits.js';
+import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
 import { claimSqliteFile } from '../sqlite/library-claim.js';

@@ -1,7 +1,7 @@
 import { sqliteMaintenance } from './maintenance.js';
 import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
-import { checkSharedFilename } from '../../../core/options/limits.js';
+import { checkSharedFilename } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';

@@ -11,7 +11,7 @@ import type {
   SyncStatements,
 } from '../../../core/driver.js';
 import { PoolError } from '../../../core/errors/errors.js';
-import { checkSharedFilename } from '../../../core/options/limits.js';
+import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
 import { OffloadRouter, type OffloadKind } from './offload-router.js';
 import { ThreadHost } from './thread-host.js';

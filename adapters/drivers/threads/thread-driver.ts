@@ -8,7 +8,7 @@ import type {
   RunResult,
   StatementInfo,
 } from '../../../core/driver.js';
-import { checkSharedFilename } from '../../../core/options/limits.js';
+import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import {
