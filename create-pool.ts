@@ -10,7 +10,7 @@ import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
 import { statsTableWriter } from './adapters/faces/stats-table.js';
 import { diagnoseWith, type Diagnosis } from './core/errors/diagnose.js';
 import type { PoolOptions } from './core/options/options.js';
-import { offloadThreshold, threadMode } from './core/options/thread-options.js';
+import { offloadThreshold, threadMode } from './adapters/drivers/threads/thread-options.js';
 import { Pool } from './core/pool.js';
 import type { PoolWiring } from './core/pool-wiring.js';
 

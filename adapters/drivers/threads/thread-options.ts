@@ -1,7 +1,7 @@
-import type { ThreadMode } from '../driver.js';
-import { PoolError } from '../errors/errors.js';
-import { MAX_DURATION_MS } from './limits.js';
-import { showValue } from '../errors/show-value.js';
+import type { ThreadMode } from '../../../core/driver.js';
+import { PoolError } from '../../../core/errors/errors.js';
+import { MAX_DURATION_MS } from '../../../core/options/limits.js';
+import { showValue } from '../../../core/errors/show-value.js';
 
 function invalid(detail: string): PoolError {
   return new PoolError('INVALID_OPTION', detail);
