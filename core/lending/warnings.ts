@@ -1,7 +1,7 @@
 import type { LeakReport } from './leak-detector.js';
 
 /** What `close()` waits for: one held lease, where it was acquired when the pool recorded it. */
-export interface HeldLease {
+export interface LeaseHeldAtClose {
   mode: string;
   heldMs: number;
   stack: string | undefined;
@@ -31,7 +31,7 @@ export function warnLeak(report: LeakReport, thresholdMs: number): void {
 }
 
 /** `close()` starts while leases are out: say which it waits for, and where they were acquired. */
-export function warnCloseWaiting(held: readonly HeldLease[], closeTimeoutMs: number): void {
+export function warnCloseWaiting(held: readonly LeaseHeldAtClose[], closeTimeoutMs: number): void {
   const list = held
     .map(
       (h, i) =>

@@ -5,7 +5,7 @@ import type { PoolLifecycleEvent } from '../monitoring/events.js';
 import type { ResolvedOptions } from '../options/options.js';
 import type { LifecyclePart } from '../pool-runtime.js';
 import type { Entry } from '../lending/pool-types.js';
-import { warnCloseWaiting, type HeldLease } from '../lending/warnings.js';
+import { warnCloseWaiting, type LeaseHeldAtClose } from '../lending/warnings.js';
 
 /** What closing asks of the rest of the pool, and no more. @internal */
 export interface ShutdownHost {
@@ -60,7 +60,7 @@ export class Shutdown {
   private announce(): void {
     const { rt } = this;
     const now = rt.options.scheduler.now();
-    const waitingFor: HeldLease[] = [];
+    const waitingFor: LeaseHeldAtClose[] = [];
     for (const entry of rt.bag.entries()) {
       // The pool's own housekeeping is awaited like any lease, but it is not the user's to answer for.
       if (entry.state !== 'leased' || entry.revoked || entry.ownedByPool === true) continue;
