@@ -64,6 +64,8 @@ export type {
   DriverTraits,
   Maintenance,
   MaintenanceTarget,
+  BuiltInOptionChecks,
+  ThreadMode,
   ConnectionRole,
   ErrorClass,
   Params,

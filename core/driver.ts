@@ -224,7 +224,13 @@ export type ThreadMode = false | 'hybrid' | 'all';
 /**
  * The checks of the `createPool` options that configure the built-in driver (`filename`,
  * `threads`, `readerThreads`, `offloadThresholdMs`, `pragmas`). They are the drivers' to make; the
- * composition root hands them to the pool with its wiring. Each throws INVALID_OPTION. @internal
+ * composition root hands them to the pool with its wiring (`defaultWiring.checks`). Each throws
+ * INVALID_OPTION.
+ *
+ * @example
+ * ```ts
+ * const wiring: PoolWiring = { ...defaultWiring, statsTable: myWriter }; // keeps the checks
+ * ```
  */
 export interface BuiltInOptionChecks {
   /** A database file every connection of the pool shares. */
