@@ -4,11 +4,13 @@ import { checkSqliteBinding } from './adapters/drivers/sqlite/native-binding.js'
 import { diagnosePostgresError } from './adapters/drivers/postgres/pg-codes.js';
 import { diagnoseSqliteError } from './adapters/drivers/sqlite/diagnose-sqlite.js';
 import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
+import { checkPragmas, checkSharedFilename } from './adapters/drivers/sqlite/sqlite-options.js';
 import { hybridDriver } from './adapters/drivers/threads/hybrid-driver.js';
 import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
 import { statsTableWriter } from './adapters/faces/stats-table.js';
-import { diagnoseWith, type Diagnosis } from './core/diagnose.js';
-import type { PoolOptions } from './core/options.js';
+import { diagnoseWith, type Diagnosis } from './core/errors/diagnose.js';
+import type { PoolOptions } from './core/options/options.js';
+import { offloadThreshold, threadMode } from './adapters/drivers/threads/thread-options.js';
 import { Pool } from './core/pool.js';
 import type { PoolWiring } from './core/pool-wiring.js';
 
@@ -46,6 +48,12 @@ export const defaultWiring: PoolWiring = {
     return sqliteDriver(sqlite);
   },
   statsTable: statsTableWriter,
+  checks: {
+    filename: (filename) => checkSharedFilename(filename),
+    threadMode,
+    offloadThreshold,
+    pragmas: checkPragmas,
+  },
 };
 
 /**

@@ -17,31 +17,31 @@ export type {
   StatsTableHost,
   StatsTableWriterOptions,
 } from './core/pool-wiring.js';
-export { Lease, type LeaseMode } from './core/lease.js';
+export { Lease, type LeaseMode } from './core/lease/lease.js';
 export {
   PoolError,
   isPoolError,
   ERROR_INFO,
   type PoolErrorCode,
   type PoolStateSummary,
-} from './core/errors.js';
+} from './core/errors/errors.js';
 export { diagnose } from './create-pool.js';
 export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
-export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/diagnose.js';
-export type { PoolOptions } from './core/options.js';
-export type { PoolStats, PoolCounters } from './core/stats.js';
+export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/errors/diagnose.js';
+export type { PoolOptions } from './core/options/options.js';
+export type { PoolStats, PoolCounters } from './core/monitoring/stats.js';
 export type {
   HistogramSummary,
   WindowStats,
   ConnectionsByState,
   MonitoringStats,
-} from './core/metrics-types.js';
-export type { PoolMetrics, MeasureListener } from './core/metrics.js';
-export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitor-options.js';
+} from './core/monitoring/metrics-types.js';
+export type { PoolMetrics, MeasureListener } from './core/monitoring/metrics.js';
+export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitoring/monitor-options.js';
 export type { PoolAlert, AlertCode } from './streams/alerts.js';
 export { poolAlerts } from './streams/alerts.js';
 export { STATS_TABLE_DDL } from './adapters/faces/stats-table.js';
-export { debugLog } from './core/inspect.js';
+export { debugLog } from './core/monitoring/inspect.js';
 export { sqliteDriver, type SqliteDriverOptions } from './adapters/drivers/sqlite/sqlite.js';
 export {
   nodeSqliteDriver,
@@ -62,6 +62,10 @@ export type {
   Driver,
   DriverConnection,
   DriverTraits,
+  Maintenance,
+  MaintenanceTarget,
+  BuiltInOptionChecks,
+  ThreadMode,
   ConnectionRole,
   ErrorClass,
   Params,
@@ -77,4 +81,4 @@ export {
   serializableTransaction,
   type SerializableOptions,
 } from './adapters/faces/serializable-transaction.js';
-export type { PoolLifecycleEvent } from './core/events.js';
+export type { PoolLifecycleEvent } from './core/monitoring/events.js';

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { PoolOptions } from '../core/options.js';
+import type { PoolOptions } from '../core/options/options.js';
 import type { Pool } from '../core/pool.js';
 import { botLoad, seed, THREADS_OPTION, type Mode } from './bot-pattern.js';
 import { loadAverage, median } from './report.js';

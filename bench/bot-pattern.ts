@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
-import type { PoolOptions } from '../core/options.js';
+import type { PoolOptions } from '../core/options/options.js';
 import type { Pool } from '../core/pool.js';
 import { createPool as createFromSources } from '../create-pool.js';
 

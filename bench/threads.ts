@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PoolOptions } from '../core/options.js';
+import type { PoolOptions } from '../core/options/options.js';
 import { botRun, seed, THREADS_OPTION, type BotLoad, type BotRun, type Mode } from './bot-pattern.js';
 import { loadAverage } from './report.js';
 

@@ -1,5 +1,5 @@
 /**
- * What the event-loop budget (core/turn-budget.ts) costs a point read. Two measures, in one
+ * What the event-loop budget (core/lease/turn-budget.ts) costs a point read. Two measures, in one
  * process, alternating A and B round by round, medians of the rounds:
  * - the settle itself: `await turns.settle(v)` against `await Promise.resolve(v)`, in a loop that
  *   never yields (so the budget defers every few ms, as it does under a read loop);
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { TurnBudget } from '../core/turn-budget.js';
+import { TurnBudget } from '../core/lease/turn-budget.js';
 import { createPool, type Pool } from '../index.js';
 import { loadAverage, median } from './report.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { PoolError } from '../core/errors.js';
+import { PoolError } from '../core/errors/errors.js';
 import { CliError, EXIT, report, setDebug } from './errors.js';
 
 function printed(fn: (write: (s: string) => void) => number): { code: number; text: string } {

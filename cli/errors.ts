@@ -1,4 +1,4 @@
-import { isPoolError } from '../core/errors.js';
+import { isPoolError } from '../core/errors/errors.js';
 
 /** The exit codes of every `roas-pool` command; each `--help` lists them. */
 export const EXIT = {

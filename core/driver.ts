@@ -160,6 +160,40 @@ export interface DriverTraits {
    * connections itself, as replacements, never as failures.
    */
   readonly maxLifetimeMs?: number;
+  /**
+   * Optional: the upkeep this database offers, which the pool runs on its write lane at its own
+   * times (`pool.optimize()`, close, after writes). A driver without it gets none.
+   */
+  readonly maintenance?: Maintenance;
+}
+
+/** What maintenance runs its statements on: the pool's own write lease, or the writer at close. */
+export interface MaintenanceTarget {
+  exec(sql: string): Promise<void>;
+  get(sql: string): Promise<Record<string, unknown> | undefined>;
+}
+
+/**
+ * The upkeep a database offers the pool (the SQLite drivers: the planner's statistics and the
+ * write-ahead log's checkpoints). The pool decides when; the driver owns the statements.
+ *
+ * @example
+ * ```ts
+ * const driver: Driver = { ...sqliteDriver({ filename }), maintenance: undefined }; // no upkeep
+ * ```
+ */
+export interface Maintenance {
+  /** `pool.optimize()`: refreshes the planner's statistics and folds what it can of the log back. */
+  optimize(db: MaintenanceTarget): Promise<void>;
+  /** Before the pool closes its writer: the same, folding the whole log back. May reject. */
+  tidy(db: MaintenanceTarget): Promise<void>;
+  /** How far the log has grown (frames), changing nothing; the log watch reads it after writes. */
+  logSize(db: MaintenanceTarget): Promise<number>;
+  /**
+   * Starts the log again from the top, when no reader still uses it: `restarted: false` when one
+   * did (perhaps in another process), so the watch tries again at the next gap. `size` is after.
+   */
+  restartLog(db: MaintenanceTarget): Promise<{ restarted: boolean; size: number }>;
 }
 
 /** How the pool treats an error a statement raised; see {@link Driver.classify}. */
@@ -182,4 +216,29 @@ export interface Driver extends DriverTraits {
   classify(err: unknown): ErrorClass;
   /** Releases what the driver holds beyond its connections (worker threads, temp files). */
   dispose?(): Promise<void>;
+}
+
+/** How the built-in driver runs: inline, hybrid (`threads: true`) or every connection in a thread. */
+export type ThreadMode = false | 'hybrid' | 'all';
+
+/**
+ * The checks of the `createPool` options that configure the built-in driver (`filename`,
+ * `threads`, `readerThreads`, `offloadThresholdMs`, `pragmas`). They are the drivers' to make; the
+ * composition root hands them to the pool with its wiring (`defaultWiring.checks`). Each throws
+ * INVALID_OPTION.
+ *
+ * @example
+ * ```ts
+ * const wiring: PoolWiring = { ...defaultWiring, statsTable: myWriter }; // keeps the checks
+ * ```
+ */
+export interface BuiltInOptionChecks {
+  /** A database file every connection of the pool shares. */
+  filename(filename: unknown): void;
+  /** The `threads` option, checked against `driver` and `readerThreads`. */
+  threadMode(threads: unknown, withDriver: boolean, readerThreads: unknown): ThreadMode;
+  /** The `offloadThresholdMs` option (ms), for hybrid mode only. */
+  offloadThreshold(value: unknown, mode: ThreadMode): number;
+  /** The `pragmas` option. */
+  pragmas(value: unknown): void;
 }

@@ -1,18 +1,22 @@
 import type { Driver } from './driver.js';
-import type { Bag } from './bag.js';
-import type { PoolLifecycleEvent } from './events.js';
-import type { HeldLease, HoldingCall, LeaseCallback } from './held-lease.js';
-import type { Lease, LeaseMode } from './lease.js';
-import type { PoolMetrics } from './metrics.js';
-import type { ResolvedOptions } from './options.js';
-import type { PoolSizing } from './pool-sizing.js';
-import type { AcquireOptions, Entry, Lane } from './pool-types.js';
-import type { PoolCounters } from './stats.js';
+import type { Bag } from './lending/bag.js';
+import type { PoolLifecycleEvent } from './monitoring/events.js';
+import type { HeldLease, HoldingCall, LeaseCallback } from './lease/held-lease.js';
+import type { Lease, LeaseMode } from './lease/lease.js';
+import type { PoolMetrics } from './monitoring/metrics.js';
+import type { ResolvedOptions } from './options/options.js';
+import type { PoolSizing } from './sizing/pool-sizing.js';
+import type { AcquireOptions, Entry, Lane } from './lending/pool-types.js';
+import type { PoolCounters } from './monitoring/stats.js';
 
 /**
  * What the parts of one pool share: its options and driver, the bag, the counters, and each
- * other. Built once by the `Pool` constructor (core/pool.ts); each part reads the others through
- * it at call time, so they may be built in any order. @internal
+ * other. Built once by the `Pool` constructor (core/pool.ts), in this order: the bag, lending,
+ * nesting, the lifecycle, housekeeping, sizing, shutdown. A part's constructor may read only the
+ * parts built before it (Housekeeping reads the bag's read lane, the lifecycle watches the bag's
+ * lanes); later ones it reaches at call time. Housekeeping, shutdown and nesting take it through a
+ * narrow host naming what each uses (`HousekeepingHost`, `ShutdownHost`, `NestingHost`); lending
+ * and the lifecycle still take the whole of it. @internal
  */
 export interface PoolRuntime {
   readonly options: ResolvedOptions;
@@ -46,7 +50,7 @@ export interface PoolRuntime {
 // The parts see each other through these shapes, not through their classes, so that no part's
 // module imports another's (and the type-only import graph of core/ stays acyclic).
 
-/** What the other parts use of lending (core/lending.ts). @internal */
+/** What the other parts use of lending (core/lending/lending.ts). @internal */
 export interface LendingPart {
   acquire(options?: AcquireOptions, stack?: string): Promise<Lease>;
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease;
@@ -57,7 +61,7 @@ export interface LendingPart {
   stop?(): void;
 }
 
-/** How nested pool calls join the lease their async context holds (core/nesting.ts). @internal */
+/** How nested pool calls join the lease their async context holds (core/lease/nesting.ts). @internal */
 export interface NestingPart {
   /** The open hold of the calling async context on this pool's write lease, if any. */
   current(): HeldLease | undefined;
@@ -69,7 +73,7 @@ export interface NestingPart {
   nestedAcquire(held: HeldLease): Error;
 }
 
-/** What the other parts use of the lifecycle (core/lifecycle.ts). @internal */
+/** What the other parts use of the lifecycle (core/lifecycle/lifecycle.ts). @internal */
 export interface LifecyclePart {
   watch(lane: Lane): { unsubscribe(): void };
   bounds(): { min: number; max: number };
@@ -83,7 +87,7 @@ export interface LifecyclePart {
   demand(lane: Lane): void;
 }
 
-/** What the other parts use of housekeeping (core/housekeeping.ts). @internal */
+/** What the other parts use of housekeeping (core/upkeep/housekeeping.ts). @internal */
 export interface HousekeepingPart {
   stop(): void;
   opened(entry: Entry): void;
@@ -99,7 +103,7 @@ export interface HousekeepingPart {
   optimize(): Promise<void>;
 }
 
-/** What the other parts use of shutdown (core/shutdown.ts). @internal */
+/** What the other parts use of shutdown (core/lifecycle/shutdown.ts). @internal */
 export interface ShutdownPart {
   close(): Promise<void>;
 }

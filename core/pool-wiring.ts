@@ -1,9 +1,9 @@
 import type { Observable, SchedulerLike, Subscription } from 'rxjs';
-import type { Driver } from './driver.js';
-import type { Lease } from './lease.js';
-import type { ResolvedOptions } from './options.js';
-import type { RunOptions } from './pool-types.js';
-import type { PoolStats } from './stats.js';
+import type { BuiltInOptionChecks, Driver } from './driver.js';
+import type { Lease } from './lease/lease.js';
+import type { ResolvedOptions } from './options/options.js';
+import type { RunOptions } from './lending/pool-types.js';
+import type { PoolStats } from './monitoring/stats.js';
 
 /** What the stats-table writer needs from the pool. */
 export interface StatsTableHost {
@@ -43,4 +43,6 @@ export interface PoolWiring {
   defaultDriver(options: ResolvedOptions): Driver;
   /** Runs the `statsTable` option (monitoring rows written into the pool's own database). */
   statsTable: StatsTableWriter;
+  /** Checks the options that configure the built-in driver (`filename`, `threads`, `pragmas`, ...). */
+  checks: BuiltInOptionChecks;
 }

@@ -1,31 +1,31 @@
 import { Observable, Subject, Subscription } from 'rxjs';
 import type { Driver } from './driver.js';
 import type { PoolAlert } from '../streams/alerts.js';
-import { acquireOptionsError, runArgumentsError } from './arguments.js';
-import { Bag } from './bag.js';
-import { PoolError } from './errors.js';
-import type { PoolLifecycleEvent } from './events.js';
-import { Housekeeping } from './housekeeping.js';
-import type { LeaseCallback } from './held-lease.js';
-import type { Lease } from './lease.js';
-import { Lending } from './lending.js';
-import { Lifecycle } from './lifecycle.js';
-import { PoolMetrics } from './metrics.js';
-import { monitorPool } from './monitor.js';
-import { Nesting } from './nesting.js';
-import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options.js';
+import { acquireOptionsError, runArgumentsError } from './lease/arguments.js';
+import { Bag } from './lending/bag.js';
+import { PoolError } from './errors/errors.js';
+import type { PoolLifecycleEvent } from './monitoring/events.js';
+import { Housekeeping } from './upkeep/housekeeping.js';
+import type { LeaseCallback } from './lease/held-lease.js';
+import type { Lease } from './lease/lease.js';
+import { Lending } from './lending/lending.js';
+import { Lifecycle } from './lifecycle/lifecycle.js';
+import { PoolMetrics } from './monitoring/metrics.js';
+import { monitorPool } from './monitoring/monitor.js';
+import { Nesting } from './lease/nesting.js';
+import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options/options.js';
 import type { LendingPart, NestingPart, PoolParts, PoolRuntime } from './pool-runtime.js';
 import type { PoolWiring } from './pool-wiring.js';
-import { PoolSizing } from './pool-sizing.js';
-import { poolStats } from './pool-stats.js';
-import { READ, WRITE, type AcquireOptions, type Entry, type RunOptions } from './pool-types.js';
-import { Shutdown } from './shutdown.js';
-import { emptyCounters, type PoolStats } from './stats.js';
-import { holdUntilSettled, keepAlive, unrefScheduler } from './unref-scheduler.js';
-import { writeHolder } from './write-holder.js';
-import { warnListenerFailed } from './warnings.js';
+import { PoolSizing } from './sizing/pool-sizing.js';
+import { poolStats } from './monitoring/pool-stats.js';
+import { READ, WRITE, type AcquireOptions, type Entry, type RunOptions } from './lending/pool-types.js';
+import { Shutdown } from './lifecycle/shutdown.js';
+import { emptyCounters, type PoolStats } from './monitoring/stats.js';
+import { holdUntilSettled, keepAlive, unrefScheduler } from './time/unref-scheduler.js';
+import { writeHolder } from './lease/write-holder.js';
+import { warnListenerFailed } from './lending/warnings.js';
 
-export type { AcquireOptions, RunOptions } from './pool-types.js';
+export type { AcquireOptions, RunOptions } from './lending/pool-types.js';
 
 const DEFAULT_PARTS: PoolParts = {
   bag: Bag,
@@ -49,9 +49,9 @@ export function runtimeOf(pool: Pool): PoolRuntime {
  * a released one is handed straight to the oldest waiter. Requests that must wait flow through the
  * lane's bounded queue, whose arrivals reach the supervisor as one batched demand event.
  *
- * The parts, one job a file: the bag that lends (core/bag.ts), lending (core/lending.ts),
- * lifecycle (core/lifecycle.ts), housekeeping (core/housekeeping.ts), shutdown
- * (core/shutdown.ts) and sizing (core/pool-sizing.ts). This class is their public face.
+ * The parts, one job a file: the bag that lends (core/lending/bag.ts), lending (core/lending/lending.ts),
+ * lifecycle (core/lifecycle/lifecycle.ts), housekeeping (core/upkeep/housekeeping.ts), shutdown
+ * (core/lifecycle/shutdown.ts) and sizing (core/sizing/pool-sizing.ts). This class is their public face.
  *
  * Create it with `createPool()` (create-pool.ts), which wires the default driver.
  */
@@ -77,7 +77,7 @@ export class Pool {
   constructor(options: PoolOptions, wiring: PoolWiring, parts?: Partial<PoolParts>) {
     const all = { ...DEFAULT_PARTS, ...parts };
     const { bag: BagPart, lending: LendingClass, shutdown: ShutdownPart } = all;
-    const o = (this.options = resolveOptions(options));
+    const o = (this.options = resolveOptions(options, wiring.checks));
     const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
     const counters = emptyCounters();
     const createdAt = o.scheduler.now();

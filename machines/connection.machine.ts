@@ -33,7 +33,7 @@ function toError(value: unknown): Error {
 
 /**
  * One database connection's life: `opening`, `open`, `closing`, `closed`, `failed`. Lending is not
- * part of it: whether an open connection is free or lent is the pool's bag's business (core/bag.ts),
+ * part of it: whether an open connection is free or lent is the pool's bag's business (core/lending/bag.ts),
  * so acquire and release cost no machine events. A driver failure never throws out of the actor: it
  * becomes the `failed` state and a `connection.failed` report to the parent, which replaces the
  * connection. Only the parent sends it events (`connection.close`, `connection.fail`).

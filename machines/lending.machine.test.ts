@@ -1,9 +1,9 @@
 import test from 'ava';
 import { getShortestPaths } from 'xstate/graph';
-import { Bag } from '../core/bag.js';
-import { Housekeeping } from '../core/housekeeping.js';
-import { Lending } from '../core/lending.js';
-import { Lifecycle } from '../core/lifecycle.js';
+import { Bag } from '../core/lending/bag.js';
+import { Housekeeping } from '../core/upkeep/housekeeping.js';
+import { Lending } from '../core/lending/lending.js';
+import { Lifecycle } from '../core/lifecycle/lifecycle.js';
 import { LENDING_ACTIONS, lendingPath } from './lending.machine.js';
 
 // The lending diagram is a description, so it is held to the code: every step it draws names a

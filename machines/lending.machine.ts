@@ -38,7 +38,7 @@ export const LENDING_ACTIONS: Record<string, string> = {
 
 /**
  * The lending path, drawn: request → queue → bag → lease → release. It is a description, not an
- * actor the pool runs (lending spends no machine events; see core/lending.ts). Each state's `meta`
+ * actor the pool runs (lending spends no machine events; see core/lending/lending.ts). Each state's `meta`
  * and each action (LENDING_ACTIONS) name the code that does it, and machines/lending.machine.test.ts
  * fails when one of them is gone; `npm run diagrams` draws it into docs/diagrams/lending.md.
  *

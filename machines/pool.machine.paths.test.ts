@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createActor, createMachine, type EventObject } from 'xstate';
 import type { ConnectionRole } from '../core/driver.js';
-import { xstateClock } from '../core/clock.js';
+import { xstateClock } from '../core/time/clock.js';
 import { memoryDriver } from '../properties/memory-driver.js';
 import { VirtualClock } from '../properties/virtual-clock.js';
 import { reachableStates, transitionPlans, type PlanOptions } from '../test/machine-paths.js';

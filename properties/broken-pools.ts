@@ -1,14 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import type { ConnectionRole } from '../core/driver.js';
-import { Bag } from '../core/bag.js';
-import { validateConnection } from '../core/health.js';
-import { Housekeeping } from '../core/housekeeping.js';
-import { HeldLease, type HoldingCall, type LeaseCallback } from '../core/held-lease.js';
-import type { Lease, LeaseMode } from '../core/lease.js';
-import { Lending } from '../core/lending.js';
-import { Nesting } from '../core/nesting.js';
-import type { AcquireOptions, Entry, Lane, Waiting } from '../core/pool-types.js';
-import { Shutdown } from '../core/shutdown.js';
+import { Bag } from '../core/lending/bag.js';
+import { validateConnection } from '../core/upkeep/health.js';
+import { Housekeeping } from '../core/upkeep/housekeeping.js';
+import { HeldLease, type HoldingCall, type LeaseCallback } from '../core/lease/held-lease.js';
+import type { Lease, LeaseMode } from '../core/lease/lease.js';
+import { Lending } from '../core/lending/lending.js';
+import { Nesting } from '../core/lease/nesting.js';
+import type { AcquireOptions, Entry, Lane, Waiting } from '../core/lending/pool-types.js';
+import { Shutdown } from '../core/lifecycle/shutdown.js';
 import type { Waiter } from '../streams/acquire-queue.js';
 import { withParts, type PoolClass } from './inspectable-pool.js';
 
@@ -252,7 +252,7 @@ class ValidateThroughCloseHousekeeping extends Housekeeping {
     stack: string | undefined,
   ): Promise<Lease> {
     const { rt } = this;
-    entry.state = 'reserved';
+    rt.bag.reserve(entry);
     try {
       await validateConnection(entry.conn);
     } catch (err) {

@@ -1,8 +1,8 @@
 import { defaultWiring } from '../create-pool.js';
 import { Pool, runtimeOf } from '../core/pool.js';
-import type { PoolOptions } from '../core/options.js';
+import type { PoolOptions } from '../core/options/options.js';
 import type { PoolParts } from '../core/pool-runtime.js';
-import type { Entry, Lane } from '../core/pool-types.js';
+import type { Entry, Lane } from '../core/lending/pool-types.js';
 
 /** A lane as the invariants see it: its free list, and every entry of it in the bag. */
 export interface InspectedLane {

@@ -7,6 +7,7 @@ import type {
   RunResult,
 } from '../core/driver.js';
 import { MemoryTransaction } from './memory-rows.js';
+import { sqliteMaintenance } from '../adapters/drivers/sqlite/maintenance.js';
 
 /**
  * A FAKE driver, for property tests only. The properties must decide when every open, statement
@@ -187,6 +188,7 @@ export function memoryDriver(
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     faults: { failOpens: 0, alwaysFail: false },
     rows: new Set<number>(),
     log: { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0, committed: 0 },

@@ -1,6 +1,6 @@
 import type { Scheduler } from 'fast-check';
-import type { Lease, LeaseMode } from '../core/lease.js';
-import { PoolError } from '../core/errors.js';
+import type { Lease, LeaseMode } from '../core/lease/lease.js';
+import { PoolError } from '../core/errors/errors.js';
 import type { Pool } from '../core/pool.js';
 import type { VirtualClock } from './virtual-clock.js';
 

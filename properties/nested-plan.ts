@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Lease } from '../core/lease.js';
+import type { Lease } from '../core/lease/lease.js';
 import type { Pool } from '../core/pool.js';
 
 /**

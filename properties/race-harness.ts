@@ -1,8 +1,8 @@
 import type { Scheduler } from 'fast-check';
 import { nodeSqliteDriver } from '../adapters/drivers/node-sqlite/node-sqlite.js';
 import { sqliteDriver } from '../adapters/drivers/sqlite/sqlite.js';
-import { PoolError } from '../core/errors.js';
-import type { Lease } from '../core/lease.js';
+import { PoolError } from '../core/errors/errors.js';
+import type { Lease } from '../core/lease/lease.js';
 import { tempDir } from '../test/helpers.js';
 import { realPool, type PoolClass } from './inspectable-pool.js';
 import type { Pool } from '../core/pool.js';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { LeaseMode } from '../core/lease.js';
+import type { LeaseMode } from '../core/lease/lease.js';
 import { FAILING_SQL, FATAL_SQL, memoryDriver } from './memory-driver.js';
 import { realPool } from './inspectable-pool.js';
 import type { PoolClass } from './inspectable-pool.js';

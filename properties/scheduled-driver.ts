@@ -46,6 +46,7 @@ export function scheduledDriver(inner: Driver, schedule: Schedule): Driver & { l
     dialect: inner.dialect,
     singleWriter: inner.singleWriter,
     beginWrite: inner.beginWrite,
+    maintenance: inner.maintenance,
     classify: (err) => inner.classify(err),
     log,
     open(role) {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import type { ThreadHost } from '../adapters/drivers/threads/thread-host.js';
 import type { ThreadLink } from '../adapters/drivers/threads/thread-link.js';
-import { isPoolError } from '../core/errors.js';
+import { isPoolError } from '../core/errors/errors.js';
 import type { Pool } from '../core/pool.js';
 import { createPool } from '../create-pool.js';
 import { tempDir } from '../test/helpers.js';
@@ -101,7 +101,7 @@ async function quiescent(m: DeathModel, pool: Pool, host: ThreadHost): Promise<v
 
 /**
  * Runs `work`, again after a CONNECTION_FAILED: an open that a kill failed rejects the waiters of
- * that moment, and acquires within the reconnect backoff (core/lifecycle.ts); a later one opens.
+ * that moment, and acquires within the reconnect backoff (core/lifecycle/lifecycle.ts); a later one opens.
  */
 async function afterFailedOpens<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

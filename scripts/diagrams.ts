@@ -1,6 +1,6 @@
 /**
  * `npm run diagrams` writes docs/diagrams/<machine>.md from the machine definitions (the lending
- * path is drawn from machines/lending.machine.ts, a description of core/lending.ts);
+ * path is drawn from machines/lending.machine.ts, a description of core/lending/lending.ts);
  * `npm run diagrams:check` exits 1 when a committed diagram, or the copy embedded in docs/architecture.md,
  * differs from what the machines give.
  */

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { from } from 'rxjs';
-import { resolveMonitorOptions } from '../core/monitor-options.js';
+import { resolveMonitorOptions } from '../core/monitoring/monitor-options.js';
 import { poolAlerts, type AlertInput, type PoolAlert } from './alerts.js';
 
 // People read alert text (issue 29): `46.399487 > 50 ms` is noise; three significant digits do.

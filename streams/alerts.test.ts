@@ -7,7 +7,7 @@ import { createPool } from '../index.js';
 import { runtimeOf } from '../core/pool.js';
 import { tempDir } from '../test/helpers.js';
 import { virtualClock } from '../test/virtual-clock.js';
-import { resolveMonitorOptions } from '../core/monitor-options.js';
+import { resolveMonitorOptions } from '../core/monitoring/monitor-options.js';
 import { poolAlerts, type AlertInput, type PoolAlert } from './alerts.js';
 
 interface Conditions {

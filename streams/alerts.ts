@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import type { ResolvedAlerts } from '../core/monitor-options.js';
-import type { PoolStats } from '../core/stats.js';
+import type { ResolvedAlerts } from '../core/monitoring/monitor-options.js';
+import type { PoolStats } from '../core/monitoring/stats.js';
 
 /** The stable codes of the pool's alerts. */
 export type AlertCode =

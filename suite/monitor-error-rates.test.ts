@@ -1,6 +1,6 @@
 import test from 'ava';
 import { VirtualTimeScheduler } from 'rxjs';
-import { PoolError } from '../core/errors.js';
+import { PoolError } from '../core/errors/errors.js';
 import { errorCode, monitorErrorRates, type ErrorRateWindow } from './monitor-error-rates.js';
 
 test('files errors under the pool code, the SQLite code, or the error name', (t) => {

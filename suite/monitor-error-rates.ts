@@ -1,5 +1,5 @@
 import { asyncScheduler, defer, interval, map, type Observable, type SchedulerLike } from 'rxjs';
-import { isPoolError } from '../core/errors.js';
+import { isPoolError } from '../core/errors/errors.js';
 
 /** Error counts and rate since the monitor started. */
 export interface ErrorRateSnapshot {

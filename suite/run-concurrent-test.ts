@@ -7,7 +7,7 @@ import { runInChild } from './run-in-child.js';
 import { runSharded } from './run-sharded.js';
 import { scenarioByName } from './scenarios/index.js';
 import type { ConcurrentTestOptions, Contender, Scenario, TestResult } from './types.js';
-import { PoolError } from '../core/errors.js';
+import { PoolError } from '../core/errors/errors.js';
 
 export type { ConcurrentTestOptions } from './types.js';
 

@@ -2,8 +2,8 @@ import { failedResult } from './failed-result.js';
 import { runConcurrentTest } from './run-concurrent-test.js';
 import { scenarioByName } from './scenarios/index.js';
 import type { TestResult } from './types.js';
-import { PoolError } from '../core/errors.js';
-import { showValue } from '../core/show-value.js';
+import { PoolError } from '../core/errors/errors.js';
+import { showValue } from '../core/errors/show-value.js';
 
 /** A grid of runs: every scenario at every worker count against every contender. */
 export interface MatrixOptions {

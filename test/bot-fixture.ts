@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Pool } from '../core/pool.js';
 import { createPool } from '../create-pool.js';
 import { nodeSqliteDriver } from '../adapters/drivers/node-sqlite/node-sqlite.js';
-import type { PoolOptions } from '../core/options.js';
+import type { PoolOptions } from '../core/options/options.js';
 
 /** The bot's tables, as the adapter tests and benchmarks use them. */
 export const BOT_SCHEMA = `

@@ -48,10 +48,10 @@ export function layerOf(file: string): Layer {
 /** What a driver may import from core/: the port, errors, diagnosis, and the shared checks of limits. */
 const DRIVER_VOCABULARY = [
   'core/driver.ts',
-  'core/errors.ts',
-  'core/diagnose.ts',
-  'core/limits.ts',
-  'core/show-value.ts',
+  'core/errors/errors.ts',
+  'core/errors/diagnose.ts',
+  'core/options/limits.ts',
+  'core/errors/show-value.ts',
 ] as const;
 
 export const ARROWS: Readonly<
@@ -245,4 +245,85 @@ export function repositoryFiles(root: string): Map<string, string> {
   };
   walk('');
   return files;
+}
+
+/** A word of an identifier (camelCase, snake_case) or a string that names SQLite's dialect. */
+const SQLITE_WORDS = new Set(['sqlite', 'pragma', 'pragmas', 'wal']);
+
+/** One place core/ may name SQLite, and why. */
+export interface SqliteAllowance {
+  file: string;
+  name: string;
+  why: string;
+}
+
+function sqliteName(node: ts.Node): string | undefined {
+  if (ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) {
+    const words = node.text.split(/_|(?<=[a-z0-9])(?=[A-Z])/).map((w) => w.toLowerCase());
+    return words.some((w) => SQLITE_WORDS.has(w)) ? node.text : undefined;
+  }
+  if (
+    ts.isStringLiteralLike(node) ||
+    ts.isTemplateHead(node) ||
+    ts.isTemplateMiddle(node) ||
+    ts.isTemplateTail(node)
+  ) {
+    // SQL text (PRAGMA ...), or a dialect compared or declared by name ('sqlite').
+    if (/\bPRAGMA\b/.test(node.text) || node.text.toLowerCase() === 'sqlite') return `'${node.text}'`;
+  }
+  return undefined;
+}
+
+/**
+ * Where a core/ source file names SQLite in code (comments and the words of user-facing messages
+ * are not code): an identifier with the word sqlite, pragma(s) or wal, PRAGMA text, or the literal
+ * 'sqlite'. Each as `file: name`, less the `allowed` places.
+ */
+export function sqliteInCore(
+  files: ReadonlyMap<string, string>,
+  allowed: readonly SqliteAllowance[] = [],
+): string[] {
+  const out = new Set<string>();
+  for (const [file, source] of files) {
+    if (!file.startsWith('core/') || file.endsWith('.test.ts')) continue;
+    const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const visit = (node: ts.Node): void => {
+      const name = sqliteName(node);
+      if (name !== undefined && !allowed.some((a) => a.file === file && a.name === name))
+        out.add(`${file}: ${name}`);
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Where a source file outside `owner` (tests aside) writes a connection record's `state`: an
+ * assignment to `x.state` on anything but `this` (a class's own field, such as PoolError's, is its
+ * own business). Each as `file:line`.
+ */
+export function stateWriters(files: ReadonlyMap<string, string>, owner: string): string[] {
+  const out: string[] = [];
+  for (const [file, source] of files) {
+    if (file === owner || file.endsWith('.test.ts')) continue;
+    const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+    const writes = (target: ts.Expression): boolean =>
+      ts.isPropertyAccessExpression(target) &&
+      target.name.text === 'state' &&
+      target.expression.kind !== ts.SyntaxKind.ThisKeyword;
+    const visit = (node: ts.Node): void => {
+      const target = ts.isBinaryExpression(node)
+        ? node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+          node.operatorToken.kind <= ts.SyntaxKind.LastAssignment
+          ? node.left
+          : undefined
+        : undefined;
+      if (target && writes(target))
+        out.push(`${file}:${sf.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return out.sort();
 }

@@ -1,7 +1,7 @@
 import type { Pool } from '../../core/pool.js';
-import type { Lease } from '../../core/lease.js';
+import type { Lease } from '../../core/lease/lease.js';
 import type { Params, RunResult } from '../../core/driver.js';
-import { runArgumentsError, sqlError } from '../../core/arguments.js';
+import { runArgumentsError, sqlError } from '../../core/lease/arguments.js';
 import { leaseForSql } from './statement-lane.js';
 
 /** The statements a bot's data-access code runs, on the database or inside a transaction. */

@@ -1,8 +1,8 @@
-import type { Lease, LeaseMode } from '../../core/lease.js';
+import type { Lease, LeaseMode } from '../../core/lease/lease.js';
 import type { Pool } from '../../core/pool.js';
-import type { PoolStats } from '../../core/stats.js';
-import { PoolError } from '../../core/errors.js';
-import { showValue } from '../../core/show-value.js';
+import type { PoolStats } from '../../core/monitoring/stats.js';
+import { PoolError } from '../../core/errors/errors.js';
+import { showValue } from '../../core/errors/show-value.js';
 
 /**
  * A `get_connection` style interface (`get_connection`, `release_connection`, `get_pool_stats`,

@@ -1,5 +1,5 @@
 import type { AsyncRemoteCallback, SqliteRemoteDatabase } from 'drizzle-orm/sqlite-proxy';
-import { PoolError } from '../../core/errors.js';
+import { PoolError } from '../../core/errors/errors.js';
 
 /**
  * The part of Drizzle's sqlite-proxy session this adapter reaches into. Drizzle maps rows itself

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { desc, eq, relations, sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { isPoolError } from '../../core/errors.js';
+import { isPoolError } from '../../core/errors/errors.js';
 import { botFixture, settlesWithin } from '../../test/bot-fixture.js';
 import { drizzle } from './drizzle.js';
 

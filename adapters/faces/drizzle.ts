@@ -5,10 +5,10 @@ import {
   type AsyncRemoteCallback,
   type SqliteRemoteDatabase,
 } from 'drizzle-orm/sqlite-proxy';
-import { runArgumentsError, sqlError } from '../../core/arguments.js';
-import { PoolError } from '../../core/errors.js';
-import { showValue } from '../../core/show-value.js';
-import type { Lease } from '../../core/lease.js';
+import { runArgumentsError, sqlError } from '../../core/lease/arguments.js';
+import { PoolError } from '../../core/errors/errors.js';
+import { showValue } from '../../core/errors/show-value.js';
+import type { Lease } from '../../core/lease/lease.js';
 import type { Pool } from '../../core/pool.js';
 import { answerRawWithObjects, type PoolBatchQuery } from './drizzle-rows.js';
 import { leaseForSql, rejectTransactionControl } from './statement-lane.js';

@@ -9,9 +9,9 @@ import {
   type IsolationLevel,
   type QueryResult,
 } from 'kysely';
-import { PoolError } from '../../core/errors.js';
-import type { Lease, LeaseMode } from '../../core/lease.js';
-import { showValue } from '../../core/show-value.js';
+import { PoolError } from '../../core/errors/errors.js';
+import type { Lease, LeaseMode } from '../../core/lease/lease.js';
+import { showValue } from '../../core/errors/show-value.js';
 import type { Pool } from '../../core/pool.js';
 import { pgBegin } from './kysely-pg-begin.js';
 import { knownKind, rejectTransactionControl, statementKind } from './statement-lane.js';

@@ -1,7 +1,7 @@
 import type { IsolationLevel } from 'kysely';
-import { PoolError } from '../../core/errors.js';
-import type { LeaseMode } from '../../core/lease.js';
-import { showValue } from '../../core/show-value.js';
+import { PoolError } from '../../core/errors/errors.js';
+import type { LeaseMode } from '../../core/lease/lease.js';
+import { showValue } from '../../core/errors/show-value.js';
 
 const PG_ISOLATION = ['read uncommitted', 'read committed', 'repeatable read', 'serializable'];
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { Kysely, sql, type LogEvent } from 'kysely';
-import { isPoolError } from '../../core/errors.js';
+import { isPoolError } from '../../core/errors/errors.js';
 import type { Pool } from '../../index.js';
 import { botFixture, type BotFixture } from '../../test/bot-fixture.js';
 import { RoasPoolDialect } from './kysely.js';

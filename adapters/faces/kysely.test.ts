@@ -1,7 +1,7 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Generated } from 'kysely';
-import { isPoolError } from '../../core/errors.js';
+import { isPoolError } from '../../core/errors/errors.js';
 import { botFixture, settlesWithin, type BotFixture } from '../../test/bot-fixture.js';
 import { RoasPoolDialect } from './kysely.js';
 

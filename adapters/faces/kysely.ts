@@ -20,8 +20,8 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import type { Pool } from '../../core/pool.js';
-import { PoolError } from '../../core/errors.js';
-import { showValue } from '../../core/show-value.js';
+import { PoolError } from '../../core/errors/errors.js';
+import { showValue } from '../../core/errors/show-value.js';
 import { RoasPoolConnection, control } from './kysely-connection.js';
 
 export { RoasPoolConnection } from './kysely-connection.js';

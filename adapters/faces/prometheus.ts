@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Pool } from '../../core/pool.js';
-import type { PoolStats } from '../../core/stats.js';
+import type { PoolStats } from '../../core/monitoring/stats.js';
 
 /** Options of {@link collectPoolMetrics}. */
 export interface PoolMetricsOptions {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as tick } from 'node:timers/promises';
 import pg from 'pg';
-import type { Lease } from '../../core/lease.js';
+import type { Lease } from '../../core/lease/lease.js';
 import type { Pool } from '../../core/pool.js';
 import { createPool } from '../../create-pool.js';
 import { postgresDriver } from '../../postgres.js';

@@ -1,8 +1,8 @@
-import { PoolError } from '../../core/errors.js';
-import type { Lease } from '../../core/lease.js';
-import { MAX_DURATION_MS } from '../../core/limits.js';
+import { PoolError } from '../../core/errors/errors.js';
+import type { Lease } from '../../core/lease/lease.js';
+import { MAX_DURATION_MS } from '../../core/options/limits.js';
 import type { Pool, RunOptions } from '../../core/pool.js';
-import { showValue } from '../../core/show-value.js';
+import { showValue } from '../../core/errors/show-value.js';
 
 /** Options of {@link serializableTransaction}. */
 export interface SerializableOptions extends RunOptions {

@@ -1,5 +1,5 @@
-import type { Lease, LeaseMode } from '../../core/lease.js';
-import { PoolError } from '../../core/errors.js';
+import type { Lease, LeaseMode } from '../../core/lease/lease.js';
+import { PoolError } from '../../core/errors/errors.js';
 
 /**
  * What the lane router needs from a pool; a `Pool` has it. A pool that shows no `driver` is taken

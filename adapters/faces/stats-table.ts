@@ -1,8 +1,8 @@
 import type { Subscription } from 'rxjs';
 import { interval, takeUntil } from 'rxjs';
-import { isPoolError } from '../../core/errors.js';
+import { isPoolError } from '../../core/errors/errors.js';
 import type { StatsTableHost, StatsTableWriterOptions } from '../../core/pool-wiring.js';
-import type { PoolStats } from '../../core/stats.js';
+import type { PoolStats } from '../../core/monitoring/stats.js';
 import { POSTGRES_STATS_TABLE_SQL } from './pg-stats-table.js';
 
 export type { StatsTableHost, StatsTableWriterOptions } from '../../core/pool-wiring.js';

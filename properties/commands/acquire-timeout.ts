@@ -1,5 +1,5 @@
 import type { AsyncCommand } from 'fast-check';
-import type { LeaseMode } from '../../core/lease.js';
+import type { LeaseMode } from '../../core/lease/lease.js';
 import { issueAcquire, type Model, type Real } from '../model.js';
 import { settleAndCheck } from './step.js';
 

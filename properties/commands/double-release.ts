@@ -1,6 +1,6 @@
 import type { AsyncCommand } from 'fast-check';
-import { PoolError } from '../../core/errors.js';
-import type { PoolStats } from '../../core/stats.js';
+import { PoolError } from '../../core/errors/errors.js';
+import type { PoolStats } from '../../core/monitoring/stats.js';
 import { InvariantError } from '../invariants.js';
 import { releasedLeases, type Model, type Real } from '../model.js';
 import { settleAndCheck } from './step.js';

@@ -1,5 +1,5 @@
 import type { AsyncCommand } from 'fast-check';
-import { PoolError } from '../../core/errors.js';
+import { PoolError } from '../../core/errors/errors.js';
 import { FATAL_SQL } from '../memory-driver.js';
 import { holders, type Model, type Real } from '../model.js';
 import { settleAndCheck } from './step.js';

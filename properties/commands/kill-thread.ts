@@ -1,6 +1,6 @@
 import type { AsyncCommand } from 'fast-check';
 import type { ThreadHost } from '../../adapters/drivers/threads/thread-host.js';
-import { isPoolError } from '../../core/errors.js';
+import { isPoolError } from '../../core/errors/errors.js';
 import type { Pool } from '../../core/pool.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { AsyncCommand } from 'fast-check';
-import { PoolError } from '../../core/errors.js';
+import { PoolError } from '../../core/errors/errors.js';
 import { holders, waiting, flush, type Model, type Real } from '../model.js';
 import { PlannedFailure, play, showPlan, type NestedStep, type PlayState } from '../nested-plan.js';
 import { settleAndCheck } from './step.js';

@@ -1,5 +1,5 @@
 import type { AsyncCommand } from 'fast-check';
-import { PoolError } from '../../core/errors.js';
+import { PoolError } from '../../core/errors/errors.js';
 import { InvariantError } from '../invariants.js';
 import { releasedLeases, type Model, type Real } from '../model.js';
 import { settleAndCheck } from './step.js';

@@ -5,7 +5,7 @@ import { naive } from './naive.js';
 import { roasPool } from './roas-pool.js';
 import { roasPoolNodeSqlite } from './roas-pool-node-sqlite.js';
 import { tarn } from './tarn.js';
-import { PoolError } from '../../core/errors.js';
+import { PoolError } from '../../core/errors/errors.js';
 
 /**
  * Every contender the CLI and the `processes` shards can name. Add a roas-pool mode (worker

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { createBotDb } from '../../adapters/faces/bot-db.js';
-import type { Lease } from '../../core/lease.js';
-import type { PoolOptions } from '../../core/options.js';
+import type { Lease } from '../../core/lease/lease.js';
+import type { PoolOptions } from '../../core/options/options.js';
 import { Pool, type AcquireOptions, type RunOptions } from '../../core/pool.js';
 import { defaultWiring } from '../../create-pool.js';
 import type { Contender } from '../types.js';

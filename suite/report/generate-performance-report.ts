@@ -4,8 +4,8 @@ import type { TestResult } from '../types.js';
 import { verdicts } from './verdict.js';
 import { htmlReport } from './html.js';
 import { markdownReport, type ReportProgress } from './markdown.js';
-import { PoolError } from '../../core/errors.js';
-import { showValue } from '../../core/show-value.js';
+import { PoolError } from '../../core/errors/errors.js';
+import { showValue } from '../../core/errors/show-value.js';
 
 /** Options of {@link generatePerformanceReport}. */
 export interface ReportOptions {

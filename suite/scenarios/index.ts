@@ -1,7 +1,7 @@
 import type { Scenario } from '../types.js';
 import { awardXp, leaderboardRead, logMessage, profileRead } from './bot-ops.js';
 import { weightedScenario } from './weighted-scenario.js';
-import { PoolError } from '../../core/errors.js';
+import { PoolError } from '../../core/errors/errors.js';
 
 const BOT_MIX = [
   [45, profileRead],

@@ -1,4 +1,4 @@
-import { PoolError } from '../../../core/errors.js';
+import { PoolError } from '../../../core/errors/errors.js';
 
 /** A SQLite value as node:sqlite binds and returns it. */
 export type SqliteValue = null | number | bigint | string | Uint8Array;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { PoolError } from '../../../core/errors.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { PoolError } from '../../../core/errors/errors.js';
+import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
 import { claimSqliteFile } from '../sqlite/library-claim.js';
@@ -8,6 +8,7 @@ import { resultCaps } from '../sqlite/result-caps.js';
 import { NodeSqliteConnection } from './node-sqlite-connection.js';
 import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sqlite-errors.js';
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
+import { sqliteMaintenance } from '../sqlite/maintenance.js';
 
 /** Options of {@link nodeSqliteDriver}: those of `sqliteDriver` that node:sqlite can honour. */
 export interface NodeSqliteDriverOptions {
@@ -112,6 +113,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     classify: classifyNodeSqliteError,
     async open(role: ConnectionRole): Promise<DriverConnection> {
       // node:sqlite has no fileMustExist. Once the pool has opened the file, a missing file means

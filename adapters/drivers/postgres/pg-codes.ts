@@ -1,4 +1,9 @@
-import { diagnosisOf, type CodeEntry, type Diagnosis, type ErrorKind } from '../../../core/diagnose.js';
+import {
+  diagnosisOf,
+  type CodeEntry,
+  type Diagnosis,
+  type ErrorKind,
+} from '../../../core/errors/diagnose.js';
 
 // No import of `pg` here: the main entry point's `diagnose()` reads this table.
 

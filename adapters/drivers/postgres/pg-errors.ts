@@ -1,6 +1,6 @@
 import type { ErrorClass } from '../../../core/driver.js';
-import { PoolError } from '../../../core/errors.js';
-import { showValue } from '../../../core/show-value.js';
+import { PoolError } from '../../../core/errors/errors.js';
+import { showValue } from '../../../core/errors/show-value.js';
 
 /**
  * SQLSTATEs after which the server has closed the session: admin shutdown (57P01, what

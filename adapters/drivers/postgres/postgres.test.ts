@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { setImmediate as tick } from 'node:timers/promises';
 import { type Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { isPoolError } from '../../../core/errors.js';
+import { isPoolError } from '../../../core/errors/errors.js';
 import { freePort } from '../../../scripts/pg-server.js';
 import { awaitingTransactions } from '../../../test/workloads.js';
 import { postgresUnavailable, startPostgres, type TestDatabase } from '../../../test/pg-server.js';

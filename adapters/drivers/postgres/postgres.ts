@@ -3,9 +3,9 @@
  * the `roas-pool/postgres` subpath; the core never loads `pg`.
  */
 import pg from 'pg';
-import { PoolError } from '../../../core/errors.js';
-import { MAX_DURATION_MS } from '../../../core/limits.js';
-import { showValue } from '../../../core/show-value.js';
+import { PoolError } from '../../../core/errors/errors.js';
+import { MAX_DURATION_MS } from '../../../core/options/limits.js';
+import { showValue } from '../../../core/errors/show-value.js';
 import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../../../core/driver.js';
 import { classifyPostgresError, isSerializationFailure, markLost, pgCode } from './pg-errors.js';
 import { questionToDollar } from './pg-placeholders.js';

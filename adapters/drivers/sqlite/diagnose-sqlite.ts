@@ -1,4 +1,9 @@
-import { diagnosisOf, type CodeEntry, type Diagnosis, type ErrorKind } from '../../../core/diagnose.js';
+import {
+  diagnosisOf,
+  type CodeEntry,
+  type Diagnosis,
+  type ErrorKind,
+} from '../../../core/errors/diagnose.js';
 import { SQLITE_CODES } from './sqlite-codes.js';
 
 const UNKNOWN_CODE: CodeEntry = [

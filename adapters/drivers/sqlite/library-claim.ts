@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PoolError } from '../../../core/errors.js';
+import { PoolError } from '../../../core/errors/errors.js';
 
 /** The SQLite libraries a driver of this package can link: each carries its own copy of SQLite. */
 export type SqliteLibrary = 'better-sqlite3' | 'node:sqlite';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
-import { PoolError } from '../../../core/errors.js';
+import { PoolError } from '../../../core/errors/errors.js';
 
 type BetterSqlite3 = typeof Database;
 

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { PoolError } from '../../../core/errors.js';
+import { PoolError } from '../../../core/errors/errors.js';
 
 /** The caps of one connection: most rows, and most bytes as {@link rowBytes} counts them. @internal */
 export interface ResultCaps {

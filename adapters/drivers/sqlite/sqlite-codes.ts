@@ -1,4 +1,4 @@
-import type { CodeEntry } from '../../../core/diagnose.js';
+import type { CodeEntry } from '../../../core/errors/diagnose.js';
 
 const DISK = 'check the disk, its free space and the kernel log; the pool replaces the connection';
 const BUG = 'fix the SQL or the call that raised it';

@@ -1,6 +1,7 @@
+import { sqliteMaintenance } from './maintenance.js';
 import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { checkSharedFilename } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
@@ -246,6 +247,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     classify: classifySqliteError,
     async open(role: ConnectionRole): Promise<DriverConnection> {
       const db = new Sqlite(options.filename, {

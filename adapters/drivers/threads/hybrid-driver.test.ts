@@ -1,6 +1,6 @@
 import test from 'ava';
 import type Database from 'better-sqlite3';
-import { isPoolError } from '../../../core/errors.js';
+import { isPoolError } from '../../../core/errors/errors.js';
 import { type Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir } from '../../../test/helpers.js';

@@ -1,3 +1,4 @@
+import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import type Database from 'better-sqlite3';
 import type {
   ConnectionRole,
@@ -9,8 +10,8 @@ import type {
   StatementInfo,
   SyncStatements,
 } from '../../../core/driver.js';
-import { PoolError } from '../../../core/errors.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { PoolError } from '../../../core/errors/errors.js';
+import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
 import { OffloadRouter, type OffloadKind } from './offload-router.js';
 import { ThreadHost } from './thread-host.js';
@@ -255,6 +256,7 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     classify: classifySqliteError,
     host,
     ready: () => shared.ready(),

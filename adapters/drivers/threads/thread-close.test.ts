@@ -1,6 +1,6 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
-import { isPoolError } from '../../../core/errors.js';
+import { isPoolError } from '../../../core/errors/errors.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir } from '../../../test/helpers.js';
 

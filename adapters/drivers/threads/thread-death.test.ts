@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
-import { isPoolError } from '../../../core/errors.js';
-import type { Lease } from '../../../core/lease.js';
+import { isPoolError } from '../../../core/errors/errors.js';
+import type { Lease } from '../../../core/lease/lease.js';
 import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir } from '../../../test/helpers.js';

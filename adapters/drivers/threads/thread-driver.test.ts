@@ -1,11 +1,11 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { filter, firstValueFrom } from 'rxjs';
-import type { PoolOptions } from '../../../core/options.js';
+import type { PoolOptions } from '../../../core/options/options.js';
 import { type Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { isPoolError, PoolError } from '../../../core/errors.js';
-import type { Lease } from '../../../core/lease.js';
+import { isPoolError, PoolError } from '../../../core/errors/errors.js';
+import type { Lease } from '../../../core/lease/lease.js';
 import { sqliteDriver } from '../sqlite/sqlite.js';
 import { hybridDriver } from './hybrid-driver.js';
 import { threadDriver, type ThreadConnection } from './thread-driver.js';

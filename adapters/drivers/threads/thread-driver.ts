@@ -1,4 +1,5 @@
-import { PoolError } from '../../../core/errors.js';
+import { sqliteMaintenance } from '../sqlite/maintenance.js';
+import { PoolError } from '../../../core/errors/errors.js';
 import type {
   ConnectionRole,
   Driver,
@@ -7,7 +8,7 @@ import type {
   RunResult,
   StatementInfo,
 } from '../../../core/driver.js';
-import { checkSharedFilename } from '../../../core/limits.js';
+import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import {
@@ -359,6 +360,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
+    maintenance: sqliteMaintenance,
     classify: classifySqliteError,
     ready: () => host.booted(),
     host,

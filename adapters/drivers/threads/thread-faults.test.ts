@@ -1,5 +1,5 @@
 import test from 'ava';
-import { isPoolError } from '../../../core/errors.js';
+import { isPoolError } from '../../../core/errors/errors.js';
 import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir } from '../../../test/helpers.js';

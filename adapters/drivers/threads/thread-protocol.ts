@@ -1,4 +1,4 @@
-import { ERROR_INFO, PoolError, type PoolErrorCode } from '../../../core/errors.js';
+import { ERROR_INFO, PoolError, type PoolErrorCode } from '../../../core/errors/errors.js';
 import type { ConnectionRole, Params } from '../../../core/driver.js';
 import { loadBetterSqlite3 } from '../sqlite/native-binding.js';
 import type { SqliteDriverOptions } from '../sqlite/sqlite.js';

@@ -1,4 +1,4 @@
-import { PoolError } from '../../../core/errors.js';
+import { PoolError } from '../../../core/errors/errors.js';
 import type { Params } from '../../../core/driver.js';
 
 /** Whether `value` survives `postMessage` (the structured clone algorithm). */

@@ -1,0 +1,59 @@
+import { PoolError } from '../../../core/errors/errors.js';
+import { showValue } from '../../../core/errors/show-value.js';
+
+function invalid(detail: string): PoolError {
+  return new PoolError('INVALID_OPTION', detail);
+}
+
+/**
+ * The database names that give each connection a database of its own (`':memory:'`, `''`, and
+ * `file:` URIs with `mode=memory` or `:memory:`), with the reason a pool cannot share them; or
+ * `undefined` for a file every connection opens alike.
+ */
+export function privateDatabase(filename: string): string | undefined {
+  if (
+    filename === ':memory:' ||
+    /^file::memory:/i.test(filename) ||
+    /^file:[^?#]*\?(.*&)?mode=memory(&|$)/i.test(filename)
+  )
+    return 'an in-memory database belongs to the one connection that opened it: every other connection of the pool would open a new, empty one, so readers would never see what the writer wrote';
+  if (filename === '')
+    return 'an empty filename opens a private temporary database for each connection: every connection of the pool would see a different, empty one';
+  return undefined;
+}
+
+/** Throws INVALID_OPTION when `filename` names a per-connection database; see {@link privateDatabase}. */
+export function checkSharedFilename(filename: unknown, where = 'option "filename"'): void {
+  if (typeof filename !== 'string')
+    throw new PoolError('INVALID_OPTION', `${where} must be a path (string), got ${showValue(filename)}`);
+  const why = privateDatabase(filename);
+  if (why)
+    throw new PoolError(
+      'INVALID_OPTION',
+      `${where} is ${showValue(filename)}: ${why}. Use a file on disk; for a test, one in a temporary folder (join(mkdtempSync(join(tmpdir(), 'bot-')), 'bot.db'))`,
+    );
+}
+
+/** The `pragmas` option of createPool: names and plain values only, and WAL stays on. */
+export function checkPragmas(pragmas: unknown): void {
+  if (pragmas === undefined) return;
+  if (typeof pragmas !== 'object' || pragmas === null || Array.isArray(pragmas))
+    throw invalid(
+      `option "pragmas" must be an object such as { synchronous: 'FULL' }, got ${showValue(pragmas)}`,
+    );
+  for (const [name, value] of Object.entries(pragmas)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name))
+      throw invalid(`option "pragmas" has a key that is not a pragma name: ${showValue(name)}`);
+    const ok =
+      (typeof value === 'number' && Number.isFinite(value)) ||
+      (typeof value === 'string' && /^[\w.+\-'" ]+$/.test(value));
+    if (!ok)
+      throw invalid(
+        `option "pragmas.${name}" must be a number or a plain word such as 'FULL', got ${showValue(value)}`,
+      );
+    if (name.toLowerCase() === 'journal_mode' && String(value).toUpperCase() !== 'WAL')
+      throw invalid(
+        `option "pragmas.journal_mode" must stay WAL (the pool needs readers alongside the writer), got ${showValue(value)}`,
+      );
+  }
+}

@@ -1,0 +1,229 @@
+import { performance } from 'node:perf_hooks';
+import { PoolError } from '../errors/errors.js';
+import { LeakDetector, type LeakReport } from './leak-detector.js';
+import { LeakSweep } from './leak-sweep.js';
+import { Lease, type LeaseHost, type LeaseMode } from '../lease/lease.js';
+import type { PoolRuntime } from '../pool-runtime.js';
+import type { AcquireOptions, Entry, Waiting } from './pool-types.js';
+import { handleStatementError, type StatementErrorContext } from '../lease/statement-errors.js';
+import { TurnBudget } from '../lease/turn-budget.js';
+import { warnLeak } from './warnings.js';
+
+/**
+ * Lending: acquire, grant, release. A free connection is granted at once; a released one is made
+ * clean (nothing in flight, no transaction) and handed straight to the oldest waiter, or put back
+ * in the bag. No machine event is spent on the way. With `leakDetectionThresholdMs` on, each grant
+ * is watched by the leak detector, with the stack of the acquire that asked for it. @internal
+ */
+export class Lending implements LeaseHost {
+  private leaks: LeakDetector<Lease, Entry> | undefined;
+  private readonly sweep: LeakSweep | undefined;
+  private readonly warned = new Set<string>();
+  private readonly errorContext: StatementErrorContext;
+  private sampleScheduled = false;
+  readonly turns: TurnBudget;
+
+  constructor(protected readonly rt: PoolRuntime) {
+    const o = rt.options;
+    this.turns = new TurnBudget(o.eventLoopBudgetMs);
+    this.errorContext = {
+      driver: rt.driver,
+      scheduler: o.scheduler,
+      busyTimeoutMs: o.busyTimeoutMs,
+      counters: rt.counters,
+      summary: () => rt.bag.summary(),
+      connectionBroke: (error) => (rt.lastFailure = error),
+      hold: (work) => rt.hold(work),
+    };
+    if (o.leakDetectionThresholdMs > 0) {
+      if (o.leakStacks) this.leaks = this.leakDetector();
+      this.sweep = new LeakSweep(
+        {
+          scheduler: o.scheduler,
+          entries: () => rt.bag.entries(),
+          closing: () => rt.closing,
+          onLeak: (entry, heldMs) => {
+            // Where this lease was taken is unknown: record every acquire's stack from now on, so
+            // the next report can say.
+            this.leaks ??= this.leakDetector();
+            this.leaked({ mode: entry.grantMode, heldMs, stack: undefined, reclaimed: false });
+          },
+        },
+        o.leakDetectionThresholdMs,
+      );
+    }
+  }
+
+  private leakDetector(): LeakDetector<Lease, Entry> {
+    const o = this.rt.options;
+    return new LeakDetector<Lease, Entry>({
+      thresholdMs: o.leakDetectionThresholdMs,
+      scheduler: o.scheduler,
+      onLeak: (report) => this.leaked(report),
+      onCollected: (entry, report) => {
+        this.leaked(report);
+        new Lease(this, entry, report.mode as LeaseMode, o.scheduler.now() - report.heldMs).release();
+      },
+    });
+  }
+
+  /** See `Pool.acquire`. `stack` is the first attempt's, when a failed validation retries. */
+  acquire(options?: AcquireOptions, stack?: string): Promise<Lease> {
+    const { rt } = this;
+    const mode = options?.mode ?? 'read';
+    if (rt.closing) return Promise.reject(new PoolError('POOL_CLOSED'));
+    const signal = options?.signal;
+    // Checked before the free list: a caller that already gave up gets no lease to leak.
+    if (signal?.aborted) {
+      rt.counters.aborted++;
+      return Promise.reject(new PoolError('ABORTED', undefined, { cause: signal.reason }));
+    }
+    // Only with detection on does acquire pay for a stack.
+    if (this.leaks) stack ??= new Error('lease acquired here').stack;
+    const lane = rt.bag.laneFor(mode);
+    if (lane.queue.size === 0) {
+      const entry = rt.bag.takeFree(lane);
+      if (entry) {
+        const now = rt.options.scheduler.now();
+        const { validateAfterIdleMs } = rt.options;
+        if (validateAfterIdleMs > 0 && now - entry.idleSince >= validateAfterIdleMs)
+          return rt.housekeeping.validated(entry, mode, options, stack);
+        // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
+        rt.metrics.waited(1, now);
+        return this.turns.settle(this.grant(entry, mode, now, performance.now(), stack));
+      }
+    }
+    if (rt.bag.waiting() >= rt.options.maxWaiting) {
+      rt.counters.rejected++;
+      return Promise.reject(new PoolError('POOL_EXHAUSTED', undefined, { state: rt.bag.summary() }));
+    }
+    const timeoutMs = options?.timeoutMs ?? rt.options.acquireTimeoutMs;
+    // Waits are timed with performance.now(), not the injected scheduler: the scheduler drives
+    // timers at ms resolution, and most waits last microseconds.
+    const waiting: Waiting = { mode, since: performance.now(), stack };
+    // The queue holds the process open while anyone waits (see the bag's keepAlive).
+    return lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
+  }
+
+  /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
+  grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
+    this.rt.bag.lend(entry);
+    entry.heldSince = t;
+    entry.grantedAt = now;
+    entry.grantMode = mode;
+    entry.grantStack = stack;
+    entry.leakReported = false;
+    this.rt.counters.acquired++;
+    const lease = new Lease(this, entry, mode, now);
+    this.leaks?.track(lease, { entry, mode, grantedAt: now }, stack);
+    this.sweep?.arm();
+    return lease;
+  }
+
+  checkin(lease: Lease): void {
+    const { rt } = this;
+    this.leaks?.released(lease);
+    rt.counters.released++;
+    const entry = lease.entry as Entry;
+    // The pool already let this connection go (closed after closeTimeoutMs): nothing to take back.
+    if (entry.state === 'removed') return;
+    if (entry.lane === rt.bag.writeLane) rt.housekeeping.wrote();
+    const t = performance.now();
+    rt.metrics.held((t - entry.heldSince) * 1e6);
+    this.reclaim(entry, t);
+  }
+
+  /** Makes a returned connection clean (no transaction, nothing in flight), then hands it on. */
+  protected reclaim(entry: Entry, t: number): void {
+    if (entry.broken) return this.rt.lifecycle.fail(entry, entry.broken);
+    // Taken back by close(), which rolls it back and closes it: never handed on.
+    if (entry.revoked) return;
+    const conn = entry.conn;
+    // Statements the holder sent without awaiting are still in the worker, and `inTransaction`
+    // is only its last reply: decide once they are answered, or the next holder's writes could
+    // run inside (and be rolled back with) a transaction they opened.
+    const answered = conn.answered?.();
+    if (answered !== undefined) {
+      void answered.then(() => this.reclaim(entry, performance.now()));
+      return;
+    }
+    if (conn.inTransaction) {
+      // The holder left a transaction open: roll it back before anyone else sees the connection.
+      conn.exec('ROLLBACK').then(
+        () => this.resetThenHandOff(entry, performance.now()),
+        (err: unknown) => this.rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err))),
+      );
+      return;
+    }
+    this.resetThenHandOff(entry, t);
+  }
+
+  /** The next holder starts from a clean session: the driver undoes what this one changed, if anything. */
+  private resetThenHandOff(entry: Entry, t: number): void {
+    const reset = entry.conn.resetSession?.();
+    if (reset === undefined) return this.handOff(entry, t);
+    reset.then(
+      () => this.handOff(entry, performance.now()),
+      (err: unknown) => this.rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  /** Gives a clean connection to the oldest waiter, or back to the bag; `t` is performance.now(). */
+  handOff(entry: Entry, t: number): void {
+    const { rt } = this;
+    if (entry.expired) return rt.housekeeping.replaceExpired(entry);
+    if (rt.sizing.overfull && rt.sizing.retireIfOverfull(entry)) return;
+    const waiter = rt.bag.nextWaiter(entry.lane);
+    if (waiter) {
+      const now = rt.options.scheduler.now();
+      rt.metrics.waited((t - waiter.data.since) * 1e6, now);
+      rt.lastWaitMs = now - waiter.enqueuedAt;
+      waiter.resolve(this.grant(entry, waiter.data.mode, now, t, waiter.data.stack));
+      return;
+    }
+    rt.bag.putFree(entry, rt.options.scheduler.now());
+    if (entry.lane === rt.bag.readLane) rt.housekeeping.readerReturned();
+    // The sizer samples the load once a turn, not once a release.
+    if (!this.sampleScheduled) {
+      this.sampleScheduled = true;
+      rt.options.scheduler.schedule(() => {
+        this.sampleScheduled = false;
+        rt.lifecycle.sample();
+      });
+    }
+  }
+
+  doubleRelease(): void {
+    this.rt.counters.doubleReleases++;
+  }
+
+  onError(lease: Lease, err: unknown, retry: () => Promise<unknown>): Promise<unknown> {
+    return handleStatementError(this.errorContext, lease.entry as Entry, lease.mode, err, retry).catch(
+      (raised: unknown) => {
+        this.rt.metrics.raised(raised);
+        throw raised;
+      },
+    );
+  }
+
+  /** The pool's own lease (housekeeping): the leak watch is not to report it. */
+  unwatch(lease: Lease): void {
+    this.leaks?.released(lease);
+  }
+
+  /** Stops the leak watch (the pool is closing). */
+  stop(): void {
+    this.sweep?.stop();
+  }
+
+  private leaked(report: LeakReport): void {
+    const { rt } = this;
+    rt.emit({ type: 'lease.leaked', ...report, at: rt.options.scheduler.now() });
+    if (rt.listening()) return;
+    // Nobody handles lease.leaked: say it where a developer looks, once per place of acquire.
+    const key = report.stack ?? '';
+    if (this.warned.has(key) || this.warned.size >= 100) return;
+    this.warned.add(key);
+    warnLeak(report, rt.options.leakDetectionThresholdMs);
+  }
+}

@@ -1,0 +1,41 @@
+import type { PoolRuntime } from '../pool-runtime.js';
+import type { PoolStats } from './stats.js';
+
+/**
+ * A snapshot of the pool's connections, waiters and counters (`Pool.stats()`): counts are read from
+ * the bag and the supervisor's children, never kept twice. @internal
+ */
+export function poolStats(rt: PoolRuntime): PoolStats {
+  const { bag, lifecycle } = rt;
+  const summary = bag.summary();
+  const split = bag.writeLane !== bag.readLane;
+  const leasedWrite = split ? bag.writeLane.size - bag.writeLane.free.length : 0;
+  let broken = 0;
+  for (const entry of bag.entries()) if (entry.broken) broken++;
+  const opening = lifecycle.opening(bag.readLane) + (split ? lifecycle.opening(bag.writeLane) : 0);
+  const leasedRead = summary.leased - leasedWrite;
+  const { min, max } = lifecycle.bounds();
+  const now = rt.options.scheduler.now();
+  return {
+    ...summary,
+    opening,
+    leasedRead,
+    leasedWrite,
+    waitingRead: bag.readLane.queue.size,
+    waitingWrite: split ? bag.writeLane.queue.size : 0,
+    max,
+    min,
+    state: rt.closing ? 'closed' : 'open',
+    ...rt.counters,
+    at: now,
+    uptimeMs: now - rt.createdAt,
+    connections: {
+      opening,
+      idle: summary.idle,
+      leasedRead,
+      leasedWrite,
+      failed: broken,
+    },
+    ...rt.metrics.stats(now),
+  };
+}
