@@ -59,6 +59,12 @@ export interface PoolOptions extends MonitorOptions {
    * core; with `threads: 'all'` the writer has one more of its own.
    */
   readerThreads?: number;
+  /**
+   * Share one fair write lane with the other processes that open the same file on this machine
+   * (sharded bots; see docs/shards.md): writers of every process take turns instead of racing for
+   * SQLite's lock. Built-in driver, every mode; Linux and macOS. Default `true`.
+   */
+  crossProcessLane?: boolean;
   /** Extra `PRAGMA name = value` for every SQLite connection (built-in driver, both modes). */
   pragmas?: Readonly<Record<string, string | number>>;
   /** Prepared statements cached per connection (built-in driver, both modes). Default 256. */
@@ -136,6 +142,7 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   offloadThresholdMs: number;
   /** `undefined`: one a core. */
   readerThreads: number | undefined;
+  crossProcessLane: boolean;
   max: number;
   min: number;
   maxWaiting: number;
@@ -172,6 +179,7 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'threads',
   'offloadThresholdMs',
   'readerThreads',
+  'crossProcessLane',
   'max',
   'min',
   'maxWaiting',
@@ -268,6 +276,13 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     throw invalid('option "max" must be at least 2 on SQLite: one writer and at least one reader');
   }
   const acquireTimeoutMs = integer(options, 'acquireTimeoutMs', 5000, 0);
+  const crossProcessLane = options.crossProcessLane ?? true;
+  if (typeof crossProcessLane !== 'boolean')
+    throw invalid(`option "crossProcessLane" must be true or false, got ${String(crossProcessLane)}`);
+  if (options.crossProcessLane !== undefined && options.driver !== undefined)
+    throw invalid(
+      'option "crossProcessLane" applies to the built-in driver ("filename"); with "driver", pass the driver\'s own option, as in sqliteDriver({ filename, lane: false })',
+    );
   return {
     filename: options.filename,
     driver: options.driver,
@@ -275,6 +290,7 @@ export function resolveOptions(options: PoolOptions): ResolvedOptions {
     offloadThresholdMs: offloadThreshold(options.offloadThresholdMs, threads),
     readerThreads:
       options.readerThreads === undefined ? undefined : integer(options, 'readerThreads', 1, 1, 256),
+    crossProcessLane,
     max,
     min,
     maxWaiting: integer(options, 'maxWaiting', 1000, 0, MAX_WAITING, ' (each waiter holds a promise)'),
