@@ -6,7 +6,7 @@ import type { WriteGate } from './driver.js';
  * costs a round trip through the coordinator and a wake-up of the next process; a few local grants
  * between hand-overs pay for it (bench/shards.ts), and a turn of 4 keeps each process's wait short.
  */
-export const GATE_TURN_MS = Number(process.env.GATE_TURN_MS ?? 4);
+export const GATE_TURN_MS = 4;
 
 /** Local grants in a row before the event loop is given a turn (to read the coordinator's socket). */
 const STREAK = 8;
