@@ -28,8 +28,8 @@ class Shard {
   private readonly inbox: Message[] = [];
   private readonly waiting: { key: keyof Message; resolve: (m: Message) => void }[] = [];
 
-  constructor(file: string) {
-    this.child = fork(fixture('shard.ts'), [file], { execArgv: ['--import', 'tsx'] });
+  constructor(file: string, mode = 'inline') {
+    this.child = fork(fixture('shard.ts'), [file, mode], { execArgv: ['--import', 'tsx'] });
     this.child.on('message', (m: Message) => {
       const at = this.waiting.findIndex((w) => m[w.key] !== undefined);
       if (at >= 0) this.waiting.splice(at, 1)[0]?.resolve(m);
@@ -72,7 +72,11 @@ class Shard {
   }
 }
 
-function setup(t: ExecutionContext): { file: string; shard: () => Promise<Shard>; rows: () => string[] } {
+function setup(t: ExecutionContext): {
+  file: string;
+  shard: (mode?: string) => Promise<Shard>;
+  rows: () => string[];
+} {
   const dir = mkdtempSync(join(tmpdir(), 'roas-lane-'));
   const file = join(dir, 'shards.db');
   const db = new Database(file);
@@ -86,8 +90,8 @@ function setup(t: ExecutionContext): { file: string; shard: () => Promise<Shard>
   });
   return {
     file,
-    shard: async () => {
-      const s = new Shard(file);
+    shard: async (mode?: string) => {
+      const s = new Shard(file, mode);
       shards.push(s);
       await s.next('ready');
       return s;
@@ -187,4 +191,23 @@ test('a process without roas-pool holding the write lock: the pool waits it out 
   t.is(done.stats?.busyTimeouts, 0);
   t.is(rows().length, 5);
   t.true(rows().includes('plain'));
+});
+
+test('pools in every mode share the lane: an inline host, a hybrid holder, a waiter on worker threads', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard('inline');
+  host.send({ write: 1 });
+  await wrote(host);
+  const holder = await shard('hybrid');
+  holder.send({ hold: 'hybrid-held' });
+  await holder.next('holding');
+  const waiter = await shard('all');
+  waiter.send({ write: 3 });
+  await waiter.queued();
+  holder.send({ commit: true });
+  await holder.next('committed');
+  const done = await wrote(waiter);
+  t.is(done.stats?.lane?.fallbacks, 0);
+  t.is(done.stats?.lane?.processes, 3);
+  t.is(rows().length, 5);
 });
