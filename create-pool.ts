@@ -37,6 +37,7 @@ export const defaultWiring: PoolWiring = {
       statementCacheSize: o.statementCacheSize,
       maxResultRows: o.maxResultRows,
       maxResultBytes: o.maxResultBytes,
+      lane: o.crossProcessLane,
     };
     if (o.threads === 'all') return threadDriver({ ...sqlite, readerThreads: o.readerThreads });
     if (o.threads === 'hybrid')

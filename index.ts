@@ -72,6 +72,8 @@ export type {
   ReadOptions,
   RunResult,
   SyncStatements,
+  WriteGate,
+  WriteGateStats,
 } from './core/driver.js';
 export { connectionMachine } from './machines/connection.machine.js';
 export { poolMachine } from './machines/pool.machine.js';

@@ -199,6 +199,39 @@ export interface Maintenance {
 /** How the pool treats an error a statement raised; see {@link Driver.classify}. */
 export type ErrorClass = 'busy' | 'read-only' | 'fatal' | 'statement';
 
+/** What a {@link WriteGate} has seen, for `stats().lane`. */
+export interface WriteGateStats {
+  /** Times this pool asked for the lane and queued behind another process. */
+  readonly waits: number;
+  /** Time spent waiting for the lane, summed over those waits (ms). */
+  readonly waitMs: number;
+  /** Processes connected to the coordinator at its last count, this one included. */
+  readonly processes: number;
+  /** Times the pool wrote without the coordinator (unreachable), relying on the file lock alone. */
+  readonly fallbacks: number;
+  /** True while this process hosts the coordinator. */
+  readonly hosting: boolean;
+}
+
+/**
+ * Optional: a write lane shared with the other processes that write the same database. The pool
+ * enters it before it lends its write connection and leaves it when it hands the lane to another
+ * process, so writers in every process take turns in arrival order instead of racing for the
+ * database's own lock. The gate is an optimisation, never the safety: the database's lock still
+ * serializes writes, and a gate that cannot coordinate lets the pool in at once (a fallback).
+ */
+export interface WriteGate {
+  /** Resolves once this process holds the lane (or the gate fell back). Never rejects. */
+  enter(): Promise<void>;
+  /** Gives the lane back. */
+  leave(): void;
+  /** True while another process waits for the lane this process holds: hand over soon. */
+  readonly contended: boolean;
+  /** Called when another process starts waiting for the lane this process holds. */
+  onYield(listener: () => void): void;
+  stats(): WriteGateStats;
+}
+
 /** A factory of connections. */
 export interface Driver extends DriverTraits {
   /** A short name for stats and errors, such as `better-sqlite3`. */
@@ -216,6 +249,8 @@ export interface Driver extends DriverTraits {
   classify(err: unknown): ErrorClass;
   /** Releases what the driver holds beyond its connections (worker threads, temp files). */
   dispose?(): Promise<void>;
+  /** Optional: the cross-process write lane for this database; `dispose()` closes it. */
+  readonly writeGate?: WriteGate;
 }
 
 /** How the built-in driver runs: inline, hybrid (`threads: true`) or every connection in a thread. */

@@ -21,6 +21,7 @@ import {
   readLoopsLetTheEventLoopTurn,
   unawaitedFailureInTransaction,
 } from './races.js';
+import { laneProperty } from './lane.js';
 import { threadDeathProperty } from './thread-death.js';
 import { SEED } from './seed.js';
 
@@ -71,6 +72,11 @@ const properties: [string, Check, number][] = [
   ['model: thread death (hybrid)', checker(threadDeathProperty('hybrid')), deathRuns],
   ['model: thread death (all)', checker(threadDeathProperty('all')), deathRuns],
   ['race: unawaited failure in a transaction', checker(unawaitedFailureInTransaction()), raceRuns],
+  [
+    'lane protocol across processes',
+    (params) => Promise.resolve(fc.check(laneProperty(), params as never) as fc.RunDetails<unknown>),
+    runs,
+  ],
   ['race: read loops and the event loop', checker(readLoopsLetTheEventLoopTurn()), Math.ceil(raceRuns / 20)],
 ];
 

@@ -19,6 +19,7 @@ export type Layer =
   | 'driver:node-sqlite'
   | 'driver:postgres'
   | 'faces'
+  | 'lane'
   | 'root'
   | 'outer';
 
@@ -32,6 +33,7 @@ export function layerOf(file: string): Layer {
   const [top, second, third] = file.split('/');
   if (top === 'machines' || top === 'streams' || top === 'core') return top;
   if (top === 'adapters' && second === 'faces') return 'faces';
+  if (top === 'adapters' && second === 'lane') return 'lane';
   if (
     top === 'adapters' &&
     second === 'drivers' &&
@@ -60,13 +62,14 @@ export const ARROWS: Readonly<
   machines: { values: ['machines'], types: ['core'] },
   streams: { values: ['streams'], types: ['core'] },
   core: { values: ['core', 'machines', 'streams'] },
+  // The SQLite drivers keep the cross-process write lane of their file (docs/shards.md).
   'driver:sqlite': {
-    values: ['driver:sqlite'],
+    values: ['driver:sqlite', 'lane'],
     files: DRIVER_VOCABULARY,
   },
   // The thread driver hosts the SQLite driver inside each worker.
   'driver:threads': {
-    values: ['driver:threads', 'driver:sqlite'],
+    values: ['driver:threads', 'driver:sqlite', 'lane'],
     files: DRIVER_VOCABULARY,
   },
   // node:sqlite shares SQLite's code table, diagnosis and file guard with the better-sqlite3 driver.
@@ -80,6 +83,8 @@ export const ARROWS: Readonly<
   },
   // A face reaches a driver only through the composition root, never by import.
   faces: { values: ['faces', 'core'] },
+  // The lane knows the driver port's gate, nothing of SQLite or the pool.
+  lane: { values: ['lane'], files: ['core/driver.ts'] },
   root: {
     values: [
       'root',
@@ -91,6 +96,7 @@ export const ARROWS: Readonly<
       'driver:node-sqlite',
       'driver:postgres',
       'faces',
+      'lane',
     ],
   },
   outer: {
@@ -105,6 +111,7 @@ export const ARROWS: Readonly<
       'driver:node-sqlite',
       'driver:postgres',
       'faces',
+      'lane',
     ],
   },
 };

@@ -29,6 +29,7 @@ test('sorts the files into the layers the tree shows', (t) => {
   t.is(layerOf('core/driver.ts'), 'core');
   t.is(layerOf('adapters/drivers/threads/thread-driver.ts'), 'driver:threads');
   t.is(layerOf('adapters/faces/bot-db.ts'), 'faces');
+  t.is(layerOf('adapters/lane/lane-gate.ts'), 'lane');
   t.is(layerOf('create-pool.ts'), 'root');
   t.is(layerOf('core/pool.test.ts'), 'outer');
   t.is(layerOf('cli/main.ts'), 'outer');
@@ -38,7 +39,7 @@ test('sorts the files into the layers the tree shows', (t) => {
     [...files.keys()].some(
       (f) => f.startsWith('adapters/') && layerOf(f) === 'outer' && !f.endsWith('.test.ts'),
     ),
-    'every adapter sits in a driver folder or in faces/',
+    'every adapter sits in a driver folder, in faces/ or in lane/',
   );
 });
 

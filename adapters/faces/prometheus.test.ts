@@ -49,6 +49,9 @@ test('exposes the pool in Prometheus text: connections by state, waits, errors b
   t.is(values.get('roas_pool_timeouts_total'), 1);
   t.is(values.get('roas_pool_errors_total{code="ACQUIRE_TIMEOUT"}'), 1);
   t.is(values.get('roas_pool_leaks_total'), 0);
+  t.is(types.get('roas_pool_lane_processes'), 'gauge');
+  t.is(values.get('roas_pool_lane_waits_total'), 0, 'alone on its file');
+  t.is(types.get('roas_pool_lane_fallbacks_total'), 'counter');
   t.is(values.get('roas_pool_acquire_wait_seconds_count'), 3);
   t.is(values.get('roas_pool_acquire_wait_seconds_bucket{le="+Inf"}'), 3);
   t.is(values.get('roas_pool_lease_hold_seconds_count'), 1, 'one lease released so far');

@@ -125,6 +125,35 @@ export function collectPoolMetrics(
       },
     });
   }
+  // The cross-process write lane (docs/shards.md), on pools whose driver keeps one.
+  if (pool.stats().lane !== undefined) {
+    gauge('lane_processes', 'Processes sharing the write lane of this file.', (s) => s.lane?.processes ?? 0);
+    const laneCounter = (name: string, help: string, read: (s: PoolStats) => number) =>
+      new Counter({
+        name: `${p}${name}`,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read(stats()));
+        },
+      });
+    laneCounter(
+      'lane_waits_total',
+      'Times the pool queued behind another process.',
+      (s) => s.lane?.waits ?? 0,
+    );
+    laneCounter(
+      'lane_wait_seconds_total',
+      'Time spent queued behind other processes.',
+      (s) => (s.lane?.waitMs ?? 0) / 1000,
+    );
+    laneCounter(
+      'lane_fallbacks_total',
+      "Writes let in on SQLite's lock alone, without the lane.",
+      (s) => s.lane?.fallbacks ?? 0,
+    );
+  }
   new Counter({
     name: `${p}errors_total`,
     help: 'Errors by code: pool error codes, and the driver codes of statement errors.',

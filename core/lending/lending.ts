@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { PoolError } from '../errors/errors.js';
+import { GateTurns } from './gate-turns.js';
 import { LeakDetector, type LeakReport } from './leak-detector.js';
 import { LeakSweep } from './leak-sweep.js';
 import { Lease, type LeaseHost, type LeaseMode } from '../lease/lease.js';
@@ -22,10 +23,23 @@ export class Lending implements LeaseHost {
   private readonly errorContext: StatementErrorContext;
   private sampleScheduled = false;
   readonly turns: TurnBudget;
+  /** The cross-process write lane, when the driver keeps one (docs/shards.md). */
+  private readonly gate: GateTurns | undefined;
 
   constructor(protected readonly rt: PoolRuntime) {
     const o = rt.options;
     this.turns = new TurnBudget(o.eventLoopBudgetMs);
+    const { writeGate } = rt.driver;
+    const writeLane = rt.bag.writeLane;
+    if (writeGate !== undefined && writeLane !== rt.bag.readLane)
+      this.gate = new GateTurns(
+        writeGate,
+        () => {
+          const entry = rt.bag.takeFree(writeLane);
+          if (entry) this.handOff(entry, performance.now());
+        },
+        () => writeLane.free.length > 0,
+      );
     this.errorContext = {
       driver: rt.driver,
       scheduler: o.scheduler,
@@ -81,7 +95,8 @@ export class Lending implements LeaseHost {
     // Only with detection on does acquire pay for a stack.
     if (this.leaks) stack ??= new Error('lease acquired here').stack;
     const lane = rt.bag.laneFor(mode);
-    if (lane.queue.size === 0) {
+    const gated = this.gate !== undefined && lane === rt.bag.writeLane;
+    if (lane.queue.size === 0 && (!gated || lane.free.length === 0 || this.gate.mayGrant())) {
       const entry = rt.bag.takeFree(lane);
       if (entry) {
         const now = rt.options.scheduler.now();
@@ -102,7 +117,9 @@ export class Lending implements LeaseHost {
     // timers at ms resolution, and most waits last microseconds.
     const waiting: Waiting = { mode, since: performance.now(), stack };
     // The queue holds the process open while anyone waits (see the bag's keepAlive).
-    return lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
+    const lease = lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
+    if (gated) this.gate.ask();
+    return lease;
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
@@ -173,6 +190,12 @@ export class Lending implements LeaseHost {
     const { rt } = this;
     if (entry.expired) return rt.housekeeping.replaceExpired(entry);
     if (rt.sizing.overfull && rt.sizing.retireIfOverfull(entry)) return;
+    if (this.gate !== undefined && entry.lane === rt.bag.writeLane) {
+      const pass = this.gate.pass(entry.lane.queue.size > 0);
+      // Another process's turn on the shared write lane: this connection waits for it to come back.
+      if (pass === 'put') return rt.bag.putFree(entry, rt.options.scheduler.now());
+      if (pass === 'later') return void setImmediate(() => this.handOff(entry, t));
+    }
     const waiter = rt.bag.nextWaiter(entry.lane);
     if (waiter) {
       const now = rt.options.scheduler.now();

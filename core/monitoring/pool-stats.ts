@@ -27,6 +27,7 @@ export function poolStats(rt: PoolRuntime): PoolStats {
     min,
     state: rt.closing ? 'closed' : 'open',
     ...rt.counters,
+    ...(rt.driver.writeGate === undefined ? {} : { lane: rt.driver.writeGate.stats() }),
     at: now,
     uptimeMs: now - rt.createdAt,
     connections: {

@@ -1,4 +1,5 @@
 import type { PoolStateSummary } from '../errors/errors.js';
+import type { WriteGateStats } from '../driver.js';
 import type { MonitoringStats } from './metrics-types.js';
 
 /** Running totals since the pool was created. */
@@ -42,6 +43,11 @@ export interface PoolStats extends PoolStateSummary, PoolCounters, MonitoringSta
   max: number;
   min: number;
   state: 'open' | 'closed';
+  /**
+   * The write lane shared with other processes on the same file (docs/shards.md): waits behind
+   * another process, the processes seen, fallbacks to the file lock alone. Absent without one.
+   */
+  lane?: WriteGateStats;
 }
 
 /** Fresh counters, all zero. */

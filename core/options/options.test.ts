@@ -1,5 +1,6 @@
 import test from 'ava';
-import { createPool, PoolError } from '../../index.js';
+import { createPool, PoolError, sqliteDriver } from '../../index.js';
+import { tempDir } from '../../test/helpers.js';
 import { nearest } from './options.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -53,4 +54,14 @@ test('rejects out-of-range numbers and contradictory bounds synchronously', (t) 
     code(() => createPool({})),
     'INVALID_OPTION',
   );
+});
+
+test('crossProcessLane takes true or false, and only with filename (a driver takes its own lane option)', async (t) => {
+  const err = t.throws(() => createPool({ filename: 'never-opened.db', crossProcessLane: 'yes' as never }));
+  t.regex(String(err), /"crossProcessLane" must be true or false/);
+  const tmp = tempDir();
+  const driver = sqliteDriver({ filename: tmp.file(), lane: false });
+  t.regex(String(t.throws(() => createPool({ driver, crossProcessLane: false }))), /lane: false/);
+  await driver.dispose?.();
+  tmp.cleanup();
 });

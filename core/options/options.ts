@@ -52,6 +52,12 @@ export interface PoolOptions extends MonitorOptions {
    * core; with `threads: 'all'` the writer has one more of its own.
    */
   readerThreads?: number;
+  /**
+   * Share one fair write lane with the other processes that open the same file on this machine
+   * (sharded bots; see docs/shards.md): writers of every process take turns instead of racing for
+   * SQLite's lock. Built-in driver, every mode; Linux and macOS. Default `true`.
+   */
+  crossProcessLane?: boolean;
   /** Extra `PRAGMA name = value` for every SQLite connection (built-in driver, both modes). */
   pragmas?: Readonly<Record<string, string | number>>;
   /** Prepared statements cached per connection (built-in driver, both modes). Default 256. */
@@ -129,6 +135,7 @@ export interface ResolvedOptions extends ResolvedMonitorOptions {
   offloadThresholdMs: number;
   /** `undefined`: one a core. */
   readerThreads: number | undefined;
+  crossProcessLane: boolean;
   max: number;
   min: number;
   maxWaiting: number;
@@ -165,6 +172,7 @@ const KNOWN: readonly (keyof PoolOptions)[] = [
   'threads',
   'offloadThresholdMs',
   'readerThreads',
+  'crossProcessLane',
   'max',
   'min',
   'maxWaiting',
@@ -262,6 +270,13 @@ export function resolveOptions(options: PoolOptions, checks: BuiltInOptionChecks
     throw invalid('option "max" must be at least 2 on SQLite: one writer and at least one reader');
   }
   const acquireTimeoutMs = integer(options, 'acquireTimeoutMs', 5000, 0);
+  const crossProcessLane = options.crossProcessLane ?? true;
+  if (typeof crossProcessLane !== 'boolean')
+    throw invalid(`option "crossProcessLane" must be true or false, got ${String(crossProcessLane)}`);
+  if (options.crossProcessLane !== undefined && options.driver !== undefined)
+    throw invalid(
+      'option "crossProcessLane" applies to the built-in driver ("filename"); with "driver", pass the driver\'s own option, as in sqliteDriver({ filename, lane: false })',
+    );
   return {
     filename: options.filename,
     driver: options.driver,
@@ -269,6 +284,7 @@ export function resolveOptions(options: PoolOptions, checks: BuiltInOptionChecks
     offloadThresholdMs: checks.offloadThreshold(options.offloadThresholdMs, threads),
     readerThreads:
       options.readerThreads === undefined ? undefined : integer(options, 'readerThreads', 1, 1, 256),
+    crossProcessLane,
     max,
     min,
     maxWaiting: integer(options, 'maxWaiting', 1000, 0, MAX_WAITING, ' (each waiter holds a promise)'),

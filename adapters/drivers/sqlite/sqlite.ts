@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { checkSharedFilename } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
+import { laneGate } from '../../lane/lane-gate.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
 import { cappedAll, resultCaps, type ResultCaps } from './result-caps.js';
@@ -41,6 +42,12 @@ export interface SqliteDriverOptions {
    * Default an eighth of the heap limit of the thread that reads the rows.
    */
   maxResultBytes?: number;
+  /**
+   * Share one fair write lane with the other processes that open the same file on this machine
+   * (sharded bots; docs/shards.md). Linux and macOS; elsewhere the file lock alone, as with `false`.
+   * Default `true`.
+   */
+  lane?: boolean;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -242,8 +249,10 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
+  const gate = options.lane === false || !onDisk ? undefined : laneGate(options.filename);
   return {
     name: 'better-sqlite3',
+    writeGate: gate,
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
@@ -272,6 +281,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
       return new SqliteConnection(db, cacheSize, guard, caps);
     },
     dispose() {
+      gate?.close();
       guard.close();
       release();
       return Promise.resolve();

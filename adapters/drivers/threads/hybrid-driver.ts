@@ -253,6 +253,8 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
   const shared = new OffloadRouter(host, threshold);
   return {
     name: 'better-sqlite3-hybrid',
+    // Writes run inline: the inline driver's lane, closed by its dispose.
+    writeGate: inline.writeGate,
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',

@@ -1,4 +1,5 @@
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
+import { laneGate } from '../../lane/lane-gate.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type {
   ConnectionRole,
@@ -355,8 +356,12 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
       if (host.link(slot).hosted.size < host.link(best).hosted.size) best = slot;
     return best;
   };
+  const onDisk =
+    options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
+  const gate = options.lane === false || !onDisk ? undefined : laneGate(options.filename);
   return {
     name: 'better-sqlite3-threads',
+    writeGate: gate,
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
@@ -369,6 +374,9 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
       await conn.ready;
       return conn;
     },
-    dispose: () => host.dispose(),
+    dispose: () => {
+      gate?.close();
+      return host.dispose();
+    },
   };
 }

@@ -1,0 +1,235 @@
+import { unlinkSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { WriteGate, WriteGateStats } from '../../core/driver.js';
+import { laneAddress } from './lane-address.js';
+import { LaneServer, type LaneLink } from './lane-server.js';
+
+/** After the coordinator was unreachable, how long the gate lets the pool in without asking. */
+const RETRY_AFTER_MS = 1000;
+
+type State = 'idle' | 'wanting' | 'held';
+
+/**
+ * One pool's end of the cross-process write lane (see docs/shards.md). The first pool to use the
+ * lane binds its address and hosts the coordinator ({@link LaneServer}); the others connect. When
+ * the host dies, the next process to notice binds the address itself, and a process that held the
+ * lane says so to the new host (`H`). A gate that cannot reach any coordinator lets the pool in at
+ * once and counts a fallback: the database's lock stays the safety net.
+ */
+export class LaneGate implements WriteGate {
+  private socket: LaneLink | undefined;
+  private server: LaneServer | undefined;
+  private linking: Promise<LaneLink | undefined> | undefined;
+  private state: State = 'idle';
+  private unguarded = false;
+  private entered: (() => void) | undefined;
+  private since = 0;
+  private retryAt = 0;
+  private closed = false;
+  private yieldListener: (() => void) | undefined;
+  private counts = { waits: 0, waitMs: 0, processes: 0, fallbacks: 0 };
+  private asked = false;
+
+  /** Another process waits; or this process writes without the coordinator, which it can now rejoin. */
+  get contended(): boolean {
+    return this.asked || (this.unguarded && this.socket !== undefined);
+  }
+
+  constructor(private readonly address: string) {
+    // Found or hosted while the pool opens its first connection, not on its first write.
+    void this.link();
+  }
+
+  enter(): Promise<void> {
+    this.state = 'wanting';
+    this.asked = false;
+    this.since = performance.now();
+    return new Promise<void>((resolve) => {
+      this.entered = resolve;
+      // Not (or no longer) linked to a coordinator: write as without a lane, never wait to find one.
+      if (this.closed || this.socket === undefined) {
+        if (!this.closed && performance.now() >= this.retryAt) void this.link();
+        return this.fallBack();
+      }
+      this.socket.write('W');
+    });
+  }
+
+  leave(): void {
+    if (this.state !== 'held') return;
+    this.state = 'idle';
+    this.asked = false;
+    if (!this.unguarded) this.socket?.write('R');
+    this.unguarded = false;
+  }
+
+  onYield(listener: () => void): void {
+    this.yieldListener = listener;
+  }
+
+  stats(): WriteGateStats {
+    return { ...this.counts, hosting: this.server !== undefined };
+  }
+
+  /** Closes the pool's end; a hosted coordinator closes with it and another process takes over. */
+  close(): void {
+    this.closed = true;
+    this.socket?.destroy();
+    this.socket = undefined;
+    this.server?.close();
+    this.server = undefined;
+    if (this.state === 'wanting') this.fallBack();
+  }
+
+  private fallBack(): void {
+    if (this.state !== 'wanting') return;
+    this.counts.fallbacks++;
+    this.unguarded = true;
+    this.grant();
+  }
+
+  private grant(): void {
+    this.state = 'held';
+    const entered = this.entered;
+    this.entered = undefined;
+    entered?.();
+  }
+
+  private link(): Promise<LaneLink | undefined> {
+    if (this.socket !== undefined) return Promise.resolve(this.socket);
+    this.linking ??= this.discover()
+      .catch(() => undefined)
+      .then((link) => {
+        if (link === undefined) this.retryAt = performance.now() + RETRY_AFTER_MS;
+        // Wrote without the lane while finding it: say so, and the lane is this process's now.
+        else if (this.state === 'held' && this.unguarded) {
+          this.unguarded = false;
+          link.write('H');
+        }
+        return link;
+      })
+      .finally(() => (this.linking = undefined));
+    return this.linking;
+  }
+
+  /** Hosts the coordinator if nobody does, then connects to it; three tries against a dying host. */
+  private async discover(): Promise<LaneLink | undefined> {
+    for (let attempt = 0; attempt < 3 && !this.closed; attempt++) {
+      if (this.server === undefined) {
+        try {
+          const server = await LaneServer.listen(this.address);
+          if (this.closed) {
+            server.close();
+            return undefined;
+          }
+          this.server = server;
+          this.socket = server.local((message) => this.receive(message));
+          return this.socket;
+        } catch {
+          // EADDRINUSE: another process hosts it. Anything else shows at connect below.
+        }
+      }
+      try {
+        const socket = await connectTo(this.address);
+        if (this.closed) {
+          socket.destroy();
+          return undefined;
+        }
+        this.attach(socket);
+        return socket;
+      } catch (err) {
+        // A socket file whose host died (macOS; Linux's abstract names vanish with their owner).
+        // Two processes may both unlink and bind: two coordinators then, and the database's lock
+        // still serializes their writers, as without a lane.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && !this.address.startsWith('\0'))
+          tryUnlink(this.address);
+      }
+    }
+    return undefined;
+  }
+
+  private attach(socket: Socket): void {
+    this.socket = socket;
+    this.count = '';
+    socket.unref();
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.lost(socket));
+    socket.on('data', (chunk: Buffer) => this.receive(chunk.toString('latin1')));
+  }
+
+  private count = '';
+
+  private receive(bytes: string): void {
+    for (const byte of bytes) {
+      if (this.count !== '') {
+        if (byte !== ';') this.count += byte;
+        else [this.counts.processes, this.count] = [Number(this.count.slice(1)), ''];
+      } else if (byte === 'N') this.count = 'N';
+      else if (byte === 'G') this.granted();
+      else if (byte === 'Y') this.yieldAsked();
+      else if (byte === 'Q') this.counts.waits++;
+    }
+  }
+
+  private granted(): void {
+    if (this.state !== 'wanting') {
+      // A grant nobody waits for (after a reconnect): give it straight back.
+      if (this.state === 'idle') this.socket?.write('R');
+      return;
+    }
+    if (this.counts.waits > 0) this.counts.waitMs += performance.now() - this.since;
+    this.grant();
+  }
+
+  private yieldAsked(): void {
+    if (this.state !== 'held') return;
+    this.asked = true;
+    try {
+      this.yieldListener?.();
+    } catch {
+      // The pool's listener does not throw; if it ever did, the lane is handed over at release.
+    }
+  }
+
+  /** The coordinator went away (its host closed or died): find or become the next one. */
+  private lost(socket: LaneLink): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    if (this.closed || this.state === 'idle' || this.unguarded) return;
+    const was = this.state;
+    this.link().then(
+      (next) => {
+        if (next === undefined) return this.fallBack();
+        if (this.state === 'wanting') next.write('W');
+        else if (this.state === 'held' && was === 'held') next.write('H');
+      },
+      () => this.fallBack(),
+    );
+  }
+}
+
+function connectTo(address: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(address);
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or taken over by another process.
+  }
+}
+
+/** The lane for `filename`, or `undefined` where none is kept (see {@link laneAddress}). */
+export function laneGate(filename: string): LaneGate | undefined {
+  const address = laneAddress(filename);
+  return address === undefined ? undefined : new LaneGate(address);
+}

@@ -1,0 +1,99 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { LaneQueue, type LaneEffect } from './lane-queue.js';
+
+/** One process at the coordinator: a socket, or the host's own pool, which needs none. */
+export interface LaneLink {
+  write(message: string): void;
+  destroy(): void;
+}
+
+/**
+ * The coordinator, hosted by whichever pool bound the lane's address first. One byte a message:
+ * from a process `W` (wants the lane), `R` (releases it), `H` (holds it already: it reconnected,
+ * or wrote before it found the lane); to a process `G` (granted), `Y` (another process waits: hand
+ * over soon), `Q` (queued behind another process), and `N<count>;` (processes connected). A process
+ * whose socket closes (it closed its pool, or died: the kernel closes a killed process's sockets)
+ * is dropped and its grant passes on at once. The host's own pool talks to the queue directly,
+ * without a socket. Every handle is unref'd: the coordinator never keeps its host alive.
+ */
+export class LaneServer {
+  private readonly queue = new LaneQueue<LaneLink>();
+  private readonly members = new Set<LaneLink>();
+
+  private constructor(private readonly server: Server) {
+    server.on('connection', (socket) => this.accept(socket));
+    server.unref();
+  }
+
+  /** Binds `address`; rejects with the listen error (EADDRINUSE: another process hosts it). */
+  static listen(address: string): Promise<LaneServer> {
+    return new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(address, () => {
+        server.off('error', reject);
+        // A late error on a bound server (none is expected) must not escape as an exception.
+        server.on('error', () => undefined);
+        resolve(new LaneServer(server));
+      });
+    });
+  }
+
+  /** The host's own pool as a member: `receive` gets the coordinator's messages synchronously. */
+  local(receive: (message: string) => void): LaneLink {
+    const member: LaneLink = {
+      write: (message) => receive(message),
+      destroy: () => this.leave(member),
+    };
+    const link: LaneLink = {
+      write: (message) => this.receive(member, message),
+      destroy: () => this.leave(member),
+    };
+    this.join(member);
+    return link;
+  }
+
+  private accept(socket: Socket): void {
+    socket.unref();
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.leave(socket));
+    socket.on('data', (chunk: Buffer) => this.receive(socket, chunk.toString('latin1')));
+    this.join(socket);
+  }
+
+  private join(member: LaneLink): void {
+    this.members.add(member);
+    this.announce();
+  }
+
+  private leave(member: LaneLink): void {
+    if (!this.members.delete(member)) return;
+    this.send(this.queue.drop(member));
+    this.announce();
+  }
+
+  private receive(member: LaneLink, bytes: string): void {
+    for (const byte of bytes) {
+      if (byte === 'W') {
+        const effects = this.queue.want(member);
+        if (this.queue.queue.includes(member)) member.write('Q');
+        this.send(effects);
+      } else if (byte === 'R') this.send(this.queue.release(member));
+      else if (byte === 'H') this.send(this.queue.claim(member));
+    }
+  }
+
+  private send(effects: LaneEffect<LaneLink>[]): void {
+    for (const { type, to } of effects) to.write(type === 'grant' ? 'G' : 'Y');
+  }
+
+  private announce(): void {
+    for (const member of this.members) member.write(`N${this.members.size};`);
+  }
+
+  /** Stops hosting: every process connected sees its socket close and finds a new host. */
+  close(): void {
+    for (const member of [...this.members]) member.destroy();
+    this.server.close();
+  }
+}

@@ -1,0 +1,213 @@
+import test, { type ExecutionContext } from 'ava';
+import Database from 'better-sqlite3';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PoolStats } from '../../core/monitoring/stats.js';
+
+// Real processes on one real file: each shard is a forked process with its own pool
+// (test/fixtures/shard.ts). Every wait is for a message or an exit, never for time.
+
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`../../test/fixtures/${name}`, import.meta.url));
+
+interface Message {
+  ready?: boolean;
+  wrote?: number;
+  holding?: string;
+  committed?: string;
+  failed?: string;
+  stats?: PoolStats;
+}
+
+class Shard {
+  readonly child: ChildProcess;
+  private readonly inbox: Message[] = [];
+  private readonly waiting: { key: keyof Message; resolve: (m: Message) => void }[] = [];
+
+  constructor(file: string, mode = 'inline') {
+    this.child = fork(fixture('shard.ts'), [file, mode], { execArgv: ['--import', 'tsx'] });
+    this.child.on('message', (m: Message) => {
+      const at = this.waiting.findIndex((w) => m[w.key] !== undefined);
+      if (at >= 0) this.waiting.splice(at, 1)[0]?.resolve(m);
+      else this.inbox.push(m);
+    });
+  }
+
+  /** The next message that carries `key` (a failure is one too, so a test fails instead of hanging). */
+  next(key: keyof Message): Promise<Message> {
+    const at = this.inbox.findIndex((m) => m[key] !== undefined || m.failed !== undefined);
+    if (at >= 0) return Promise.resolve(this.inbox.splice(at, 1)[0] as Message);
+    return new Promise((resolve) => this.waiting.push({ key, resolve }));
+  }
+
+  send(m: object): void {
+    this.child.send(m);
+  }
+
+  async stats(): Promise<PoolStats> {
+    this.send({ stats: true });
+    return (await this.next('stats')).stats as PoolStats;
+  }
+
+  /** Waits until this shard's pool has queued behind another process for the lane. */
+  async queued(): Promise<void> {
+    while (((await this.stats()).lane?.waits ?? 0) < 1);
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.send({ close: true });
+    await exited;
+  }
+
+  async kill(): Promise<void> {
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+function setup(t: ExecutionContext): {
+  file: string;
+  shard: (mode?: string) => Promise<Shard>;
+  rows: () => string[];
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'roas-lane-'));
+  const file = join(dir, 'shards.db');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)');
+  db.close();
+  const shards: Shard[] = [];
+  t.teardown(async () => {
+    await Promise.all(shards.map((s) => s.close()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    file,
+    shard: async (mode?: string) => {
+      const s = new Shard(file, mode);
+      shards.push(s);
+      await s.next('ready');
+      return s;
+    },
+    rows: () => {
+      const reader = new Database(file, { readonly: true });
+      const who = reader.prepare('SELECT who FROM t ORDER BY id').pluck().all() as string[];
+      reader.close();
+      return who;
+    },
+  };
+}
+
+const wrote = async (s: Shard): Promise<Message> => {
+  const m = await s.next('wrote');
+  if (m.failed !== undefined) throw new Error(m.failed);
+  return m;
+};
+
+test('a process killed while it holds the lane: the waiting process is served, and only the open transaction is lost', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard();
+  host.send({ write: 1 });
+  await wrote(host);
+  const holder = await shard();
+  holder.send({ hold: 'killed-open' });
+  await holder.next('holding');
+  const waiter = await shard();
+  waiter.send({ write: 3 });
+  await waiter.queued();
+  await holder.kill();
+  const done = await wrote(waiter);
+  t.is(done.stats?.lane?.fallbacks, 0, 'served through the lane, not around it');
+  t.true((await host.stats()).lane?.hosting);
+  const who = rows();
+  t.false(who.includes('killed-open'));
+  t.is(who.length, 4);
+});
+
+test('the host of the lane killed: the holder finishes, the waiter is served by the next host', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard();
+  host.send({ write: 1 });
+  await wrote(host);
+  t.true((await host.stats()).lane?.hosting);
+  const holder = await shard();
+  holder.send({ hold: 'held-across' });
+  await holder.next('holding');
+  const waiter = await shard();
+  waiter.send({ write: 3 });
+  await waiter.queued();
+  await host.kill();
+  holder.send({ commit: true });
+  await holder.next('committed');
+  await wrote(waiter);
+  const hosts = [(await holder.stats()).lane?.hosting, (await waiter.stats()).lane?.hosting];
+  t.deepEqual(
+    hosts.filter((h) => h === true),
+    [true],
+    'one of the survivors hosts',
+  );
+  const who = rows();
+  t.true(who.includes('held-across'));
+  t.is(who.length, 5);
+});
+
+test('a process that joins late is served, and both see two processes', async (t) => {
+  const { shard, rows } = setup(t);
+  const early = await shard();
+  early.send({ write: 2 });
+  await wrote(early);
+  const late = await shard();
+  late.send({ write: 3 });
+  const done = await wrote(late);
+  t.is(done.stats?.lane?.fallbacks, 0);
+  t.is(done.stats?.lane?.processes, 2);
+  t.is((await early.stats()).lane?.processes, 2);
+  early.send({ write: 2 });
+  await wrote(early);
+  t.is(rows().length, 7);
+});
+
+test('a process without roas-pool holding the write lock: the pool waits it out as without a lane', async (t) => {
+  const { file, shard, rows } = setup(t);
+  const bot = await shard();
+  bot.send({ write: 1 });
+  await wrote(bot);
+  const plain = spawn(process.execPath, ['--import', 'tsx', fixture('plain-writer.ts'), file], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [locked] = (await once(plain.stdout, 'data')) as [Buffer];
+  t.is(locked.toString().trim(), 'locked');
+  bot.send({ write: 3 });
+  plain.stdin.end();
+  await once(plain, 'exit');
+  const done = await wrote(bot);
+  t.is(done.stats?.busyTimeouts, 0);
+  t.is(rows().length, 5);
+  t.true(rows().includes('plain'));
+});
+
+test('pools in every mode share the lane: an inline host, a hybrid holder, a waiter on worker threads', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard('inline');
+  host.send({ write: 1 });
+  await wrote(host);
+  const holder = await shard('hybrid');
+  holder.send({ hold: 'hybrid-held' });
+  await holder.next('holding');
+  const waiter = await shard('all');
+  waiter.send({ write: 3 });
+  await waiter.queued();
+  holder.send({ commit: true });
+  await holder.next('committed');
+  const done = await wrote(waiter);
+  t.is(done.stats?.lane?.fallbacks, 0);
+  t.is(done.stats?.lane?.processes, 3);
+  t.is(rows().length, 5);
+});

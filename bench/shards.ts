@@ -1,0 +1,179 @@
+/**
+ * Sharded bots (issue 24): P forked processes, each with its own `createPool()` on one file and 4
+ * awaiting workers, against one process with P×4 workers doing the same work, in one run. A
+ * worker's transaction is an UPDATE, an await, then an INSERT. Every process is a fresh fork; all
+ * start together on the parent's word and run for the same wall-clock window. "lost" counts
+ * acknowledged commits missing from the file afterwards. A benchmark, not a test: it asserts nothing.
+ *
+ *   npx tsx bench/shards.ts [--duration 3000] [--procs 6,3] [--workers 4] [--options '{"crossProcessLane":false}']
+ */
+import Database from 'better-sqlite3';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadAverage } from './report.js';
+
+const UPDATE = 'UPDATE users SET points = points + 1 WHERE id = ?';
+const INSERT = 'INSERT INTO log (user, at) VALUES (?, ?)';
+
+interface Report {
+  done: number;
+  errors: number;
+  slowestMs: number;
+  latencies: number[];
+  firstError?: string;
+}
+
+async function child(file: string, workers: number, options: Record<string, unknown>): Promise<void> {
+  const { createPool } = await import('../index.js');
+  const pool = createPool({ filename: file, ...options });
+  const tx = (id: number): Promise<void> =>
+    pool.transaction(async (db) => {
+      await db.run(UPDATE, [id]);
+      await Promise.resolve();
+      await db.run(INSERT, [id, performance.now()]);
+    });
+  for (let i = 0; i < 20; i++) await tx(i + 1); // open the connections, warm the JIT
+  const send = (m: unknown): void => void process.send?.(m);
+  process.on('message', (m: { go?: number; close?: boolean }) => {
+    if (m.close === true) void pool.close().then(() => process.exit(0));
+    if (m.go === undefined) return;
+    const end = m.go;
+    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [] };
+    void Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        let id = w + process.pid;
+        while (Date.now() < end) {
+          id = (id * 7919 + 1) % 1000;
+          const t = performance.now();
+          try {
+            await tx(id + 1);
+            report.done++;
+          } catch (err) {
+            report.errors++;
+            report.firstError ??= String(err);
+          }
+          const ms = performance.now() - t;
+          report.latencies.push(ms);
+          if (ms > report.slowestMs) report.slowestMs = ms;
+        }
+      }),
+    ).then(() => send({ report, stats: pool.stats() }));
+  });
+  send({ ready: true });
+}
+
+interface Row {
+  label: string;
+  rate: number;
+  per: number[];
+  slowestMs: number;
+  p95Ms: number;
+  errors: number;
+  lost: number;
+  firstError?: string;
+}
+
+async function run(
+  file: string,
+  procs: number,
+  workers: number,
+  durationMs: number,
+  options: string,
+): Promise<Row> {
+  const self = fileURLToPath(import.meta.url);
+  const children: ChildProcess[] = [];
+  const ready: Promise<void>[] = [];
+  const reports: Promise<Report>[] = [];
+  for (let i = 0; i < procs; i++) {
+    const c = fork(self, ['--child', file, '--workers', String(workers), '--options', options], {
+      execArgv: ['--import', 'tsx'],
+    });
+    children.push(c);
+    ready.push(new Promise((resolve) => c.on('message', (m: { ready?: boolean }) => m.ready && resolve())));
+    reports.push(
+      new Promise((resolve) => c.on('message', (m: { report?: Report }) => m.report && resolve(m.report))),
+    );
+  }
+  await Promise.all(ready);
+  const db = new Database(file);
+  const before = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
+  const go = Date.now() + 200;
+  for (const c of children) c.send({ go: go + durationMs });
+  const got = await Promise.all(reports);
+  const after = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
+  db.close();
+  await Promise.all(
+    children.map(
+      (c) => new Promise<void>((resolve) => (c.on('exit', () => resolve()), c.send({ close: true }))),
+    ),
+  );
+  const done = got.reduce((s, r) => s + r.done, 0);
+  const all = got.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return {
+    label: procs === 1 ? `one process, ${workers} workers` : `${procs} processes × ${workers}`,
+    rate: done / (durationMs / 1000),
+    per: got.map((r) => r.done / (durationMs / 1000)),
+    slowestMs: Math.max(...got.map((r) => r.slowestMs)),
+    p95Ms: all[Math.floor(all.length * 0.95)] ?? 0,
+    errors: got.reduce((s, r) => s + r.errors, 0),
+    lost: done - (after - before),
+    firstError: got.find((r) => r.firstError !== undefined)?.firstError,
+  };
+}
+
+const { values } = parseArgs({
+  options: {
+    child: { type: 'string' },
+    duration: { type: 'string', default: '3000' },
+    procs: { type: 'string', default: '6,3' },
+    workers: { type: 'string', default: '4' },
+    options: { type: 'string', default: '{}' },
+  },
+});
+const workers = Number(values.workers);
+
+if (values.child !== undefined) {
+  await child(values.child, workers, JSON.parse(values.options) as Record<string, unknown>);
+} else {
+  const durationMs = Number(values.duration);
+  const dir = mkdtempSync(join(tmpdir(), 'roas-bench-shards-'));
+  const file = join(dir, 'bench.db');
+  const seed = new Database(file);
+  seed.pragma('journal_mode = WAL');
+  seed.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, points INT NOT NULL DEFAULT 0)');
+  seed.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, user INT, at REAL)');
+  seed.exec(
+    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO users (id) SELECT i FROM n',
+  );
+  seed.close();
+  console.log(
+    `node ${process.version}, ${durationMs} ms a run, options ${values.options}, load ${loadAverage()}`,
+  );
+  console.log(
+    '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
+  try {
+    for (const procs of values.procs.split(',').map(Number)) {
+      const one = await run(file, 1, procs * workers, durationMs, values.options);
+      const sharded = await run(file, procs, workers, durationMs, values.options);
+      for (const r of [one, sharded]) {
+        const fair =
+          r.per.length === 1
+            ? '-'
+            : `${(Math.min(...r.per) / Math.max(...r.per)).toFixed(2)} (${Math.round(Math.min(...r.per))} / ${Math.round(Math.max(...r.per))})`;
+        console.log(
+          `| ${r.label} | ${Math.round(r.rate)} | ${(r.rate / one.rate).toFixed(2)} | ${fair} | ${ms(r.p95Ms)} | ${ms(r.slowestMs)} | ${r.errors} | ${r.lost} |`,
+        );
+        if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

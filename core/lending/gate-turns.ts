@@ -1,0 +1,106 @@
+import { performance } from 'node:perf_hooks';
+import type { WriteGate } from '../driver.js';
+
+/**
+ * Grants a process may make in a row while another process waits for the lane. One hand-over
+ * costs a round trip through the coordinator and a wake-up of the next process; a few local grants
+ * between hand-overs pay for it (bench/shards.ts), and a turn of 4 keeps each process's wait short.
+ */
+export const GATE_TURN_MS = 4;
+
+/** Local grants in a row before the event loop is given a turn (to read the coordinator's socket). */
+const STREAK = 8;
+
+/**
+ * The pool's side of a driver's cross-process {@link WriteGate}: whether this process holds the
+ * lane, how many grants it made since another process started waiting, and when to ask for the
+ * lane or hand it over. Lending consults it before lending the write connection. The lane is kept
+ * while nobody else waits, so a process alone on its file pays nothing per write. @internal
+ */
+export class GateTurns {
+  private held = false;
+  private asking = false;
+  private contendedAt = 0;
+  /** Local grants made since the event loop last turned; see {@link GateTurns.pass}. */
+  private streak = 0;
+  private probing = false;
+  private readonly turned = (): void => {
+    this.probing = false;
+    this.streak = 0;
+  };
+
+  constructor(
+    private readonly gate: WriteGate,
+    /** Entered: lend the write connection, if free, to the next local writer. */
+    private readonly entered: () => void,
+    /** Whether the write connection is free now (not lent, not being made clean). */
+    private readonly free: () => boolean,
+  ) {
+    gate.onYield(() => {
+      this.contendedAt = performance.now();
+      // Asked to hand over while no local writer holds the connection: hand over now.
+      if (this.held && this.free()) this.handOver(false);
+    });
+  }
+
+  /** Whether a writer that finds the connection free may take it at once. */
+  mayGrant(): boolean {
+    return this.held && !this.turnOver();
+  }
+
+  /**
+   * The write connection came back with `waiting` local writers: `lend` it to the next one, `put`
+   * it back (the lane is asked for, or handed to another process first), or lend it `later`, after
+   * a turn of the event loop. Writers handed the connection one after another resolve in one chain
+   * of microtasks that never lets the loop read a socket: without a turn now and then, this
+   * process would never hear that another one waits.
+   */
+  pass(waiting: boolean): 'lend' | 'put' | 'later' {
+    if (!this.held) {
+      if (waiting) this.ask();
+      return 'put';
+    }
+    if (!waiting) {
+      if (!this.gate.contended) return 'lend';
+    } else if (!this.turnOver()) {
+      // Alone on the file, nobody is to be heard: no turn is spent.
+      if (this.gate.stats().processes < 2) return 'lend';
+      if (!this.probing) {
+        this.probing = true;
+        setImmediate(this.turned);
+      } else if (++this.streak >= STREAK) return 'later';
+      return 'lend';
+    }
+    this.handOver(waiting);
+    return 'put';
+  }
+
+  /** A local writer is waiting: ask for the lane unless it is held or asked for. */
+  ask(): void {
+    // Held, free, yet a writer waits: the turn is over. Hand over, and queue for the next one.
+    if (this.held) {
+      if (this.free()) this.handOver(true);
+      return;
+    }
+    if (this.asking) return;
+    this.asking = true;
+    void this.gate.enter().then(() => {
+      this.asking = false;
+      this.held = true;
+      // Entered while contended (others already wait): this turn starts now.
+      if (this.gate.contended) this.contendedAt = performance.now();
+      this.entered();
+    });
+  }
+
+  /** Another process waits, and this one has had its turn since it heard so. */
+  private turnOver(): boolean {
+    return this.gate.contended && performance.now() - this.contendedAt >= GATE_TURN_MS;
+  }
+
+  private handOver(again: boolean): void {
+    this.held = false;
+    this.gate.leave();
+    if (again) this.ask();
+  }
+}

@@ -1,0 +1,23 @@
+import test from 'ava';
+import fc from 'fast-check';
+import { InvariantError } from './invariants.js';
+import { DeadHolderQueue, DoubleGrantQueue, laneProperty } from './lane.js';
+import { SEED } from './seed.js';
+
+test('the lane protocol keeps one holder, serves in arrival order, and frees a dead holder’s grant', (t) => {
+  const details = fc.check(laneProperty(), { seed: SEED, numRuns: 1000 });
+  t.false(details.failed, String(details.errorInstance));
+});
+
+for (const [name, Queue, invariant] of [
+  ['a grant given twice', DoubleGrantQueue, 'one-writer'],
+  ['a dead holder’s grant never freed', DeadHolderQueue, 'served'],
+] as const) {
+  test(`catches ${name}`, (t) => {
+    const details = fc.check(laneProperty(Queue), { seed: 42, numRuns: 500 });
+    t.true(details.failed, 'the property passed on a broken lane');
+    t.true(details.errorInstance instanceof InvariantError, String(details.errorInstance));
+    t.is((details.errorInstance as InvariantError).invariant, invariant);
+    t.log(`caught after ${details.numRuns} runs: ${String(details.errorInstance)}`);
+  });
+}

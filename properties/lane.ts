@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { LaneQueue, type LaneEffect } from '../adapters/lane/lane-queue.js';
+import { InvariantError } from './invariants.js';
+
+/**
+ * The cross-process lane's protocol (adapters/lane/lane-queue.ts), as the processes see it: each
+ * process believes what the coordinator told it. After every step: at most one process believes
+ * it holds the lane (one writer); no process waits while the lane is free or held by a dead
+ * process (a dead holder's grant is freed); processes are granted in the order they asked (FIFO).
+ * At the end, the holders release in turn until every process that asked was served (liveness).
+ */
+
+type Step =
+  | { type: 'want'; p: number }
+  | { type: 'release'; p: number }
+  | { type: 'die'; p: number }
+  | { type: 'claim'; p: number };
+
+const PROCESSES = 4;
+
+const step: fc.Arbitrary<Step> = fc.record({
+  type: fc.constantFrom('want', 'release', 'die', 'claim'),
+  p: fc.integer({ min: 0, max: PROCESSES - 1 }),
+});
+
+/** The coordinator under test: the real queue, or a broken variant. */
+export type QueueClass = new () => LaneQueue<string>;
+
+class World {
+  private readonly q: LaneQueue<string>;
+  /** A process's id changes when it dies and starts again (a new socket). */
+  private readonly generation = Array.from({ length: PROCESSES }, () => 0);
+  private readonly holds = new Set<string>();
+  private readonly asked: string[] = [];
+
+  constructor(Queue: QueueClass) {
+    this.q = new Queue();
+  }
+
+  private id(p: number): string {
+    return `${p}.${this.generation[p] ?? 0}`;
+  }
+
+  private apply(effects: LaneEffect<string>[]): void {
+    for (const e of effects) {
+      if (e.type !== 'grant') continue;
+      if (this.holds.size > 0)
+        throw new InvariantError(
+          'one-writer',
+          `${e.to} granted while ${[...this.holds].join(', ')} hold the lane`,
+        );
+      const first = this.asked.shift();
+      if (first !== e.to)
+        throw new InvariantError('fifo', `${e.to} granted before ${String(first)}, who asked first`);
+      this.holds.add(e.to);
+    }
+  }
+
+  run(s: Step): void {
+    const id = this.id(s.p);
+    if (s.type === 'want') {
+      if (this.holds.has(id) || this.asked.includes(id)) return;
+      this.asked.push(id);
+      this.apply(this.q.want(id));
+    } else if (s.type === 'release') {
+      if (!this.holds.delete(id)) return;
+      this.apply(this.q.release(id));
+    } else if (s.type === 'die') {
+      this.holds.delete(id);
+      const at = this.asked.indexOf(id);
+      if (at >= 0) this.asked.splice(at, 1);
+      this.generation[s.p] = (this.generation[s.p] ?? 0) + 1;
+      this.apply(this.q.drop(id));
+    }
+    // 'claim' (a holder that reconnects) is exercised where a holder exists: it changes nothing.
+    else if (this.holds.has(id)) this.apply(this.q.claim(id));
+    this.check();
+  }
+
+  private check(): void {
+    const holder = this.q.holder;
+    if (holder === undefined && this.q.queue.length > 0)
+      throw new InvariantError('served', `the lane is free while ${this.q.queue.join(', ')} wait`);
+    if (holder !== undefined && !this.holds.has(holder))
+      throw new InvariantError(
+        'served',
+        `the lane is held by ${holder}, which does not hold it (dead or gone)`,
+      );
+  }
+
+  /** Every holder releases in turn: every process that asked is served. */
+  drain(): void {
+    for (let i = 0; this.holds.size > 0 && i < 100; i++) {
+      const [holder] = this.holds;
+      this.holds.delete(holder as string);
+      this.apply(this.q.release(holder as string));
+      this.check();
+    }
+    if (this.asked.length > 0) throw new InvariantError('served', `never served: ${this.asked.join(', ')}`);
+  }
+}
+
+/** The lane protocol's property, on `Queue` (the real one by default). */
+export function laneProperty(Queue: QueueClass = LaneQueue): fc.IPropertyWithHooks<[Step[]]> {
+  return fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+    const world = new World(Queue);
+    for (const s of steps) world.run(s);
+    world.drain();
+  });
+}
+
+/** Broken: a want is granted even while another process holds the lane (a grant given twice). */
+export class DoubleGrantQueue extends LaneQueue<string> {
+  override want(id: string): LaneEffect<string>[] {
+    const effects = super.want(id);
+    return this.holder !== id && this.queue.length > 1 ? [...effects, { type: 'grant', to: id }] : effects;
+  }
+}
+
+/** Broken: a process that dies is taken out of line, but a grant it held is never freed. */
+export class DeadHolderQueue extends LaneQueue<string> {
+  override drop(id: string): LaneEffect<string>[] {
+    if (this.holder === id) return [];
+    return super.drop(id);
+  }
+}
