@@ -5,7 +5,7 @@ import type { ThreadLink } from '../adapters/drivers/threads/thread-link.js';
 import { isPoolError } from '../core/errors/errors.js';
 import type { Pool } from '../core/pool.js';
 import { createPool } from '../create-pool.js';
-import { tempDir } from '../test/helpers.js';
+import { tempDir, threadModeOptions } from '../test/helpers.js';
 import { KillThreadCommand, track, type DeathModel, type DeathReal } from './commands/kill-thread.js';
 import { InvariantError } from './invariants.js';
 
@@ -130,7 +130,7 @@ async function runOnce(
     reconnectBackoffMs: 10,
     reconnectBackoffMaxMs: 100,
     closeTimeoutMs: 200, // a broken variant leaves a lease out: close stops waiting soon
-    ...(mode === 'all' ? { threads: 'all' } : { threads: true, offloadThresholdMs: 0 }),
+    ...threadModeOptions(mode),
   });
   pool.events$.subscribe(); // closes with leases out are on purpose here: no warning
   const host = (pool.driver as unknown as { host: ThreadHost }).host;

@@ -68,3 +68,18 @@ export function filePool(options: Partial<PoolOptions> = {}): {
 export async function withTable(pool: Pool): Promise<void> {
   await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, w INT, i INT)'));
 }
+
+/** The SQLite modes a fix is tested in, each with its name in test titles and its `threads` option. */
+export const SQLITE_MODES = [
+  ['inline', false],
+  ['threads: true', true],
+  ["threads: 'all'", 'all'],
+] as const;
+
+/**
+ * The options that put a pool's statements on worker threads: every statement (`'all'`), or,
+ * in the hybrid mode, every statement at once rather than after it is measured.
+ */
+export function threadModeOptions(mode: 'all' | 'hybrid'): Partial<PoolOptions> {
+  return mode === 'all' ? { threads: 'all' } : { threads: true, offloadThresholdMs: 0 };
+}

@@ -10,6 +10,7 @@ import { createPool } from '../../create-pool.js';
 import { postgresDriver } from '../../postgres.js';
 import { withPostgres } from '../../test/pg-server.js';
 import { serializableTransaction } from './serializable-transaction.js';
+import { SQLITE_MODES } from '../../test/helpers.js';
 
 /**
  * The lost-update workload: each user reads the counter, then writes back what it read plus one.
@@ -41,11 +42,7 @@ async function counter(pool: Pool): Promise<number> {
   return (await pool.read((db) => db.get<{ n: number }>('SELECT n FROM counter WHERE id = 1')))?.n ?? -1;
 }
 
-for (const [mode, threads] of [
-  ['inline', false],
-  ['threads: true', true],
-  ["threads: 'all'", 'all'],
-] as const) {
+for (const [mode, threads] of SQLITE_MODES) {
   test(`on SQLite (${mode}) concurrent read-then-write increments lose none, with the helper or without`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'roas-serializable-'));
     const pool = createPool({ filename: join(dir, 'bot.db'), threads, acquireTimeoutMs: 60_000 });

@@ -2,7 +2,7 @@ import test from 'ava';
 import pg from 'pg';
 import { createPool, type Pool, type PoolOptions } from '../../index.js';
 import { postgresDriver } from '../../postgres.js';
-import { tempDir } from '../../test/helpers.js';
+import { SQLITE_MODES, tempDir } from '../../test/helpers.js';
 import { withPostgres } from '../../test/pg-server.js';
 
 // Statements a holder sends without awaiting them (issue 29, item 1): a failed one must never let
@@ -77,11 +77,7 @@ function scenarios(mode: string, setup: Setup, statementAborts = false): void {
   );
 }
 
-for (const [mode, threads] of [
-  ['inline', false],
-  ['threads: true', true],
-  ["threads: 'all'", 'all'],
-] as const) {
+for (const [mode, threads] of SQLITE_MODES) {
   scenarios(mode, sqlite(threads));
 
   test.serial(

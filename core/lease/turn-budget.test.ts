@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createPool, type PoolOptions } from '../../index.js';
-import { tempDir } from '../../test/helpers.js';
+import { SQLITE_MODES, tempDir } from '../../test/helpers.js';
 
 // A loop of awaited reads must let the event loop turn (issue 29): a timer and a setImmediate
 // queued when the loop starts run while it is still going. Counted in reads, not in ms: without
@@ -33,11 +33,7 @@ async function loopWith(options: Partial<PoolOptions>): Promise<{ timerAt: numbe
   }
 }
 
-for (const [mode, threads] of [
-  ['inline', false],
-  ['threads: true', true],
-  ["threads: 'all'", 'all'],
-] as const) {
+for (const [mode, threads] of SQLITE_MODES) {
   test(`${mode}: a timer and a setImmediate run while a loop of awaited reads is going`, async (t) => {
     const { timerAt, immediateAt } = await loopWith({ threads, eventLoopBudgetMs: 1 });
     t.true(immediateAt >= 0 && immediateAt < READS, `the setImmediate ran after read ${immediateAt}`);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createPool, isPoolError, type PoolOptions } from '../../index.js';
-import { tempDir } from '../../test/helpers.js';
+import { SQLITE_MODES, tempDir } from '../../test/helpers.js';
 
 // Holding an acquire() write lease, then calling pool.write(), waits for itself (issue 29, item 3):
 // the ACQUIRE_TIMEOUT must name that lease as the holder and say the fix, not only "raise max".
@@ -30,11 +30,7 @@ async function timeoutWhileHolding(options: Partial<PoolOptions>, holdWith: 'acq
   }
 }
 
-for (const [mode, threads] of [
-  ['inline', false],
-  ['threads: true', true],
-  ["threads: 'all'", 'all'],
-] as const) {
+for (const [mode, threads] of SQLITE_MODES) {
   test(`${mode}: ACQUIRE_TIMEOUT behind an acquire() write lease names it, where it was taken, and the fix`, async (t) => {
     const err = await timeoutWhileHolding({ threads, leakDetectionThresholdMs: 60_000 }, 'acquire');
     t.true(isPoolError(err, 'ACQUIRE_TIMEOUT'), String(err));

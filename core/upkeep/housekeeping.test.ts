@@ -1,7 +1,7 @@
 import test from 'ava';
 import { VirtualTimeScheduler } from 'rxjs';
 import { createPool, type PoolLifecycleEvent, type PoolOptions } from '../../index.js';
-import { tempDir } from '../../test/helpers.js';
+import { SQLITE_MODES, tempDir } from '../../test/helpers.js';
 
 // The pool's own housekeeping (the WAL-size check after writes) holds the write lane for a moment:
 // close() awaits it, but it is not the user's lease (issue 29, item 4). On a virtual clock the
@@ -38,11 +38,7 @@ async function closeDuringWalCheck(threads: PoolOptions['threads'], listen: bool
   }
 }
 
-for (const [mode, threads] of [
-  ['inline', false],
-  ['threads: true', true],
-  ["threads: 'all'", 'all'],
-] as const) {
+for (const [mode, threads] of SQLITE_MODES) {
   test.serial(
     `${mode}: close() during the WAL check lists no lease of the user's, and reports no leak`,
     async (t) => {

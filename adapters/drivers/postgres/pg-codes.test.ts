@@ -121,38 +121,35 @@ withPostgres((server) => {
     await pool.close();
   });
 
-  test.serial('a killed backend is a connection failure, its SQLSTATE kept as the cause', async (t) => {
+  /**
+   * Kills the write lease's backend and runs one more statement on it. With `heardFirst`, waits
+   * until node-postgres has heard the server's FATAL while no query was active (it then answers
+   * only "not queryable"); without, the statement races the FATAL.
+   */
+  async function killedBackend(t: import('ava').ExecutionContext, heardFirst: boolean): Promise<void> {
     const pool = make();
     const lease = await pool.acquire({ mode: 'write' });
     const pid = (await lease.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))?.pid;
+    const client = heardFirst
+      ? (lease.raw as { once(event: 'error', listener: (err: Error) => void): void })
+      : undefined;
+    const heard = new Promise<Error>((resolve) => client?.once('error', resolve));
     await pool.write((db) => db.get('SELECT pg_terminate_backend($1)', [pid]));
+    if (heardFirst) t.like(await heard, { code: '57P01' });
     const err = await failure(lease.get('SELECT 1'));
     lease.release();
     const d = diagnose(err);
     t.like(d, { code: 'CONNECTION_LOST', kind: 'connection' });
     t.like(d.cause, { code: '57P01', kind: 'connection' });
     await pool.close();
-  });
+  }
 
-  test.serial(
-    'a backend killed while idle, heard before the next statement, still names its SQLSTATE',
-    async (t) => {
-      // The other order of the race above: node-postgres hears the server's FATAL while no query is
-      // active, so the next statement gets only "not queryable". Wait for that first, then ask.
-      const pool = make();
-      const lease = await pool.acquire({ mode: 'write' });
-      const pid = (await lease.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))?.pid;
-      const client = lease.raw as { once(event: 'error', listener: (err: Error) => void): void };
-      const heard = new Promise<Error>((resolve) => client.once('error', resolve));
-      await pool.write((db) => db.get('SELECT pg_terminate_backend($1)', [pid]));
-      t.like(await heard, { code: '57P01' });
-      const err = await failure(lease.get('SELECT 1'));
-      lease.release();
-      const d = diagnose(err);
-      t.like(d, { code: 'CONNECTION_LOST', kind: 'connection' });
-      t.like(d.cause, { code: '57P01', kind: 'connection' });
-      await pool.close();
-    },
+  test.serial('a killed backend is a connection failure, its SQLSTATE kept as the cause', (t) =>
+    killedBackend(t, false),
+  );
+
+  test.serial('a backend killed while idle, heard before the next statement, still names its SQLSTATE', (t) =>
+    killedBackend(t, true),
   );
 
   test.serial('after query_timeout fires the connection is retired with a typed error', async (t) => {

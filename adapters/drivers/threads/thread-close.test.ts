@@ -2,7 +2,7 @@ import test from 'ava';
 import Database from 'better-sqlite3';
 import { isPoolError } from '../../../core/errors/errors.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir, threadModeOptions } from '../../../test/helpers.js';
 
 // closeTimeoutMs bounds close() on threads: past it, a thread that still owes answers is stopped,
 // its requests reject with CONNECTION_LOST naming the timeout, and close() resolves. The work in
@@ -28,7 +28,7 @@ for (const mode of ['all', 'hybrid'] as const) {
       readerThreads: 1,
       closeTimeoutMs: 0,
       acquireTimeoutMs: SLOW_START_MS,
-      ...(mode === 'all' ? { threads: 'all' } : { threads: true, offloadThresholdMs: 0 }),
+      ...threadModeOptions(mode),
     });
     pool.events$.subscribe(); // the close-waiting warning is expected here
     await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY)'));

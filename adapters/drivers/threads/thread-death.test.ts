@@ -3,7 +3,7 @@ import { isPoolError } from '../../../core/errors/errors.js';
 import type { Lease } from '../../../core/lease/lease.js';
 import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir, threadModeOptions } from '../../../test/helpers.js';
 import type { ThreadHost } from './thread-host.js';
 
 // Every worker thread of the pool is stopped for real (Worker.terminate(), as a crash or an OOM
@@ -25,7 +25,7 @@ async function threadPool(mode: Mode): Promise<{ pool: Pool; done: () => Promise
     // No WAL-size check: it takes the write lane a second after a write, and would show as a lease
     // held at the moment the tests assert that none is (when a thread's reboot takes that long).
     walCheckpointThresholdFrames: 0,
-    ...(mode === 'all' ? { threads: 'all' } : { threads: true, offloadThresholdMs: 0 }),
+    ...threadModeOptions(mode),
   });
   await pool.write((db) => db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)'));
   await (pool.driver as unknown as { ready(): Promise<void> }).ready();

@@ -2,7 +2,7 @@ import test from 'ava';
 import { isPoolError } from '../../../core/errors/errors.js';
 import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir } from '../../../test/helpers.js';
+import { tempDir, threadModeOptions } from '../../../test/helpers.js';
 import { ThreadHost } from './thread-host.js';
 import { threadDriver, type ThreadConnection } from './thread-driver.js';
 
@@ -20,7 +20,7 @@ function threadPool(mode: (typeof MODES)[number]): { pool: Pool; cleanup: () => 
   const pool = createPool({
     filename: tmp.file(),
     acquireTimeoutMs: SLOW_START_MS,
-    ...(mode === 'all' ? { threads: 'all' } : { threads: true, offloadThresholdMs: 0 }),
+    ...threadModeOptions(mode),
   });
   return { pool, cleanup: tmp.cleanup };
 }
