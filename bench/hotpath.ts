@@ -18,10 +18,9 @@ import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPool as createGenericPool } from 'generic-pool';
-import { Pool as TarnPool } from 'tarn';
 import { createPool, type Pool } from '../index.js';
 import { loadAverage, median } from './report.js';
+import { peerPools } from './peers.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,7 +70,6 @@ function open(file: string) {
   db.pragma('synchronous = NORMAL');
   return { db, stmt: db.prepare(SQL), update: db.prepare(UPDATE), insert: db.prepare(INSERT) };
 }
-type Conn = ReturnType<typeof open>;
 
 type Op = (id: number) => Promise<unknown>;
 interface Contender {
@@ -83,15 +81,10 @@ interface Contender {
 
 function contenders(file: string, pool: Pool): { all: Contender[]; close(): Promise<void> } {
   const shared = open(file);
-  const tarn = new TarnPool<Conn>({
-    create: () => open(file),
-    destroy: (c) => void c.db.close(),
-    min: 0,
-    max: MAX,
-  });
-  const generic = createGenericPool<Conn>(
-    { create: async () => open(file), destroy: async (c) => void c.db.close() },
-    { min: 0, max: MAX },
+  const { tarn, generic } = peerPools(
+    () => open(file),
+    (c) => c.db.close(),
+    MAX,
   );
   let tail: Promise<void> = Promise.resolve();
   const all: Contender[] = [

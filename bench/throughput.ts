@@ -6,14 +6,13 @@
  *   npx tsx bench/throughput.ts [--duration 2000] [--workers 20,50] [--json out.json]
  */
 import Database from 'better-sqlite3';
-import { createPool as createGenericPool } from 'generic-pool';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Pool as TarnPool } from 'tarn';
 import { createPool } from '../index.js';
+import { peerPools } from './peers.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,20 +44,13 @@ function open(file: string): { db: Database.Database; stmt: Statement } {
   return { db, stmt: db.prepare(SQL) };
 }
 
-type Conn = ReturnType<typeof open>;
-
 function contenders(file: string): Contender[] {
   const pool = createPool({ filename: file, max: MAX });
   const shared = open(file);
-  const tarn = new TarnPool<Conn>({
-    create: () => open(file),
-    destroy: (c) => void c.db.close(),
-    min: 0,
-    max: MAX,
-  });
-  const generic = createGenericPool<Conn>(
-    { create: async () => open(file), destroy: async (c) => void c.db.close() },
-    { min: 0, max: MAX },
+  const { tarn, generic } = peerPools(
+    () => open(file),
+    (c) => c.db.close(),
+    MAX,
   );
   return [
     {
