@@ -227,6 +227,8 @@ export interface WriteGate {
   leave(): void;
   /** True while another process waits for the lane this process holds: hand over soon. */
   readonly contended: boolean;
+  /** Processes connected to the coordinator at its last count, this one included (as in `stats()`). */
+  readonly processes: number;
   /** Called when another process starts waiting for the lane this process holds. */
   onYield(listener: () => void): void;
   stats(): WriteGateStats;

@@ -32,6 +32,10 @@ export class LaneGate implements WriteGate {
   private asked = false;
 
   /** Another process waits; or this process writes without the coordinator, which it can now rejoin. */
+  get processes(): number {
+    return this.counts.processes;
+  }
+
   get contended(): boolean {
     return this.asked || (this.unguarded && this.socket !== undefined);
   }

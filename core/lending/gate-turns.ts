@@ -64,7 +64,7 @@ export class GateTurns {
       if (!this.gate.contended) return 'lend';
     } else if (!this.turnOver()) {
       // Alone on the file, nobody is to be heard: no turn is spent.
-      if (this.gate.stats().processes < 2) return 'lend';
+      if (this.gate.processes < 2) return 'lend';
       if (!this.probing) {
         this.probing = true;
         setImmediate(this.turned);
