@@ -9,13 +9,12 @@
  */
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadAverage } from './report.js';
+import { seedWriteWorkload } from './write-workload.js';
 
 const UPDATE = 'UPDATE users SET points = points + 1 WHERE id = ?';
 const INSERT = 'INSERT INTO log (user, at) VALUES (?, ?)';
@@ -141,16 +140,7 @@ if (values.child !== undefined) {
   await child(values.child, workers, JSON.parse(values.options) as Record<string, unknown>);
 } else {
   const durationMs = Number(values.duration);
-  const dir = mkdtempSync(join(tmpdir(), 'roas-bench-shards-'));
-  const file = join(dir, 'bench.db');
-  const seed = new Database(file);
-  seed.pragma('journal_mode = WAL');
-  seed.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, points INT NOT NULL DEFAULT 0)');
-  seed.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, user INT, at REAL)');
-  seed.exec(
-    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO users (id) SELECT i FROM n',
-  );
-  seed.close();
+  const { dir, file } = seedWriteWorkload('roas-bench-shards-');
   console.log(
     `node ${process.version}, ${durationMs} ms a run, options ${values.options}, load ${loadAverage()}`,
   );

@@ -8,14 +8,13 @@
  *   npx tsx bench/transactions.ts [--duration 1000] [--trials 5] [--workers 20]
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createPool } from '../index.js';
 import { loadAverage, median } from './report.js';
+import { seedWriteWorkload } from './write-workload.js';
 
 const { values } = parseArgs({
   options: {
@@ -101,16 +100,7 @@ async function rate(c: Contender, pause: Pause): Promise<number> {
   return done / (durationMs / 1000);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'roas-bench-tx-'));
-const file = join(dir, 'bench.db');
-const seed = new Database(file);
-seed.pragma('journal_mode = WAL');
-seed.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, points INT NOT NULL DEFAULT 0)');
-seed.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, user INT, at REAL)');
-seed.exec(
-  'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO users (id) SELECT i FROM n',
-);
-seed.close();
+const { dir, file } = seedWriteWorkload('roas-bench-tx-');
 
 const contenders = [idealMutex(file), roasPool(file)];
 console.log(
