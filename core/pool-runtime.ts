@@ -10,13 +10,14 @@ import type { AcquireOptions, Entry, Lane } from './lending/pool-types.js';
 import type { PoolCounters } from './monitoring/stats.js';
 
 /**
- * What the parts of one pool share: its options and driver, the bag, the counters, and each
- * other. Built once by the `Pool` constructor (core/pool.ts), in this order: the bag, lending,
- * nesting, the lifecycle, housekeeping, sizing, shutdown. A part's constructor may read only the
- * parts built before it (Housekeeping reads the bag's read lane, the lifecycle watches the bag's
- * lanes); later ones it reaches at call time. Housekeeping, shutdown and nesting take it through a
- * narrow host naming what each uses (`HousekeepingHost`, `ShutdownHost`, `NestingHost`); lending
- * and the lifecycle still take the whole of it. @internal
+ * The state one pool's composition keeps: its options and driver, the bag, the counters, the flags
+ * the parts share (`closing`, `lastFailure`, `lastWaitMs`) and the parts themselves. Built once by
+ * the `Pool` constructor (core/pool.ts), in this order: the bag, lending, nesting, the lifecycle,
+ * housekeeping, sizing, shutdown. A part's constructor reads only the parts built before it
+ * (lending and housekeeping read the bag's lanes); later ones it reaches at call time. No part
+ * takes it whole: each names what it uses in a narrow host (`BagHost`, `LendingHost`,
+ * `LifecycleHost`, `HousekeepingHost`, `SizingHost`, `ShutdownHost`, `NestingHost`), and this one
+ * object fills them all. @internal
  */
 export interface PoolRuntime {
   readonly options: ResolvedOptions;

@@ -4,7 +4,7 @@ import { GateTurns } from './gate-turns.js';
 import { LeakDetector, type LeakReport } from './leak-detector.js';
 import { LeakSweep } from './leak-sweep.js';
 import { Lease, type LeaseHost, type LeaseMode } from '../lease/lease.js';
-import type { PoolRuntime } from '../pool-runtime.js';
+import type { LendingHost } from './lending-host.js';
 import type { AcquireOptions, Entry, Waiting } from './pool-types.js';
 import { handleStatementError, type StatementErrorContext } from '../lease/statement-errors.js';
 import { TurnBudget } from '../lease/turn-budget.js';
@@ -26,7 +26,7 @@ export class Lending implements LeaseHost {
   /** The cross-process write lane, when the driver keeps one (docs/shards.md). */
   private readonly gate: GateTurns | undefined;
 
-  constructor(protected readonly rt: PoolRuntime) {
+  constructor(protected readonly rt: LendingHost) {
     const o = rt.options;
     this.turns = new TurnBudget(o.eventLoopBudgetMs);
     const { writeGate } = rt.driver;

@@ -1,13 +1,41 @@
 import { performance } from 'node:perf_hooks';
 import { createActor, type Actor } from 'xstate';
-import type { DriverConnection } from '../driver.js';
+import type { Driver, DriverConnection } from '../driver.js';
 import { countRole, poolMachine, roleLimit, type ConnectionRef } from '../../machines/pool.machine.js';
 import { demandSignal } from '../../streams/demand-signal.js';
 import { xstateClock } from '../time/clock.js';
 import { PoolError } from '../errors/errors.js';
-import type { PoolRuntime } from '../pool-runtime.js';
+import type { Bag } from '../lending/bag.js';
+import type { PoolLifecycleEvent } from '../monitoring/events.js';
+import type { PoolCounters } from '../monitoring/stats.js';
+import type { ResolvedOptions } from '../options/options.js';
+import type { HousekeepingPart, LendingPart } from '../pool-runtime.js';
+import type { PoolSizing } from '../sizing/pool-sizing.js';
 import type { Entry, Lane } from '../lending/pool-types.js';
 import { ReconnectBackoff } from './reconnect.js';
+
+/** What the lifecycle asks of the rest of the pool, and no more. @internal */
+export interface LifecycleHost {
+  readonly options: Pick<
+    ResolvedOptions,
+    'inspect' | 'max' | 'min' | 'reconnectBackoffMaxMs' | 'reconnectBackoffMs' | 'scheduler'
+  >;
+  /** Handed to the supervisor, which opens and closes connections through it. */
+  readonly driver: Driver;
+  readonly bag: Pick<Bag, 'add' | 'get' | 'laneOf' | 'putFree' | 'remove' | 'summary'>;
+  readonly counters: PoolCounters;
+  /** Reached at call time: built after the lifecycle. */
+  readonly housekeeping: Pick<HousekeepingPart, 'opened'>;
+  readonly sizing: Pick<PoolSizing, 'admit' | 'sample'>;
+  readonly lending: Pick<LendingPart, 'handOff'>;
+  /** Set once close() began: a connection that opens then is closed at once. */
+  readonly closing: boolean;
+  /** The last connection failure, set here when one fails or is lost: the cause of later timeouts. */
+  lastFailure: Error | undefined;
+  /** How long the last waiter served had waited (ms), for the sizer's sample. */
+  readonly lastWaitMs: number;
+  emit(event: PoolLifecycleEvent): void;
+}
 
 /**
  * The connections' lives, through the supervisor actor (machines/pool.machine.ts): the runtime
@@ -21,7 +49,7 @@ export class Lifecycle {
   /** Why the latest open failed: the cause given while the backoff answers for the database. */
   private lastOpenFailure: Error | undefined;
 
-  constructor(private readonly rt: PoolRuntime) {
+  constructor(private readonly rt: LifecycleHost) {
     const o = rt.options;
     this.backoff = new ReconnectBackoff(o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
     this.supervisor = createActor(poolMachine, {

@@ -1,11 +1,27 @@
-import type { PoolRuntime } from '../pool-runtime.js';
-import type { PoolStats } from './stats.js';
+import type { Driver } from '../driver.js';
+import type { Bag } from '../lending/bag.js';
+import type { ResolvedOptions } from '../options/options.js';
+import type { LifecyclePart } from '../pool-runtime.js';
+import type { PoolMetrics } from './metrics.js';
+import type { PoolCounters, PoolStats } from './stats.js';
+
+/** What a stats snapshot reads of the pool. @internal */
+export interface StatsHost {
+  readonly options: Pick<ResolvedOptions, 'scheduler'>;
+  readonly driver: Pick<Driver, 'writeGate'>;
+  readonly bag: Pick<Bag, 'entries' | 'readLane' | 'summary' | 'writeLane'>;
+  readonly lifecycle: Pick<LifecyclePart, 'bounds' | 'opening'>;
+  readonly counters: PoolCounters;
+  readonly metrics: Pick<PoolMetrics, 'stats'>;
+  readonly closing: boolean;
+  readonly createdAt: number;
+}
 
 /**
  * A snapshot of the pool's connections, waiters and counters (`Pool.stats()`): counts are read from
  * the bag and the supervisor's children, never kept twice. @internal
  */
-export function poolStats(rt: PoolRuntime): PoolStats {
+export function poolStats(rt: StatsHost): PoolStats {
   const { bag, lifecycle } = rt;
   const summary = bag.summary();
   const split = bag.writeLane !== bag.readLane;
