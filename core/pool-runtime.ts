@@ -12,7 +12,7 @@ import type { PoolCounters } from './monitoring/stats.js';
 /**
  * The state one pool's composition keeps: its options and driver, the bag, the counters, the flags
  * the parts share (`closing`, `lastFailure`, `lastWaitMs`) and the parts themselves. Built once by
- * the `Pool` constructor (core/pool.ts), in this order: the bag, lending, nesting, the lifecycle,
+ * `composePool` (core/compose.ts), in this order: the bag, lending, nesting, the lifecycle,
  * housekeeping, sizing, shutdown. A part's constructor reads only the parts built before it
  * (lending and housekeeping read the bag's lanes); later ones it reaches at call time. No part
  * takes it whole: each names what it uses in a narrow host (`BagHost`, `LendingHost`,
@@ -107,16 +107,4 @@ export interface HousekeepingPart {
 /** What the other parts use of shutdown (core/lifecycle/shutdown.ts). @internal */
 export interface ShutdownPart {
   close(): Promise<void>;
-}
-
-/** The parts a pool is built from; properties/broken-pools.ts swaps one for a broken variant. @internal */
-export interface PoolParts {
-  bag: new (...args: ConstructorParameters<typeof Bag>) => Bag;
-  lending: new (rt: PoolRuntime) => LendingPart;
-  shutdown: new (rt: PoolRuntime, stopStreams: () => void, completeEvents: () => void) => ShutdownPart;
-  nesting: new (rt: PoolRuntime) => NestingPart;
-  housekeeping: new (
-    rt: PoolRuntime,
-    write: <T>(fn: (lease: Lease) => T | Promise<T>) => Promise<T>,
-  ) => HousekeepingPart;
 }

@@ -1,47 +1,21 @@
-import { Observable, Subject, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Driver } from './driver.js';
 import type { PoolAlert } from '../streams/alerts.js';
 import { acquireOptionsError, runArgumentsError } from './lease/arguments.js';
-import { Bag } from './lending/bag.js';
+import { composePool } from './compose.js';
 import { PoolError } from './errors/errors.js';
 import type { PoolLifecycleEvent } from './monitoring/events.js';
-import { Housekeeping } from './upkeep/housekeeping.js';
 import type { LeaseCallback } from './lease/held-lease.js';
 import type { Lease } from './lease/lease.js';
-import { Lending } from './lending/lending.js';
-import { Lifecycle } from './lifecycle/lifecycle.js';
-import { PoolMetrics } from './monitoring/metrics.js';
-import { monitorPool } from './monitoring/monitor.js';
-import { Nesting } from './lease/nesting.js';
-import { resolveOptions, type PoolOptions, type ResolvedOptions } from './options/options.js';
-import type { LendingPart, NestingPart, PoolParts, PoolRuntime } from './pool-runtime.js';
+import type { PoolMetrics } from './monitoring/metrics.js';
+import type { PoolOptions, ResolvedOptions } from './options/options.js';
+import type { LendingPart, NestingPart, PoolRuntime } from './pool-runtime.js';
 import type { PoolWiring } from './pool-wiring.js';
-import { PoolSizing } from './sizing/pool-sizing.js';
 import { poolStats } from './monitoring/pool-stats.js';
 import { READ, WRITE, type AcquireOptions, type Entry, type RunOptions } from './lending/pool-types.js';
-import { Shutdown } from './lifecycle/shutdown.js';
-import { emptyCounters, type PoolStats } from './monitoring/stats.js';
-import { holdUntilSettled, keepAlive, unrefScheduler } from './time/unref-scheduler.js';
-import { writeHolder } from './lease/write-holder.js';
-import { warnListenerFailed } from './lending/warnings.js';
+import type { PoolStats } from './monitoring/stats.js';
 
 export type { AcquireOptions, RunOptions } from './lending/pool-types.js';
-
-const DEFAULT_PARTS: PoolParts = {
-  bag: Bag,
-  lending: Lending,
-  shutdown: Shutdown,
-  nesting: Nesting,
-  housekeeping: Housekeeping,
-};
-const runtimes = new WeakMap<Pool, PoolRuntime>();
-
-/**
- * The pool's parts, for the properties and their broken variants (properties/). @internal
- */
-export function runtimeOf(pool: Pool): PoolRuntime {
-  return runtimes.get(pool) as PoolRuntime;
-}
 
 /**
  * The pool: a supervisor actor that owns the connections' lives, and a bag that lends them.
@@ -51,7 +25,8 @@ export function runtimeOf(pool: Pool): PoolRuntime {
  *
  * The parts, one job a file: the bag that lends (core/lending/bag.ts), lending (core/lending/lending.ts),
  * lifecycle (core/lifecycle/lifecycle.ts), housekeeping (core/upkeep/housekeeping.ts), shutdown
- * (core/lifecycle/shutdown.ts) and sizing (core/sizing/pool-sizing.ts). This class is their public face.
+ * (core/lifecycle/shutdown.ts) and sizing (core/sizing/pool-sizing.ts), built by one function
+ * (core/compose.ts). This class is their public face.
  *
  * Create it with `createPool()` (create-pool.ts), which wires the default driver.
  */
@@ -71,100 +46,17 @@ export class Pool {
   readonly #rt: PoolRuntime;
 
   /** `wiring` brings the default driver and the stats-table writer; `createPool()` passes them. */
-  constructor(options: PoolOptions, wiring: PoolWiring);
-  /** @internal */
-  constructor(options: PoolOptions, wiring: PoolWiring, parts: Partial<PoolParts>);
-  constructor(options: PoolOptions, wiring: PoolWiring, parts?: Partial<PoolParts>) {
-    const all = { ...DEFAULT_PARTS, ...parts };
-    const { bag: BagPart, lending: LendingClass, shutdown: ShutdownPart } = all;
-    const o = (this.options = resolveOptions(options, wiring.checks));
-    const driver = (this.driver = o.driver ?? wiring.defaultDriver(o));
-    const counters = emptyCounters();
-    const createdAt = o.scheduler.now();
-    let listenerWarned = false;
-    const metrics = (this.metrics = new PoolMetrics(counters, o.statsWindowMs, createdAt, (thrown) => {
-      const error = new PoolError('LISTENER_FAILED', `a metrics listener threw: ${String(thrown)}`, {
-        cause: thrown,
-      });
-      rt.emit({ type: 'listener.failed', error, at: o.scheduler.now() });
-      if (rt.listening() || listenerWarned) return;
-      listenerWarned = true;
-      warnListenerFailed(error);
-    }));
-    const events = new Subject<PoolLifecycleEvent>();
-    const closed = new Subject<never>();
-    // A user's subscription to events$ also runs the alert checks: every alert reaches events$ as
-    // `pool.alert`, whether or not anybody subscribes to alerts$ (they share one check).
-    this.events$ = new Observable<PoolLifecycleEvent>((subscriber) => {
-      const subscription = events.subscribe(subscriber);
-      if (!subscription.closed) subscription.add(this.alerts$.subscribe({ error: () => undefined }));
-      return subscription;
-    });
-    const rt = { options: o, driver, counters, metrics, createdAt, closing: false } as PoolRuntime;
-    rt.lastFailure = undefined;
-    rt.lastWaitMs = 0;
-    rt.emit = (event) => {
-      metrics.event(event);
-      if (events.observed) events.next(event);
-    };
-    rt.listening = () => events.observed;
-    rt.hold = o.scheduler === unrefScheduler ? holdUntilSettled : (work) => work;
-    rt.bag = new BagPart({
-      scheduler: o.scheduler,
-      singleWriter: driver.singleWriter,
-      // A waiter's deadline is on an unref'd timer: the wait itself keeps the process up.
-      keepAlive: o.scheduler === unrefScheduler ? keepAlive : undefined,
-      timeoutError: (role) => {
-        counters.timeouts++;
-        return new PoolError('ACQUIRE_TIMEOUT', role === 'writer' ? writeHolder(rt) : undefined, {
-          state: rt.bag.summary(),
-          cause: rt.lastFailure,
-        });
-      },
-      abortError: (signal) => {
-        counters.aborted++;
-        return new PoolError('ABORTED', undefined, { cause: signal.reason });
-      },
-    });
-    rt.lending = this.#lending = new LendingClass(rt);
-    this.#nest = new all.nesting(rt);
-    rt.lifecycle = new Lifecycle(rt);
-    const subscriptions = rt.bag.lanes().map((lane) => rt.lifecycle.watch(lane));
-    rt.housekeeping = new all.housekeeping(rt, (fn) => this.write(fn));
-    rt.sizing = new PoolSizing({
-      scheduler: o.scheduler,
-      singleWriter: driver.singleWriter,
-      idleTimeoutMs: o.idleTimeoutMs,
-      resizeCooldownMs: o.resizeCooldownMs,
-      readLane: rt.bag.readLane,
-      bounds: () => rt.lifecycle.bounds(),
-      setBounds: (min, max) => rt.lifecycle.setBounds(min, max),
-      openReaders: (count) => rt.lifecycle.open(rt.bag.readLane, count),
-      lanes: () => rt.bag.lanes(),
-      total: () => rt.bag.summary().total,
-      closing: () => rt.closing,
-      retire: (entry) => rt.lifecycle.retire(entry),
-      emit: (event) => rt.emit(event),
-    });
-    subscriptions.push(
-      new Subscription(() => rt.sizing.stop()),
-      new Subscription(() => rt.housekeeping.stop()),
-      new Subscription(() => rt.lending.stop?.()),
-    );
-    rt.shutdown = new ShutdownPart(
-      rt,
-      () => subscriptions.forEach((s) => s.unsubscribe()),
-      () => {
-        events.complete();
-        closed.complete();
-      },
-    );
+  constructor(options: PoolOptions, wiring: PoolWiring) {
+    const { rt, nesting, events$, stats$, alerts$ } = composePool(options, wiring, this);
+    this.options = rt.options;
+    this.driver = rt.driver;
+    this.metrics = rt.metrics;
+    this.events$ = events$;
+    this.stats$ = stats$;
+    this.alerts$ = alerts$;
+    this.#lending = rt.lending;
+    this.#nest = nesting;
     this.#rt = rt;
-    runtimes.set(this, rt);
-    const monitor = monitorPool(this, o, metrics, closed, (event) => rt.emit(event), wiring.statsTable);
-    this.stats$ = monitor.stats$;
-    this.alerts$ = monitor.alerts$;
-    if (o.min > 0) rt.lifecycle.open(rt.bag.readLane, o.min);
   }
 
   /**

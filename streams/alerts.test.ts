@@ -3,8 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { createPool } from '../index.js';
-import { runtimeOf } from '../core/pool.js';
+import { createPool, defaultWiring, Pool, type PoolOptions } from '../index.js';
+import { wiringWithParts } from '../core/compose.js';
+import { Lending } from '../core/lending/lending.js';
+import type { LendingHost } from '../core/lending/lending-host.js';
 import { tempDir } from '../test/helpers.js';
 import { virtualClock } from '../test/virtual-clock.js';
 import { resolveMonitorOptions } from '../core/monitoring/monitor-options.js';
@@ -226,17 +228,25 @@ test('a real 30 ms wait raises ACQUIRE_WAIT_HIGH with the measured p95', async (
 test('a lease.leaked event on the pool raises LEASE_LEAKED, which clears once the window forgets it', async (t) => {
   const tmp = tempDir();
   const clock = virtualClock();
-  const pool = createPool({
+  // The leak detector lives in lending; this sends the event it publishes, through lending's host.
+  let host: LendingHost | undefined;
+  class HostSeen extends Lending {
+    constructor(rt: LendingHost) {
+      super(rt);
+      host = rt;
+    }
+  }
+  const options: PoolOptions = {
     filename: tmp.file(),
     scheduler: clock.scheduler,
     statsIntervalMs: 100,
     statsWindowMs: 600,
     alerts: { clearAfterMs: 200, acquireWaitP95Ms: false },
-  });
+  };
+  const pool = new Pool(options, wiringWithParts(defaultWiring, { lending: HostSeen }));
   const alerts: string[] = [];
   pool.alerts$.subscribe((a) => alerts.push(`${a.code} ${a.state}@${a.at}`));
-  // The leak detector lives in the health work; this sends the event it publishes, the same way.
-  runtimeOf(pool).emit({
+  (host as LendingHost).emit({
     type: 'lease.leaked',
     mode: 'read',
     heldMs: 30_000,

@@ -55,7 +55,7 @@ const CORE_FOLDERS = [
   'options',
   'errors',
 ];
-const CORE_ROOT = ['pool.ts', 'pool-runtime.ts', 'pool-wiring.ts', 'driver.ts'];
+const CORE_ROOT = ['pool.ts', 'compose.ts', 'pool-runtime.ts', 'pool-wiring.ts', 'driver.ts'];
 
 /** A core source file outside the drawn tree, as its path. */
 function outsideTheTree(paths: Iterable<string>): string[] {
@@ -67,7 +67,7 @@ function outsideTheTree(paths: Iterable<string>): string[] {
   });
 }
 
-test('core/ is the tree docs/architecture.md draws: its concern folders, and the pool, its runtime, its wiring and the port at the root', (t) => {
+test('core/ is the tree docs/architecture.md draws: its concern folders, and the pool, its composition, its runtime, its wiring and the port at the root', (t) => {
   t.deepEqual(outsideTheTree(files.keys()), []);
   const doc = readFileSync(resolve(root, 'docs/architecture.md'), 'utf8');
   for (const folder of CORE_FOLDERS) t.true(doc.includes(`  ${folder}/ `), `${folder}/ is drawn`);
