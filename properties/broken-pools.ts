@@ -48,7 +48,6 @@ class ForgetfulTimeoutBag extends Bag {
         enqueue(deadline, data, signal) {
           const promise = queue.enqueue(deadline, data, signal);
           const ghost: Waiter<Lease, Waiting> = {
-            seq: -1,
             enqueuedAt: 0,
             deadline,
             data,

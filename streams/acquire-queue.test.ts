@@ -6,7 +6,7 @@ function makeQueue() {
   const scheduler = new VirtualTimeScheduler();
   const queue = acquireQueue<string>({
     scheduler,
-    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    timeoutError: (w) => new Error(`timeout ${w.deadline}`),
     abortError: () => new Error('aborted'),
   });
   return { scheduler, queue };
@@ -43,13 +43,13 @@ test('expires each waiter at its own deadline on the injected clock, with one ti
   scheduler.maxFrames = 20;
   scheduler.flush();
   await flush();
-  t.is(early.error, 'timeout 0');
+  t.is(early.error, 'timeout 10');
   t.is(late.error, undefined);
   t.is(queue.size, 1);
   scheduler.maxFrames = Infinity;
   scheduler.flush();
   await flush();
-  t.is(late.error, 'timeout 1');
+  t.is(late.error, 'timeout 30');
   t.is(queue.size, 0);
 });
 
@@ -80,7 +80,7 @@ test('waiters that come and go one at a time share one deadline timer, and none 
   };
   const queue = acquireQueue<string>({
     scheduler: counted,
-    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    timeoutError: (w) => new Error(`timeout ${w.deadline}`),
     abortError: () => new Error('aborted'),
   });
   for (let i = 0; i < 100; i++) {
@@ -92,7 +92,7 @@ test('waiters that come and go one at a time share one deadline timer, and none 
   const late = outcome(queue.enqueue(2000, undefined));
   scheduler.flush();
   await flush();
-  t.is(late.error, 'timeout 100');
+  t.is(late.error, 'timeout 2000');
 });
 
 test('an abort settles the waiter once and skips it on shift', async (t) => {
@@ -137,7 +137,7 @@ test('the queue holds the process once from its first waiter until the last leav
   let held = 0;
   const queue = acquireQueue<string>({
     scheduler,
-    timeoutError: (w) => new Error(`timeout ${w.seq}`),
+    timeoutError: (w) => new Error(`timeout ${w.deadline}`),
     abortError: () => new Error('aborted'),
     keepAlive: () => {
       holds++;
@@ -155,6 +155,6 @@ test('the queue holds the process once from its first waiter until the last leav
   t.is(held, 1);
   scheduler.flush();
   await flush();
-  t.deepEqual([served.value, aborted.error, late.error], ['granted', 'aborted', 'timeout 2']);
+  t.deepEqual([served.value, aborted.error, late.error], ['granted', 'aborted', 'timeout 100']);
   t.deepEqual([holds, held], [1, 0]);
 });

@@ -2,8 +2,6 @@ import { Subject, type Observable, type SchedulerLike, type Subscription } from 
 
 /** One request waiting for a connection, with what the caller asked for (`data`). */
 export interface Waiter<T, D = unknown> {
-  /** Arrival order; waiters are served strictly in this order. */
-  readonly seq: number;
   readonly enqueuedAt: number;
   readonly deadline: number;
   readonly data: D;
@@ -64,7 +62,6 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
   let live = 0;
   /** Settled (aborted) entries still in `items` past `head`: compacted away once they dominate. */
   let dead = 0;
-  let seq = 0;
   let timer: Subscription | undefined;
   let armedFor = Infinity;
   let letGo: (() => void) | undefined;
@@ -144,7 +141,6 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     enqueue(deadline, data, signal) {
       return new Promise<T>((resolve, reject) => {
         const entry: Entry<T, D> = {
-          seq: seq++,
           enqueuedAt: scheduler.now(),
           deadline,
           data,
