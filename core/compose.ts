@@ -6,7 +6,7 @@ import type { PoolLifecycleEvent } from './monitoring/events.js';
 import { Housekeeping, type HousekeepingHost, type WriteRunner } from './upkeep/housekeeping.js';
 import { Lending } from './lending/lending.js';
 import type { LendingHost } from './lending/lending-host.js';
-import { Lifecycle } from './lifecycle/lifecycle.js';
+import { Lifecycle, type LifecycleHost } from './lifecycle/lifecycle.js';
 import { PoolMetrics } from './monitoring/metrics.js';
 import { monitorPool } from './monitoring/monitor.js';
 import { Nesting, type NestingHost } from './lease/nesting.js';
@@ -14,6 +14,7 @@ import { resolveOptions, type PoolOptions } from './options/options.js';
 import type {
   HousekeepingPart,
   LendingPart,
+  LifecyclePart,
   NestingPart,
   PoolRuntime,
   ShutdownPart,
@@ -32,6 +33,7 @@ export interface PoolParts {
   bag: new (host: BagHost) => Bag;
   lending: new (rt: LendingHost) => LendingPart;
   nesting: new (rt: NestingHost) => NestingPart;
+  lifecycle: new (rt: LifecycleHost) => LifecyclePart;
   housekeeping: new (rt: HousekeepingHost, write: WriteRunner) => HousekeepingPart;
   shutdown: new (rt: ShutdownHost, stopParts: () => void, completeEvents: () => void) => ShutdownPart;
 }
@@ -40,6 +42,7 @@ const DEFAULT_PARTS: PoolParts = {
   bag: Bag,
   lending: Lending,
   nesting: Nesting,
+  lifecycle: Lifecycle,
   housekeeping: Housekeeping,
   shutdown: Shutdown,
 };
@@ -130,7 +133,7 @@ export function composePool(options: PoolOptions, wiring: PoolWiring, face: Pool
   });
   rt.lending = new parts.lending(rt);
   const nesting = new parts.nesting(rt);
-  rt.lifecycle = new Lifecycle(rt);
+  rt.lifecycle = new parts.lifecycle(rt);
   const subscriptions = rt.bag.lanes().map((lane) => rt.lifecycle.watch(lane));
   rt.housekeeping = new parts.housekeeping(rt, (fn) => face.write(fn));
   rt.sizing = new PoolSizing({

@@ -6,6 +6,8 @@ import { Housekeeping } from '../core/upkeep/housekeeping.js';
 import { HeldLease, type HoldingCall, type LeaseCallback } from '../core/lease/held-lease.js';
 import type { Lease, LeaseMode } from '../core/lease/lease.js';
 import { Lending } from '../core/lending/lending.js';
+import { Lifecycle } from '../core/lifecycle/lifecycle.js';
+import type { ConnectionRef } from '../machines/pool.machine.js';
 import { Nesting } from '../core/lease/nesting.js';
 import type { AcquireOptions, Entry, Lane, Waiting } from '../core/lending/pool-types.js';
 import { Shutdown } from '../core/lifecycle/shutdown.js';
@@ -182,6 +184,17 @@ class InterleavedNesting extends Nesting {
 }
 export const InterleavedPool = withParts({ nesting: InterleavedNesting });
 
+/**
+ * A lifecycle that keeps the record of a connection the supervisor reports gone: the bag goes on
+ * counting (and may lend) a connection whose actor failed or closed.
+ */
+class KeepsGoneRecordsLifecycle extends Lifecycle {
+  protected override forget(ref: ConnectionRef): Lane {
+    return this.rt.bag.get(ref)?.lane ?? this.rt.bag.laneOf(ref.getSnapshot().context.role);
+  }
+}
+export const KeepsGoneRecordsPool = withParts({ lifecycle: KeepsGoneRecordsLifecycle });
+
 /** Leases that keep no statement log: COMMIT neither waits for statements nor sees their failures. */
 class UntrackedLending extends Lending {
   override grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
@@ -236,6 +249,11 @@ export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caught
     name: 'nested calls interleaved on the joined lease',
     poolClass: InterleavedPool,
     caughtBy: ['nested-rows'],
+  },
+  {
+    name: 'a lifecycle that keeps the record of a connection gone',
+    poolClass: KeepsGoneRecordsPool,
+    caughtBy: ['one-registry'],
   },
 ];
 

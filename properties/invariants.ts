@@ -1,4 +1,4 @@
-import { lanesForTest } from './inspectable-pool.js';
+import { lanesForTest, registriesForTest } from './inspectable-pool.js';
 import { holders, waiting, type Model, type Real } from './model.js';
 
 /** A broken invariant; its message starts with the invariant's name, which the tests match. */
@@ -36,6 +36,21 @@ export function checkInvariants(m: Model, r: Real): void {
       if (!lane.entries.has(entry)) fail('exclusive', 'a free connection the lane does not know');
     }
   }
+
+  // One registry a concern (docs/architecture.md): the bag holds a record for exactly the
+  // connections whose actor is open (or, once close() began, closing with the drain); the
+  // supervisor's actors in any other phase have none.
+  const { records, actors } = registriesForTest(r.pool);
+  const draining = r.pool.stats().state === 'closed';
+  for (const entry of records) {
+    const phase = actors.get(entry.ref);
+    if (phase !== 'open' && !(draining && phase === 'closing'))
+      fail('one-registry', `the bag holds a record of ${entry.ref.id}, whose actor is ${phase ?? 'gone'}`);
+  }
+  const recorded = new Set(records.map((e) => e.ref));
+  for (const [ref, phase] of actors)
+    if (phase === 'open' && !recorded.has(ref))
+      fail('one-registry', `${ref.id} is open in the supervisor, with no record in the bag`);
 
   // At most one write lease.
   const writers = held.filter((t) => t.mode === 'write').length;

@@ -49,7 +49,7 @@ export class Lifecycle {
   /** Why the latest open failed: the cause given while the backoff answers for the database. */
   private lastOpenFailure: Error | undefined;
 
-  constructor(private readonly rt: LifecycleHost) {
+  constructor(protected readonly rt: LifecycleHost) {
     const o = rt.options;
     this.backoff = new ReconnectBackoff(o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
     this.supervisor = createActor(poolMachine, {
@@ -228,7 +228,7 @@ export class Lifecycle {
   }
 
   /** Takes a connection the supervisor reports gone out of the bag, if still there. */
-  private forget(ref: ConnectionRef): Lane {
+  protected forget(ref: ConnectionRef): Lane {
     const entry = this.rt.bag.get(ref);
     if (!entry) return this.rt.bag.laneOf(ref.getSnapshot().context.role);
     entry.expiry?.unsubscribe();
