@@ -14,21 +14,8 @@ import { offloadThreshold, threadMode } from './adapters/drivers/threads/thread-
 import { Pool } from './core/pool.js';
 import type { PoolWiring } from './core/pool-wiring.js';
 
-/**
- * The wiring `createPool()` gives every pool: better-sqlite3 (inline; with expensive reads on
- * worker threads with `threads: true`; every connection in a worker thread with `threads: 'all'`)
- * when the options name no driver, and the stats-table writer.
- *
- * @example
- * ```ts
- * class TimedPool extends Pool {
- *   constructor(options: PoolOptions) {
- *     super(options, defaultWiring);
- *   }
- * }
- * ```
- */
-export const defaultWiring: PoolWiring = {
+/** The default driver, the stats-table writer and the built-in driver's option checks. */
+const wiring: PoolWiring = {
   defaultDriver(o) {
     checkSqliteBinding(); // NATIVE_BINDING_MISSING here, not at the first acquire
     const sqlite = {
@@ -56,6 +43,25 @@ export const defaultWiring: PoolWiring = {
     pragmas: checkPragmas,
   },
 };
+Object.freeze(wiring.checks);
+
+/**
+ * The wiring `createPool()` gives every pool: better-sqlite3 (inline; with expensive reads on
+ * worker threads with `threads: true`; every connection in a worker thread with `threads: 'all'`)
+ * when the options name no driver, and the stats-table writer. Public for a `Pool` subclass, which
+ * passes it to `super`, or spreads it to change one member; frozen, so that no code changes the
+ * wiring of every pool at once.
+ *
+ * @example
+ * ```ts
+ * class TimedPool extends Pool {
+ *   constructor(options: PoolOptions) {
+ *     super(options, defaultWiring);
+ *   }
+ * }
+ * ```
+ */
+export const defaultWiring: Readonly<PoolWiring> = Object.freeze(wiring);
 
 /**
  * Creates a pool. Options are checked synchronously: an unknown key throws INVALID_OPTION naming

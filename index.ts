@@ -36,7 +36,7 @@ export type {
   ConnectionsByState,
   MonitoringStats,
 } from './core/monitoring/metrics-types.js';
-export type { PoolMetrics, MeasureListener } from './core/monitoring/metrics.js';
+export type { PoolMeasures, MeasureListener } from './core/monitoring/metrics.js';
 export type { MonitorOptions, StatsTableOptions, AlertOptions } from './core/monitoring/monitor-options.js';
 export type { PoolAlert, AlertCode } from './streams/alerts.js';
 export { poolAlerts } from './streams/alerts.js';

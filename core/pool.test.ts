@@ -1,7 +1,7 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createPool, PoolError } from '../index.js';
+import { createPool, defaultWiring, PoolError } from '../index.js';
 import { filePool, promiseState, tick, withTable } from '../test/helpers.js';
 
 const setup = filePool;
@@ -263,4 +263,15 @@ test('an acquire with an already-aborted signal is rejected even when a connecti
   t.is(err.code, 'ABORTED');
   t.is(pool.stats().leased, 0);
   await done();
+});
+
+test('the default wiring is frozen: no code changes the driver or the checks of every pool at once', (t) => {
+  t.true(Object.isFrozen(defaultWiring));
+  t.true(Object.isFrozen(defaultWiring.checks));
+  t.throws(() => Object.assign(defaultWiring, { statsTable: () => undefined }), { instanceOf: TypeError });
+  t.throws(() => Object.assign(defaultWiring.checks, { filename: () => undefined }), {
+    instanceOf: TypeError,
+  });
+  const own = { ...defaultWiring, statsTable: defaultWiring.statsTable };
+  t.false(Object.isFrozen(own), "a spread copy is the caller's to change");
 });

@@ -7,7 +7,7 @@ import { PoolError } from './errors/errors.js';
 import type { PoolLifecycleEvent } from './monitoring/events.js';
 import type { LeaseCallback } from './lease/held-lease.js';
 import type { Lease } from './lease/lease.js';
-import type { PoolMetrics } from './monitoring/metrics.js';
+import type { PoolMeasures } from './monitoring/metrics.js';
 import type { PoolOptions, ResolvedOptions } from './options/options.js';
 import type { LendingPart, NestingPart, PoolRuntime } from './pool-runtime.js';
 import type { PoolWiring } from './pool-wiring.js';
@@ -35,8 +35,11 @@ export class Pool {
   readonly driver: Driver;
   /** Lifecycle events: connections opened, failed, closed, replaced; resizes; leaks; alerts. */
   readonly events$: Observable<PoolLifecycleEvent>;
-  /** Histograms, errors by code and the sliding window behind `stats()`; see docs/monitoring.md. */
-  readonly metrics: PoolMetrics;
+  /**
+   * A listener of every acquire wait and lease hold (the Prometheus adapter's histograms); the
+   * figures themselves are in `stats()`. See docs/monitoring.md.
+   */
+  readonly metrics: PoolMeasures;
   /** `stats()` every `statsIntervalMs`, shared; no timer runs while nobody subscribes. Completes on close. */
   readonly stats$: Observable<PoolStats>;
   /** Alerts fired and cleared by the `alerts` thresholds, checked on every `stats$` snapshot; also sent on `events$`. */

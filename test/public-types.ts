@@ -33,6 +33,7 @@ export const INTERNAL_NAMES = [
   'LendingHost',
   'LifecycleHost',
   'StatsHost',
+  'PoolMetrics',
   'StatementErrorContext',
   'Nesting',
   'NestingPart',

@@ -32,6 +32,21 @@ export interface MeasureListener {
 }
 
 /**
+ * What a user holds of the pool's measurements (`pool.metrics`): a listener of every acquire wait
+ * and lease hold, in seconds, which the Prometheus adapter feeds its histograms from. The figures
+ * themselves are read through `pool.stats()`; recording them stays the pool's.
+ *
+ * @example
+ * ```ts
+ * const stop = pool.metrics.listen((kind, seconds) => (kind === 'wait' ? waits : holds).push(seconds));
+ * ```
+ */
+export interface PoolMeasures {
+  /** Calls `listener` on every wait and hold from now on; one listener at a time. Returns the detach. */
+  listen(listener: MeasureListener): () => void;
+}
+
+/**
  * The pool's measurements beyond its counters: acquire-wait and lease-hold histograms, errors by
  * code, leaks and resizes, and a sliding window over the last `windowMs`. The hot path records a
  * wait and a hold with one `RecordableHistogram.record` each; the window rotates lazily when a
@@ -43,8 +58,9 @@ export interface MeasureListener {
  * metrics.waited(1, scheduler.now()); // an immediate grant
  * metrics.window(scheduler.now()).acquireWait.p95Ms;
  * ```
+ * @internal
  */
-export class PoolMetrics {
+export class PoolMetrics implements PoolMeasures {
   /** Leases reported leaked (`lease.leaked` events). */
   leaks = 0;
   /** Pool resizes (`pool.resized` events). */
