@@ -212,3 +212,26 @@ test('reports an import cycle (a deliberately circular pair)', (t) => {
   );
   t.deepEqual(cycles, ['core/fixture-a.ts -> core/fixture-b.ts -> core/fixture-a.ts']);
 });
+
+/** Core files that name the whole runtime, outside its own declaration, the composition and the face. */
+function runtimeTakers(sources: ReadonlyMap<string, string>): string[] {
+  const allowed = ['core/pool-runtime.ts', 'core/compose.ts', 'core/pool.ts'];
+  return [...sources]
+    .filter(([f]) => f.startsWith('core/') && !f.endsWith('.test.ts') && !allowed.includes(f))
+    .filter(([, text]) => /\bPoolRuntime\b/.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')))
+    .map(([f]) => f);
+}
+
+test('no part takes the whole runtime: each names what it uses in a narrow host', (t) => {
+  t.deepEqual(runtimeTakers(files), []);
+  t.deepEqual(
+    runtimeTakers(
+      new Map([
+        ['core/lending/fixture.ts', "import type { PoolRuntime } from '../pool-runtime.js';\n"],
+        ['core/upkeep/fixture.ts', '// the PoolRuntime in a comment is fine\n'],
+      ]),
+    ),
+    ['core/lending/fixture.ts'],
+    'a part that imports it is reported',
+  );
+});
