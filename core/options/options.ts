@@ -2,12 +2,13 @@ import type { SchedulerLike } from 'rxjs';
 import type { BuiltInOptionChecks, Driver } from '../driver.js';
 import { PoolError } from '../errors/errors.js';
 import { DURATION_NOTE, MAX_CONNECTIONS, MAX_DURATION_MS, MAX_WAITING } from './limits.js';
-import { checkObjects, suggest } from './option-checks.js';
+import { checkObjects } from './option-checks.js';
+import { suggest } from './suggest.js';
 import { showValue } from '../errors/show-value.js';
 import { unrefScheduler } from '../time/unref-scheduler.js';
 
 export { nearest } from './nearest.js';
-export { suggest } from './option-checks.js';
+export { suggest } from './suggest.js';
 import {
   MONITOR_KEYS,
   resolveMonitorOptions,
