@@ -6,9 +6,6 @@ import { checkObjects } from './option-checks.js';
 import { suggest } from './suggest.js';
 import { showValue } from '../errors/show-value.js';
 import { unrefScheduler } from '../time/unref-scheduler.js';
-
-export { nearest } from './nearest.js';
-export { suggest } from './suggest.js';
 import {
   MONITOR_KEYS,
   resolveMonitorOptions,
