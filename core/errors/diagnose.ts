@@ -1,4 +1,3 @@
-import type { ErrorClass } from '../driver.js';
 import { ERROR_INFO, PoolError, type PoolErrorCode } from './errors.js';
 
 /** What the caller (or the pool) should do about an error. */
@@ -9,9 +8,9 @@ export type ErrorCategory =
  * How the pool itself handles the error, which is also what the driver's `classify()` answers:
  * `busy` waits and retries outside a transaction, `read-only` becomes READ_ONLY_LEASE on a read
  * lease, `fatal` fails the connection actor (the supervisor replaces it), `statement` rethrows.
- * The same union as the driver port's `ErrorClass`, under the name the diagnosis tables use.
+ * (`ErrorClass`, the driver port's older name for it, is an alias.)
  */
-export type Handling = ErrorClass;
+export type Handling = 'busy' | 'read-only' | 'fatal' | 'statement';
 
 /**
  * What happened, in words that mean the same on every backend, for the cases a bot handles by
