@@ -22,12 +22,13 @@ export {
   PoolError,
   isPoolError,
   ERROR_INFO,
+  type ErrorCategory,
   type PoolErrorCode,
   type PoolStateSummary,
 } from './core/errors/errors.js';
 export { diagnose } from './create-pool.js';
 export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
-export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/errors/diagnose.js';
+export type { Diagnosis, ErrorKind, Handling } from './core/errors/diagnose.js';
 export type { PoolOptions } from './core/options/options.js';
 export type { PoolStats, PoolCounters } from './core/monitoring/stats.js';
 export type {
