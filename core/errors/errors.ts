@@ -209,6 +209,11 @@ export class PoolError extends Error {
   readonly code: PoolErrorCode;
   readonly diagnosis: string;
   readonly remedy: string;
+  /**
+   * What happened this time, as the message tells it between the code and the counts: the detail
+   * given where the error was raised, or the code's diagnosis when none was.
+   */
+  readonly detail: string;
   /** The pool's counts when the error was raised, where they matter (timeouts, exhaustion). */
   readonly state: PoolStateSummary | undefined;
 
@@ -228,6 +233,7 @@ export class PoolError extends Error {
     this.code = code;
     this.diagnosis = info.diagnosis;
     this.remedy = info.remedy;
+    this.detail = detail ?? info.diagnosis;
     this.state = options.state;
   }
 }
