@@ -110,7 +110,10 @@ export interface DriverConnection {
    * fails the connection, which is then replaced.
    */
   resetSession?(): Promise<void> | undefined;
-  /** Whether `sql` only reads; used by the bot facade to pick a lane. */
+  /**
+   * Whether `sql` only reads, as `Lease.isReadonly()` answers it. Nothing in the pool picks a lane
+   * with it: the lane router (the bot facade, Kysely, Drizzle) asks {@link describe}.
+   */
   isReadonly(sql: string): Promise<boolean>;
   /**
    * Prepares `sql` and tells what the database says of it (read-only, returns rows, columns).
