@@ -76,8 +76,6 @@ export type {
   WriteGate,
   WriteGateStats,
 } from './core/driver.js';
-export { connectionMachine } from './machines/connection.machine.js';
-export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/faces/connection-pool-manager.js';
 export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/faces/bot-db.js';
 export {
