@@ -22,12 +22,13 @@ export {
   PoolError,
   isPoolError,
   ERROR_INFO,
+  type ErrorCategory,
   type PoolErrorCode,
   type PoolStateSummary,
 } from './core/errors/errors.js';
 export { diagnose } from './create-pool.js';
 export { diagnoseSqliteCode } from './adapters/drivers/sqlite/diagnose-sqlite.js';
-export type { Diagnosis, ErrorCategory, ErrorKind, Handling } from './core/errors/diagnose.js';
+export type { Diagnosis, ErrorKind, Handling } from './core/errors/diagnose.js';
 export type { PoolOptions } from './core/options/options.js';
 export type { PoolStats, PoolCounters } from './core/monitoring/stats.js';
 export type {
@@ -75,8 +76,6 @@ export type {
   WriteGate,
   WriteGateStats,
 } from './core/driver.js';
-export { connectionMachine } from './machines/connection.machine.js';
-export { poolMachine } from './machines/pool.machine.js';
 export { ConnectionPoolManager } from './adapters/faces/connection-pool-manager.js';
 export { createBotDb, type BotDb, type BotDbPool, type BotStatements } from './adapters/faces/bot-db.js';
 export {

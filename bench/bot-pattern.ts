@@ -2,12 +2,12 @@
  * The bot's pattern, for bench/threads.ts: many async workers, each awaiting one `pool.read` with
  * one statement at a time, as request handlers do. Not a test: it measures and returns figures.
  */
-import Database from 'better-sqlite3';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate } from 'node:timers';
 import type { PoolOptions } from '../core/options/options.js';
 import type { Pool } from '../core/pool.js';
 import { createPool as createFromSources } from '../create-pool.js';
+import { seedFile } from './seed.js';
 
 /**
  * With `--dist`, the pool of the built package (`npm run build` first): its worker threads then
@@ -29,14 +29,12 @@ export const WRITE_SQL = 'UPDATE xp SET points = points + 1 WHERE id = ?';
 
 /** Fills `filename` with `rows` rows, straight through better-sqlite3 (fast, not measured). */
 export function seed(filename: string, rows: number): void {
-  const db = new Database(filename);
-  db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE xp (id INTEGER PRIMARY KEY, guild INTEGER, user TEXT, points INTEGER)');
-  const insert = db.prepare('INSERT INTO xp (guild, user, points) VALUES (?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= rows; i++) insert.run(i % 97, `user${i}`, (i * 7919) % 1000);
-  })();
-  db.close();
+  seedFile(filename, {
+    schema: 'CREATE TABLE xp (id INTEGER PRIMARY KEY, guild INTEGER, user TEXT, points INTEGER)',
+    insert: 'INSERT INTO xp (guild, user, points) VALUES (?, ?, ?)',
+    rows,
+    row: (i) => [i % 97, `user${i}`, (i * 7919) % 1000],
+  });
 }
 
 /** The pool options of one mode. */

@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { createPool, type Pool } from '../index.js';
 import { loadAverage, median } from './report.js';
 import { peerPools } from './peers.js';
+import { seedFile } from './seed.js';
 
 const { values } = parseArgs({
   options: {
@@ -52,15 +53,13 @@ const INSERT = 'INSERT INTO log (user, at) VALUES (?, ?)';
 function seed(): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'roas-bench-hot-'));
   const file = join(dir, 'bench.db');
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, points INT NOT NULL DEFAULT 0)');
-  db.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, user INT, at REAL)');
-  const insert = db.prepare('INSERT INTO users (name, points) VALUES (?, ?)');
-  db.transaction(() => {
-    for (let i = 0; i < ROWS; i++) insert.run(`user${i}`, i);
-  })();
-  db.close();
+  seedFile(file, {
+    schema: `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, points INT NOT NULL DEFAULT 0);
+      CREATE TABLE log (id INTEGER PRIMARY KEY, user INT, at REAL);`,
+    insert: 'INSERT INTO users (name, points) VALUES (?, ?)',
+    rows: ROWS,
+    row: (i) => [`user${i - 1}`, i - 1],
+  });
   return { dir, file };
 }
 

@@ -10,10 +10,10 @@
  *   npx tsx bench/result-caps.ts [--rounds 5] [--ms 1000]
  */
 import { availableParallelism } from 'node:os';
-import Database from 'better-sqlite3';
 import { createPool, sqliteDriver, type Lease, type Pool } from '../index.js';
 import { tempDir } from '../test/helpers.js';
 import { loadAverage, median } from './report.js';
+import { seedItems } from './seed.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,16 +25,7 @@ const ROWS = 100_000;
 
 const tmp = tempDir('roas-bench-caps-');
 const filename = tmp.file();
-{
-  const db = new Database(filename);
-  db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL NOT NULL)');
-  const ins = db.prepare('INSERT INTO items VALUES (?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= ROWS; i++) ins.run(i, `item-${i}`, i / 7);
-  })();
-  db.close();
-}
+seedItems(filename, ROWS);
 
 const WORKLOADS: Record<string, (lease: Lease, id: number) => Promise<unknown>> = {
   'get (point read)': (lease, id) => lease.get('SELECT * FROM items WHERE id = ?', [id]),

@@ -31,6 +31,7 @@ import { setImmediate } from 'node:timers';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { loadAverage, median } from './report.js';
+import { seedItems } from './seed.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -383,16 +384,7 @@ async function measure(t: Transport, workers: number, ms: number): Promise<numbe
 
 const dir = mkdtempSync(join(tmpdir(), 'roas-bench-rt-'));
 const filename = join(dir, 'rt.db');
-{
-  const db = new Database(filename);
-  db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL NOT NULL)');
-  const ins = db.prepare('INSERT INTO items VALUES (?, ?, ?)');
-  db.transaction(() => {
-    for (let i = 1; i <= ROWS; i++) ins.run(i, `item-${i}`, i / 7);
-  })();
-  db.close();
-}
+seedItems(filename, ROWS);
 
 console.log(`load average ${loadAverage()} (the machine may be shared)`);
 console.log(

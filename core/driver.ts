@@ -1,3 +1,5 @@
+import type { Handling } from './errors/diagnose.js';
+
 /**
  * The seam between the pool and a database. The core depends on these types only and never
  * imports a driver: better-sqlite3 inline, worker threads and PostgreSQL all implement them.
@@ -108,7 +110,10 @@ export interface DriverConnection {
    * fails the connection, which is then replaced.
    */
   resetSession?(): Promise<void> | undefined;
-  /** Whether `sql` only reads; used by the bot facade to pick a lane. */
+  /**
+   * Whether `sql` only reads, as `Lease.isReadonly()` answers it. Nothing in the pool picks a lane
+   * with it: the lane router (the bot facade, Kysely, Drizzle) asks {@link describe}.
+   */
   isReadonly(sql: string): Promise<boolean>;
   /**
    * Prepares `sql` and tells what the database says of it (read-only, returns rows, columns).
@@ -196,8 +201,12 @@ export interface Maintenance {
   restartLog(db: MaintenanceTarget): Promise<{ restarted: boolean; size: number }>;
 }
 
-/** How the pool treats an error a statement raised; see {@link Driver.classify}. */
-export type ErrorClass = 'busy' | 'read-only' | 'fatal' | 'statement';
+/**
+ * How the pool treats an error a statement raised; see {@link Driver.classify}. The same union as
+ * {@link Handling}, under its older name.
+ * @deprecated Use `Handling`: one union, one name.
+ */
+export type ErrorClass = Handling;
 
 /** What a {@link WriteGate} has seen, for `stats().lane`. */
 export interface WriteGateStats {
@@ -248,7 +257,7 @@ export interface Driver extends DriverTraits {
    * - `fatal`: the connection itself is unusable and must be replaced;
    * - `statement`: anything else, the caller's to handle.
    */
-  classify(err: unknown): ErrorClass;
+  classify(err: unknown): Handling;
   /** Releases what the driver holds beyond its connections (worker threads, temp files). */
   dispose?(): Promise<void>;
   /** Optional: the cross-process write lane for this database; `dispose()` closes it. */

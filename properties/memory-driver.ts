@@ -1,11 +1,5 @@
-import type {
-  ConnectionRole,
-  Driver,
-  DriverConnection,
-  ErrorClass,
-  Params,
-  RunResult,
-} from '../core/driver.js';
+import type { ConnectionRole, Driver, DriverConnection, Params, RunResult } from '../core/driver.js';
+import type { Handling } from '../core/errors/diagnose.js';
 import { MemoryTransaction } from './memory-rows.js';
 import { sqliteMaintenance } from '../adapters/drivers/sqlite/maintenance.js';
 
@@ -192,7 +186,7 @@ export function memoryDriver(
     faults: { failOpens: 0, alwaysFail: false },
     rows: new Set<number>(),
     log: { openAttempts: 0, opened: 0, closed: 0, useAfterClose: 0, committed: 0 },
-    classify(err: unknown): ErrorClass {
+    classify(err: unknown): Handling {
       return err instanceof FatalError ? 'fatal' : 'statement';
     },
     open(role: ConnectionRole): Promise<DriverConnection> {

@@ -8,6 +8,7 @@ import { createPool } from '../create-pool.js';
 import { tempDir, threadModeOptions } from '../test/helpers.js';
 import { KillThreadCommand, track, type DeathModel, type DeathReal } from './commands/kill-thread.js';
 import { InvariantError } from './invariants.js';
+import { liveThreads } from '../test/live-threads.js';
 
 /**
  * The thread-death model: transactions, reads and cursors left in flight on a real pool with real
@@ -92,7 +93,7 @@ async function quiescent(m: DeathModel, pool: Pool, host: ThreadHost): Promise<v
   while (still < 5) {
     const now = m.ops.filter((op) => op.settled).length;
     if (now === m.ops.length) return;
-    const busy = host.live().some((link) => link.pending.size > 0) || pool.stats().opening > 0;
+    const busy = liveThreads(host).some((link) => link.pending.size > 0) || pool.stats().opening > 0;
     still = now === settled && !busy ? still + 1 : 0;
     settled = now;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -134,7 +135,7 @@ async function runOnce(
   });
   pool.events$.subscribe(); // closes with leases out are on purpose here: no warning
   const host = (pool.driver as unknown as { host: ThreadHost }).host;
-  if (tamper !== undefined) for (const link of host.live()) tamper(link);
+  if (tamper !== undefined) for (const link of liveThreads(host)) tamper(link);
   const m: DeathModel = {
     acked: new Set(),
     unsure: new Set(),
@@ -146,7 +147,7 @@ async function runOnce(
   try {
     await pool.write((db) => db.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)'));
     await (pool.driver as unknown as { ready(): Promise<void> }).ready();
-    if (tamper !== undefined) for (const link of host.live()) tamper(link);
+    if (tamper !== undefined) for (const link of liveThreads(host)) tamper(link);
     await fc.asyncModelRun(() => ({ model: m, real: { pool, host } }), cmds);
     await quiescent(m, pool, host);
     const open = m.ops.find((op) => !op.settled);

@@ -85,7 +85,6 @@ test('core/ is the tree docs/architecture.md draws: its concern folders, and the
  */
 const SQLITE_IN_CORE: readonly SqliteAllowance[] = [
   { file: 'core/errors/errors.ts', name: 'SQLITE_BUSY', why: 'a public error code, stable by promise' },
-  { file: 'core/errors/diagnose.ts', name: 'SQLITE_BUSY', why: "diagnose()'s entry for that public code" },
   {
     file: 'core/driver.ts',
     name: "'sqlite'",

@@ -28,7 +28,7 @@ export type BotDbPool = Pick<Pool, 'acquire' | 'transaction'>;
  * `transaction`), so the pool comes in behind it without a rewrite. Each statement goes to the
  * lane it needs: SQLite itself says whether a statement only reads (better-sqlite3's
  * `statement.readonly`, asked once per SQL text on a read lease through
- * `DriverConnection.isReadonly`), so reads share the reader connections and writes take the
+ * `Lease.describe`), so reads share the reader connections and writes take the
  * single write lane. Nothing is parsed by hand. The routing is `leaseForSql`, the same one the
  * Kysely and Drizzle adapters use.
  *

@@ -1,17 +1,12 @@
-import type { ErrorClass } from '../driver.js';
-import { ERROR_INFO, PoolError, type PoolErrorCode } from './errors.js';
-
-/** What the caller (or the pool) should do about an error. */
-export type ErrorCategory =
-  'retry' | 'restart-transaction' | 'evict-connection' | 'fatal' | 'usage-bug' | 'caller';
+import { ERROR_INFO, PoolError, type ErrorCategory, type PoolErrorCode } from './errors.js';
 
 /**
  * How the pool itself handles the error, which is also what the driver's `classify()` answers:
  * `busy` waits and retries outside a transaction, `read-only` becomes READ_ONLY_LEASE on a read
  * lease, `fatal` fails the connection actor (the supervisor replaces it), `statement` rethrows.
- * The same union as the driver port's `ErrorClass`, under the name the diagnosis tables use.
+ * (`ErrorClass`, the driver port's older name for it, is an alias.)
  */
-export type Handling = ErrorClass;
+export type Handling = 'busy' | 'read-only' | 'fatal' | 'statement';
 
 /**
  * What happened, in words that mean the same on every backend, for the cases a bot handles by
@@ -51,47 +46,6 @@ const ACTION: Readonly<Record<Handling, string>> = {
   fatal:
     'fails the connection actor and throws CONNECTION_LOST; the supervisor opens a replacement with backoff, and rejects waiters with CONNECTION_FAILED when none can open',
   statement: 'rethrows the error unchanged; the connection stays in the pool',
-};
-
-const POOL: Readonly<Record<PoolErrorCode, readonly [ErrorCategory, string]>> = {
-  ACQUIRE_TIMEOUT: ['retry', 'rejects this acquire only; the error carries the pool state and last failure'],
-  POOL_CLOSED: ['usage-bug', 'rejects every acquire after close()'],
-  POOL_EXHAUSTED: ['retry', 'rejects at once instead of queueing past maxWaiting'],
-  ABORTED: ['caller', 'removes the waiter; no lease is left behind'],
-  LEASE_RELEASED: ['usage-bug', 'refuses the statement; the connection already serves someone else'],
-  LEASE_REVOKED: [
-    'usage-bug',
-    'refuses every later statement before it reaches the connection, then rolls back the transaction left open',
-  ],
-  DOUBLE_RELEASE: ['usage-bug', 'throws at the second release, changes nothing else and counts it'],
-  SQLITE_BUSY: [
-    'restart-transaction',
-    'gave up (after busyTimeoutMs outside a transaction, at once inside one); pool.transaction() rolled back',
-  ],
-  READ_ONLY_LEASE: ['usage-bug', 'refuses the write; the read connection is untouched'],
-  DATABASE_READ_ONLY: ['fatal', 'refuses the write; nothing was written and reads keep working'],
-  CONNECTION_FAILED: ['fatal', 'rejects waiters at once with the cause; it does not spin re-opening'],
-  CONNECTION_LOST: ['evict-connection', 'replaced the connection; the transaction was rolled back'],
-  INVALID_OPTION: ['usage-bug', 'throws synchronously from createPool(), a driver factory or resize()'],
-  INVALID_ARGUMENT: [
-    'usage-bug',
-    "rejects the call's promise at once, before any connection is acquired; nothing ran",
-  ],
-  RESULT_TOO_LARGE: [
-    'caller',
-    'stopped reading rows at the cap and threw; the connection (and its worker thread) stays in the pool',
-  ],
-  NOT_SUPPORTED: ['usage-bug', 'throws at once'],
-  UNPINNED_TRANSACTION: ['usage-bug', 'refuses the statement before it runs; nothing was written'],
-  NATIVE_BINDING_MISSING: ['fatal', 'throws synchronously from createPool(); no connection was opened'],
-  NESTED_ACQUIRE: [
-    'usage-bug',
-    'rejects this acquire at once; the outer lease and its transaction are untouched',
-  ],
-  LISTENER_FAILED: [
-    'usage-bug',
-    'caught the throw and reported it on events$; the lease and its waiters go on',
-  ],
 };
 
 /**
@@ -141,16 +95,15 @@ const BUG_REMEDY = 'fix the statement or its parameters';
  */
 export function diagnoseWith(err: unknown, driver?: DriverDiagnosis): Diagnosis {
   if (err instanceof PoolError) {
-    const [category, action] = POOL[err.code];
-    const info = ERROR_INFO[err.code];
+    const { category, diagnosis, remedy, action } = ERROR_INFO[err.code];
     const d: Diagnosis = {
       code: err.code,
       ...(err.code === 'CONNECTION_LOST' || err.code === 'CONNECTION_FAILED' ? { kind: 'connection' } : {}),
       exact: true,
       category,
       handling: 'statement',
-      diagnosis: info.diagnosis,
-      remedy: info.remedy,
+      diagnosis,
+      remedy,
       action,
     };
     if (err.cause !== undefined && err.cause !== null) d.cause = diagnoseWith(err.cause, driver);
@@ -170,5 +123,5 @@ export function diagnoseWith(err: unknown, driver?: DriverDiagnosis): Diagnosis 
 
 /** The PoolError codes {@link diagnoseWith} knows, in the order of the error table. */
 export function poolCodes(): PoolErrorCode[] {
-  return Object.keys(POOL) as PoolErrorCode[];
+  return Object.keys(ERROR_INFO) as PoolErrorCode[];
 }

@@ -135,8 +135,9 @@ export class Lease {
   }
 
   /**
-   * Whether `sql` only reads, as the driver judges it (SQLite: `sqlite3_stmt_readonly`). Adapters
-   * use it to pick a lane for SQL they cannot classify otherwise. Rejects if `sql` does not prepare.
+   * Whether `sql` only reads, as the driver judges it (SQLite: `sqlite3_stmt_readonly`; PostgreSQL:
+   * a prefix check). For the caller: the adapters pick a lane with {@link describe}. Rejects if
+   * `sql` does not prepare.
    */
   isReadonly(sql: string): Promise<boolean> {
     const refused = this.refusal('isReadonly', sql);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createPool, PoolError, sqliteDriver } from '../../index.js';
 import { tempDir } from '../../test/helpers.js';
-import { nearest } from './options.js';
+import { nearest } from './nearest.js';
 
 function code(fn: () => unknown): string | undefined {
   try {

@@ -2,12 +2,10 @@ import type { SchedulerLike } from 'rxjs';
 import type { BuiltInOptionChecks, Driver } from '../driver.js';
 import { PoolError } from '../errors/errors.js';
 import { DURATION_NOTE, MAX_CONNECTIONS, MAX_DURATION_MS, MAX_WAITING } from './limits.js';
-import { checkObjects, suggest } from './option-checks.js';
+import { checkObjects } from './option-checks.js';
+import { suggest } from './suggest.js';
 import { showValue } from '../errors/show-value.js';
 import { unrefScheduler } from '../time/unref-scheduler.js';
-
-export { nearest } from './nearest.js';
-export { suggest } from './option-checks.js';
 import {
   MONITOR_KEYS,
   resolveMonitorOptions,
@@ -106,9 +104,9 @@ export interface PoolOptions extends MonitorOptions {
    */
   walCheckpointThresholdFrames?: number;
   /**
-   * The clock of every timer in the pool; tests pass a virtual-time scheduler. Default: RxJS's
-   * `asyncScheduler` on `unref()`'d timers, so a script that finishes its work exits without
-   * `close()`; while a caller awaits the pool (a waiter, a busy retry, a close), the process stays up.
+   * The clock of every timer in the pool; tests pass a virtual-time scheduler. Default: the pool's
+   * own scheduler, on `unref()`'d timers (not RxJS's `asyncScheduler`), so a script that finishes
+   * its work exits without `close()`; while a caller awaits the pool (a waiter, a busy retry, a close), the process stays up.
    * Its `now()` is monotonic (`performance.timeOrigin + performance.now()`): deadlines ignore wall-clock jumps.
    */
   scheduler?: SchedulerLike;

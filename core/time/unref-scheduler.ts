@@ -42,9 +42,9 @@ export function monotonicNow(): number {
 }
 
 /**
- * The pool's default scheduler: RxJS's `asyncScheduler`, but on `unref()`'d timers, so a process
- * whose only pending timers are the pool's exits on its own, and with {@link monotonicNow} as its
- * clock. Work in flight (a busy retry, a close in progress) holds the process with {@link keepAlive}.
+ * The pool's default scheduler, its own rather than RxJS's `asyncScheduler`: each piece of work on
+ * a `setTimeout` that is `unref()`'d, so a process whose only pending timers are the pool's exits
+ * on its own, and {@link monotonicNow} as its clock. Work in flight (a busy retry, a close in progress) holds the process with {@link keepAlive}.
  *
  * @example
  * ```ts

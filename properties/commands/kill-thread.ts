@@ -2,6 +2,7 @@ import type { AsyncCommand } from 'fast-check';
 import type { ThreadHost } from '../../adapters/drivers/threads/thread-host.js';
 import { isPoolError } from '../../core/errors/errors.js';
 import type { Pool } from '../../core/pool.js';
+import { liveThreads } from '../../test/live-threads.js';
 
 /**
  * The state of a run of the thread-death model (properties/thread-death.ts): what was sent, what
@@ -64,7 +65,7 @@ export class KillThreadCommand implements AsyncCommand<DeathModel, DeathReal> {
   }
   async run(m: DeathModel, r: DeathReal): Promise<void> {
     for (let i = 0; i < this.turns; i++) await new Promise((resolve) => setImmediate(resolve));
-    const live = r.host.live();
+    const live = liveThreads(r.host);
     const link = live[this.pick % Math.max(1, live.length)];
     if (link !== undefined) m.kills.push(link.terminate());
   }

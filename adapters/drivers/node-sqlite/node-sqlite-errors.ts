@@ -1,4 +1,4 @@
-import type { ErrorClass } from '../../../core/driver.js';
+import type { Handling } from '../../../core/errors/diagnose.js';
 import { diagnoseSqliteCode } from '../sqlite/diagnose-sqlite.js';
 import { sqliteCodeName } from './sqlite-result-codes.js';
 
@@ -54,7 +54,7 @@ export function sqliteCall<T>(fn: () => T): T {
 }
 
 /** Sorts an error for the pool, from the same code table as `diagnose()`; see `Driver.classify`. */
-export function classifyNodeSqliteError(err: unknown): ErrorClass {
+export function classifyNodeSqliteError(err: unknown): Handling {
   const code = (toSqliteError(err) as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_')
     ? diagnoseSqliteCode(code).handling

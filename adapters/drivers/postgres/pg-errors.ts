@@ -1,4 +1,4 @@
-import type { ErrorClass } from '../../../core/driver.js';
+import type { Handling } from '../../../core/errors/diagnose.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import { showValue } from '../../../core/errors/show-value.js';
 
@@ -63,7 +63,7 @@ export function isSerializationFailure(err: unknown): boolean {
  *
  * PostgreSQL has no `busy` class: a row lock waits inside the server, never fails at once.
  */
-export function classifyPostgresError(err: unknown): ErrorClass {
+export function classifyPostgresError(err: unknown): Handling {
   if (typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[LOST]) return 'fatal';
   const code = pgCode(err);
   if (code !== undefined && (FATAL_SQLSTATES.has(code) || code.startsWith('08') || SOCKET_CODES.has(code)))

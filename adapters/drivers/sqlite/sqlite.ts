@@ -11,12 +11,12 @@ import type {
   ConnectionRole,
   Driver,
   DriverConnection,
-  ErrorClass,
   Params,
   RunResult,
   StatementInfo,
   SyncStatements,
 } from '../../../core/driver.js';
+import type { Handling } from '../../../core/errors/diagnose.js';
 
 /** Options of the inline better-sqlite3 driver. */
 export interface SqliteDriverOptions {
@@ -63,7 +63,7 @@ export function sqliteCode(err: unknown): string | undefined {
  * table behind `diagnose()`, so the two never disagree. BUSY_SNAPSHOT is not `busy`: waiting
  * cannot fix a stale read snapshot, only a restarted transaction can.
  */
-export function classifySqliteError(err: unknown): ErrorClass {
+export function classifySqliteError(err: unknown): Handling {
   const code = sqliteCode(err);
   return code === undefined ? 'statement' : diagnoseSqliteCode(code).handling;
 }

@@ -5,6 +5,7 @@ import { type Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir } from '../../../test/helpers.js';
 import { hybridDriver, type HybridDriver } from './hybrid-driver.js';
+import { liveThreads } from '../../../test/live-threads.js';
 
 /** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
 const SLOW_START_MS = 120_000;
@@ -39,7 +40,7 @@ test('threads start at the first read worth one, which waits for its thread inst
   const cheap = hybridDriver({ filename, offloadThresholdMs: 3_600_000 });
   const points = createPool({ driver: cheap, max: 4 });
   for (let i = 0; i < 10; i++) t.deepEqual(await points.read((db) => db.get('SELECT ? AS v', [i])), { v: i });
-  t.is(cheap.host.live().length, 0, 'a bot of point reads never starts a thread');
+  t.is(liveThreads(cheap.host).length, 0, 'a bot of point reads never starts a thread');
   await points.close();
   const eager = hybridDriver({ filename, offloadThresholdMs: 0 });
   const pool = createPool({ driver: eager, max: 4, acquireTimeoutMs: SLOW_START_MS });
@@ -132,7 +133,7 @@ test('a reader thread that dies fails only its reads, loses no write, and reads 
   await pool.write((db) => db.run('INSERT INTO xp (user, points) VALUES (?, ?)', ['kept', 1]));
   const inFlight = pool.read((db) => db.get(HEAVY));
   await new Promise((resolve) => setImmediate(resolve));
-  await Promise.all(driver.host.live().map((link) => link.terminate()));
+  await Promise.all(liveThreads(driver.host).map((link) => link.terminate()));
   const err = await inFlight.catch((e: unknown) => e);
   t.true(isPoolError(err, 'CONNECTION_LOST'));
   t.regex((err as Error).message, /no write in flight: nothing was lost/);

@@ -15,12 +15,8 @@ import { checkSharedFilename } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
 import { OffloadRouter, type OffloadKind } from './offload-router.js';
 import { ThreadHost } from './thread-host.js';
-import {
-  readerThreads,
-  workerInput,
-  type ThreadConnection,
-  type ThreadDriverOptions,
-} from './thread-driver.js';
+import type { ThreadConnection } from './thread-connection.js';
+import { readerThreads, workerInput, type ThreadDriverOptions } from './thread-driver.js';
 
 /** Options of the hybrid driver: those of {@link threadDriver}, and when a read is worth a thread. */
 export interface HybridDriverOptions extends ThreadDriverOptions {

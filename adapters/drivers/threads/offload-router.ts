@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Params } from '../../../core/driver.js';
 import type { ThreadHost } from './thread-host.js';
 import type { ThreadLink } from './thread-link.js';
-import { ThreadConnection } from './thread-driver.js';
+import { ThreadConnection } from './thread-connection.js';
 
 /** Weight of the newest run time in a statement's moving average. */
 const ALPHA = 0.25;

@@ -5,6 +5,7 @@ import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir, threadModeOptions } from '../../../test/helpers.js';
 import type { ThreadHost } from './thread-host.js';
+import { liveThreads } from '../../../test/live-threads.js';
 
 // Every worker thread of the pool is stopped for real (Worker.terminate(), as a crash or an OOM
 // kill would) at each point of a lease's life, in both thread modes. What must hold each time: no
@@ -41,7 +42,7 @@ async function threadPool(mode: Mode): Promise<{ pool: Pool; done: () => Promise
 /** Stops every live thread of the pool's driver; resolves once they have ended. */
 function killAll(pool: Pool): Promise<unknown> {
   const host = (pool.driver as unknown as { host: ThreadHost }).host;
-  return Promise.all(host.live().map((link) => link.terminate()));
+  return Promise.all(liveThreads(host).map((link) => link.terminate()));
 }
 
 const count = (pool: Pool): Promise<number> =>

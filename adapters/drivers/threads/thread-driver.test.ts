@@ -8,7 +8,8 @@ import { isPoolError, PoolError } from '../../../core/errors/errors.js';
 import type { Lease } from '../../../core/lease/lease.js';
 import { sqliteDriver } from '../sqlite/sqlite.js';
 import { hybridDriver } from './hybrid-driver.js';
-import { threadDriver, type ThreadConnection } from './thread-driver.js';
+import type { ThreadConnection } from './thread-connection.js';
+import { threadDriver } from './thread-driver.js';
 import { tempDir } from '../../../test/helpers.js';
 
 /**

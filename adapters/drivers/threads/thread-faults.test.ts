@@ -4,7 +4,8 @@ import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
 import { tempDir, threadModeOptions } from '../../../test/helpers.js';
 import { ThreadHost } from './thread-host.js';
-import { threadDriver, type ThreadConnection } from './thread-driver.js';
+import type { ThreadConnection } from './thread-connection.js';
+import { threadDriver } from './thread-driver.js';
 
 // Requests that cannot reach a worker thread, a worker that is sent a message it cannot handle,
 // and a thread that cannot be started: every caller is answered, nothing is thrown past a

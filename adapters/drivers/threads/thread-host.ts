@@ -68,11 +68,6 @@ export class ThreadHost {
     return link;
   }
 
-  /** The live threads, in slot order; none are started. */
-  live(): ThreadLink[] {
-    return this.slots.filter((l): l is ThreadLink => l !== undefined && l.dead === undefined);
-  }
-
   /** Starts every thread not started yet and resolves once all have booted (or ended). */
   async booted(): Promise<void> {
     await Promise.all(this.slots.map((_, slot) => this.link(slot).booted()));

@@ -1,4 +1,9 @@
-import { ERROR_INFO, PoolError, type PoolErrorCode } from '../../../core/errors/errors.js';
+import {
+  ERROR_INFO,
+  PoolError,
+  type PoolErrorCode,
+  type PoolStateSummary,
+} from '../../../core/errors/errors.js';
 import type { ConnectionRole, Params } from '../../../core/driver.js';
 import { loadBetterSqlite3 } from '../sqlite/native-binding.js';
 import type { SqliteDriverOptions } from '../sqlite/sqlite.js';
@@ -57,11 +62,22 @@ export interface Batch {
   learn: [number, string][];
 }
 
-/** An error as it crosses the boundary: the class name, the message and SQLite's code. */
+/**
+ * An error as it crosses the boundary, field by field: its class name, message and code, a
+ * PoolError's detail and counts, its cause. The main thread rebuilds it from these and parses
+ * nothing.
+ */
 export interface WireError {
   name: string;
   message: string;
+  /** SQLite's extended result code (`SQLITE_BUSY`), a PoolError's code, or any other `code`. */
   code?: string;
+  /** A PoolError's detail, which its message repeats between the code and the counts. */
+  detail?: string;
+  /** A PoolError's counts, where it has them. */
+  state?: PoolStateSummary;
+  /** The error's `cause`, flattened the same way. */
+  cause?: WireError;
   /** The error's other own fields that are plain values (numbers, strings, booleans). */
   fields?: Record<string, string | number | boolean>;
 }
@@ -105,12 +121,20 @@ export interface WorkerInput {
   options: SqliteDriverOptions;
 }
 
-/** Flattens an error for `postMessage`, which would otherwise drop its class and `code`. */
-export function toWire(err: unknown): WireError {
+/** How deep a chain of causes crosses; past it the chain is cut (a cause may point back). */
+const CAUSE_DEPTH = 4;
+
+/** Flattens an error for `postMessage`, which would otherwise drop its class, `code` and cause. */
+export function toWire(err: unknown, depth = 0): WireError {
   if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
   const wire: WireError = { name: err.name, message: err.message };
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') wire.code = code;
+  if (err.cause !== undefined && depth < CAUSE_DEPTH) wire.cause = toWire(err.cause, depth + 1);
+  if (err instanceof PoolError) {
+    const { detail, state } = err;
+    return state === undefined ? { ...wire, detail } : { ...wire, detail, state };
+  }
   for (const [key, value] of Object.entries(err)) {
     if (key === 'code' || key === 'name' || key === 'message' || key === 'stack') continue;
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
@@ -129,19 +153,22 @@ const CLASSES: Readonly<Record<string, ErrorConstructor>> = {
 };
 
 /**
- * Rebuilds an error on the main thread with the class it had in the worker: better-sqlite3's
+ * Rebuilds an error on the main thread with the class it had in the worker: a PoolError from its
+ * code, detail and counts (so its message is the one the worker made), better-sqlite3's
  * `SqliteError` (so `classifySqliteError` and `instanceof` behave as inline) or the same built-in
- * class, with its `code` and other plain fields. Called in the caller's async frame (see
- * {@link RemoteFailure}), so its stack points at the caller, as inline.
+ * class, with its `code`, its cause and other plain fields. Called in the caller's async frame
+ * (see {@link RemoteFailure}), so its stack points at the caller, as inline.
  */
 export function fromWire(wire: WireError): Error {
+  const cause = wire.cause === undefined ? undefined : fromWire(wire.cause);
   if (wire.name === 'PoolError' && wire.code !== undefined && Object.hasOwn(ERROR_INFO, wire.code)) {
-    return poolErrorFromWire(wire.code as PoolErrorCode, wire.message);
+    return new PoolError(wire.code as PoolErrorCode, wire.detail, { cause, state: wire.state });
   }
   const sqlite = wire.name === 'SqliteError' || (wire.code?.startsWith('SQLITE_') ?? false);
   const err = sqlite
     ? new (loadBetterSqlite3().SqliteError)(wire.message, wire.code ?? 'SQLITE_ERROR')
-    : new (CLASSES[wire.name] ?? Error)(wire.message);
+    : new (CLASSES[wire.name] ?? Error)(wire.message, cause === undefined ? undefined : { cause });
+  if (sqlite && cause !== undefined) Object.assign(err, { cause });
   if (!sqlite && wire.code !== undefined) Object.assign(err, { code: wire.code });
   if (wire.fields !== undefined) Object.assign(err, wire.fields);
   // An unknown class keeps its name, so `err.name` still tells what the worker raised.
@@ -158,17 +185,6 @@ export function fromWire(wire: WireError): Error {
  */
 export class RemoteFailure {
   constructor(readonly wire: WireError) {}
-}
-
-/** A PoolError raised in the worker (RESULT_TOO_LARGE), rebuilt with its code and detail. */
-function poolErrorFromWire(code: PoolErrorCode, message: string): PoolError {
-  const prefix = `${code}: `;
-  const suffix = `. Fix: ${ERROR_INFO[code].remedy}.`;
-  const detail =
-    message.startsWith(prefix) && message.endsWith(suffix)
-      ? message.slice(prefix.length, -suffix.length)
-      : message;
-  return new PoolError(code, detail);
 }
 
 /** Structured clone turns a Buffer into a plain Uint8Array; give blob columns back their Buffer. */
