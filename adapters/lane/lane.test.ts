@@ -211,3 +211,25 @@ test('pools in every mode share the lane: an inline host, a hybrid holder, a wai
   t.is(done.stats?.lane?.processes, 3);
   t.is(rows().length, 5);
 });
+
+test('a process stopped (SIGSTOP) while it holds the lane: the coordinator revokes it, the waiter is served, and the stopped one is served again once it resumes', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard();
+  host.send({ write: 1 });
+  await wrote(host);
+  const holder = await shard();
+  holder.send({ write: 1 });
+  await wrote(holder); // nobody else waits: the holder keeps the lane after its write
+  holder.child.kill('SIGSTOP');
+  t.teardown(() => holder.child.kill('SIGCONT'));
+  const waiter = await shard();
+  waiter.send({ write: 3 });
+  const done = await wrote(waiter);
+  t.is(done.stats?.lane?.fallbacks, 0, 'served through the lane, not around it');
+  t.is(done.stats?.lane?.waits, 1, 'after queueing behind the stopped holder');
+  holder.child.kill('SIGCONT');
+  holder.send({ write: 2 });
+  const again = await wrote(holder);
+  t.is(again.stats?.lane?.fallbacks, 0);
+  t.is(rows().length, 7);
+});
