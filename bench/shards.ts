@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadAverage } from './report.js';
 import { seedWriteWorkload } from './write-workload.js';
+import { clockUs, turns, type Spans, type Turns } from './lane-turns.js';
 
 const UPDATE = 'UPDATE users SET points = points + 1 WHERE id = ?';
 const INSERT = 'INSERT INTO log (user, at) VALUES (?, ?)';
@@ -24,17 +25,24 @@ interface Report {
   errors: number;
   slowestMs: number;
   latencies: number[];
+  spans: Spans;
   firstError?: string;
 }
 
 async function child(file: string, workers: number, options: Record<string, unknown>): Promise<void> {
   const { createPool } = await import('../index.js');
   const pool = createPool({ filename: file, ...options });
+  let spans: Spans = [];
+  // The span of a transaction on the lane: from its callback (BEGIN IMMEDIATE done) to its last
+  // statement's answer (COMMIT follows in microseconds); timed here, as the worker's await can
+  // resume several of its process's transactions later.
   const tx = (id: number): Promise<void> =>
     pool.transaction(async (db) => {
+      const start = clockUs();
       await db.run(UPDATE, [id]);
       await Promise.resolve();
       await db.run(INSERT, [id, performance.now()]);
+      spans.push(start, clockUs());
     });
   for (let i = 0; i < 20; i++) await tx(i + 1); // open the connections, warm the JIT
   const send = (m: unknown): void => void process.send?.(m);
@@ -42,7 +50,8 @@ async function child(file: string, workers: number, options: Record<string, unkn
     if (m.close === true) void pool.close().then(() => process.exit(0));
     if (m.go === undefined) return;
     const end = m.go;
-    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [] };
+    spans = [];
+    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans };
     void Promise.all(
       Array.from({ length: workers }, async (_, w) => {
         let id = w + process.pid;
@@ -74,6 +83,7 @@ interface Row {
   p95Ms: number;
   errors: number;
   lost: number;
+  turns: Turns;
   firstError?: string;
 }
 
@@ -121,8 +131,17 @@ async function run(
     p95Ms: all[Math.floor(all.length * 0.95)] ?? 0,
     errors: got.reduce((s, r) => s + r.errors, 0),
     lost: done - (after - before),
+    turns: turns(
+      got.map((r) => r.spans),
+      durationMs,
+    ),
     firstError: got.find((r) => r.firstError !== undefined)?.firstError,
   };
+}
+
+function turnLine({ label, turns: t }: Row): string {
+  const us = (x: number): string => `${Math.round(x)} µs`;
+  return `| ${label} | ${Math.round(t.handOversPerS)} | ${us(t.meanGapUs)} / ${us(t.medianGapUs)} | ${(t.handOverShare * 100).toFixed(0)} % | ${t.txPerTurn.toFixed(1)} | ${us(t.meanInTurnGapUs)} |`;
 }
 
 const { values } = parseArgs({
@@ -148,6 +167,7 @@ if (values.child !== undefined) {
     '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
+  const turnLines: string[] = [];
   try {
     for (const procs of values.procs.split(',').map(Number)) {
       const one = await run(file, 1, procs * workers, durationMs, values.options);
@@ -161,8 +181,12 @@ if (values.child !== undefined) {
           `| ${r.label} | ${Math.round(r.rate)} | ${(r.rate / one.rate).toFixed(2)} | ${fair} | ${ms(r.p95Ms)} | ${ms(r.slowestMs)} | ${r.errors} | ${r.lost} |`,
         );
         if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
+        turnLines.push(turnLine(r));
       }
     }
+    console.log(
+      `\n| run | hand-overs/s | gap at a hand-over, mean / median | share of the window | tx a turn | gap within a turn |\n| --- | --- | --- | --- | --- | --- |\n${turnLines.join('\n')}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,10 +1,10 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { InvariantError } from './invariants.js';
-import { DeadHolderQueue, DoubleGrantQueue, laneProperty } from './lane.js';
+import { DeadHolderQueue, DoubleGrantQueue, laneProperty, SilentRevokeQueue } from './lane.js';
 import { SEED } from './seed.js';
 
-test('the lane protocol keeps one holder, serves in arrival order, and frees a dead holder’s grant', (t) => {
+test('the lane protocol keeps one holder, serves in arrival order, and frees a dead or hung holder’s grant', (t) => {
   const details = fc.check(laneProperty(), { seed: SEED, numRuns: 1000 });
   t.false(details.failed, String(details.errorInstance));
 });
@@ -12,6 +12,7 @@ test('the lane protocol keeps one holder, serves in arrival order, and frees a d
 for (const [name, Queue, invariant] of [
   ['a grant given twice', DoubleGrantQueue, 'one-writer'],
   ['a dead holder’s grant never freed', DeadHolderQueue, 'served'],
+  ['a hung holder revoked without being told', SilentRevokeQueue, 'one-writer'],
 ] as const) {
   test(`catches ${name}`, (t) => {
     const details = fc.check(laneProperty(Queue), { seed: 42, numRuns: 500 });

@@ -7,19 +7,22 @@ import { InvariantError } from './invariants.js';
  * process believes what the coordinator told it. After every step: at most one process believes
  * it holds the lane (one writer); no process waits while the lane is free or held by a dead
  * process (a dead holder's grant is freed); processes are granted in the order they asked (FIFO).
- * At the end, the holders release in turn until every process that asked was served (liveness).
+ * A hung holder (`stall`: the coordinator's bound passed while others waited) is revoked, told
+ * so before the next process is granted. At the end, the holders release in turn until every process that asked was served (liveness).
  */
 
 type Step =
   | { type: 'want'; p: number }
   | { type: 'release'; p: number }
   | { type: 'die'; p: number }
-  | { type: 'claim'; p: number };
+  | { type: 'claim'; p: number }
+  /** `p` hangs while it holds the lane and others wait, past the coordinator's bound: revoked. */
+  | { type: 'stall'; p: number };
 
 const PROCESSES = 4;
 
 const step: fc.Arbitrary<Step> = fc.record({
-  type: fc.constantFrom('want', 'release', 'die', 'claim'),
+  type: fc.constantFrom('want', 'release', 'die', 'claim', 'stall'),
   p: fc.integer({ min: 0, max: PROCESSES - 1 }),
 });
 
@@ -43,6 +46,8 @@ class World {
 
   private apply(effects: LaneEffect<string>[]): void {
     for (const e of effects) {
+      // A revoked process hears it before it would write again (SQLite's lock covers the rest).
+      if (e.type === 'revoke') this.holds.delete(e.to);
       if (e.type !== 'grant') continue;
       if (this.holds.size > 0)
         throw new InvariantError(
@@ -71,6 +76,8 @@ class World {
       if (at >= 0) this.asked.splice(at, 1);
       this.generation[s.p] = (this.generation[s.p] ?? 0) + 1;
       this.apply(this.q.drop(id));
+    } else if (s.type === 'stall') {
+      if (this.holds.has(id)) this.apply(this.q.revoke(id));
     }
     // 'claim' (a holder that reconnects) is exercised where a holder exists: it changes nothing.
     else if (this.holds.has(id)) this.apply(this.q.claim(id));
@@ -122,5 +129,12 @@ export class DeadHolderQueue extends LaneQueue<string> {
   override drop(id: string): LaneEffect<string>[] {
     if (this.holder === id) return [];
     return super.drop(id);
+  }
+}
+
+/** Broken: a hung holder's grant passes to the next process without the holder being told. */
+export class SilentRevokeQueue extends LaneQueue<string> {
+  override revoke(id: string): LaneEffect<string>[] {
+    return super.revoke(id).filter((e) => e.type !== 'revoke');
   }
 }

@@ -72,9 +72,10 @@ export const ARROWS: Readonly<
     values: ['driver:threads', 'driver:sqlite', 'lane'],
     files: DRIVER_VOCABULARY,
   },
-  // node:sqlite shares SQLite's code table, diagnosis and file guard with the better-sqlite3 driver.
+  // node:sqlite shares SQLite's code table, diagnosis and file guard with the better-sqlite3 driver,
+  // and the lane.
   'driver:node-sqlite': {
-    values: ['driver:node-sqlite', 'driver:sqlite'],
+    values: ['driver:node-sqlite', 'driver:sqlite', 'lane'],
     files: DRIVER_VOCABULARY,
   },
   'driver:postgres': {

@@ -171,7 +171,10 @@ export class LaneGate implements WriteGate {
         else [this.counts.processes, this.count] = [Number(this.count.slice(1)), ''];
       } else if (byte === 'N') this.count = 'N';
       else if (byte === 'G') this.granted();
-      else if (byte === 'Y') this.yieldAsked();
+      // Revoked (held too long while others waited; this process was hung): hand over as when
+      // asked to yield. The coordinator ignores the release that follows; until then, SQLite's
+      // lock serializes this process's writes with the new holder's.
+      else if (byte === 'Y' || byte === 'X') this.yieldAsked();
       else if (byte === 'Q') this.counts.waits++;
     }
   }

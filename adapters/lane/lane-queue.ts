@@ -1,5 +1,8 @@
-/** What the coordinator tells one process: you hold the lane now, or another process waits for it. */
-export type LaneEffect<Id> = { readonly type: 'grant' | 'yield'; readonly to: Id };
+/**
+ * What the coordinator tells one process: you hold the lane now (`grant`), another process waits
+ * for it (`yield`), or you held it too long and it went to the next process (`revoke`).
+ */
+export type LaneEffect<Id> = { readonly type: 'grant' | 'yield' | 'revoke'; readonly to: Id };
 
 /**
  * The coordinator's whole state: who holds the cross-process write lane and who waits for it, in
@@ -61,6 +64,17 @@ export class LaneQueue<Id> {
     const effects: LaneEffect<Id>[] = [{ type: 'grant', to: this.current }];
     if (this.waiting.length > 0) effects.push({ type: 'yield', to: this.current });
     return effects;
+  }
+
+  /**
+   * `id` held the lane past the coordinator's bound while others waited (a hung process, not a
+   * dead one): it is told so, and the oldest waiter is granted. Should it write before it hears,
+   * SQLite's lock serializes it with the new holder. Nothing when `id` does not hold the lane or
+   * nobody waits.
+   */
+  revoke(id: Id): LaneEffect<Id>[] {
+    if (this.current !== id || this.waiting.length === 0) return [];
+    return [{ type: 'revoke', to: id }, ...this.release(id)];
   }
 
   /** `id` is gone (its process died or closed): out of the line, and its grant freed. */

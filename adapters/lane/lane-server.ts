@@ -1,6 +1,14 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { LaneQueue, type LaneEffect } from './lane-queue.js';
 
+/**
+ * How long a process may keep the lane while others wait before the coordinator gives it to the
+ * next one. A live holder hands over within its turn (4 ms) and one transaction; one that does not
+ * is hung (stopped, or its event loop blocked), and would stall every other process. The same
+ * bound as a dead host's: others wait about a second at most.
+ */
+export const REVOKE_AFTER_MS = 1000;
+
 /** One process at the coordinator: a socket, or the host's own pool, which needs none. */
 export interface LaneLink {
   write(message: string): void;
@@ -11,7 +19,8 @@ export interface LaneLink {
  * The coordinator, hosted by whichever pool bound the lane's address first. One byte a message:
  * from a process `W` (wants the lane), `R` (releases it), `H` (holds it already: it reconnected,
  * or wrote before it found the lane); to a process `G` (granted), `Y` (another process waits: hand
- * over soon), `Q` (queued behind another process), and `N<count>;` (processes connected). A process
+ * over soon), `X` (revoked: held for {@link REVOKE_AFTER_MS} while others waited), `Q` (queued
+ * behind another process), and `N<count>;` (processes connected). A process
  * whose socket closes (it closed its pool, or died: the kernel closes a killed process's sockets)
  * is dropped and its grant passes on at once. The host's own pool talks to the queue directly,
  * without a socket. Every handle is unref'd: the coordinator never keeps its host alive.
@@ -19,6 +28,9 @@ export interface LaneLink {
 export class LaneServer {
   private readonly queue = new LaneQueue<LaneLink>();
   private readonly members = new Set<LaneLink>();
+  /** The holder the revocation timer runs for: the lane is held and someone waits. */
+  private watched: LaneLink | undefined;
+  private revocation: NodeJS.Timeout | undefined;
 
   private constructor(private readonly server: Server) {
     server.on('connection', (socket) => this.accept(socket));
@@ -84,7 +96,26 @@ export class LaneServer {
   }
 
   private send(effects: LaneEffect<LaneLink>[]): void {
-    for (const { type, to } of effects) to.write(type === 'grant' ? 'G' : 'Y');
+    for (const { type, to } of effects) to.write(type === 'grant' ? 'G' : type === 'yield' ? 'Y' : 'X');
+    this.watch();
+  }
+
+  /** Times the holder from the moment someone waits for it, again at each new holder. */
+  private watch(): void {
+    const holder = this.queue.queue.length > 0 ? this.queue.holder : undefined;
+    if (holder === this.watched) return;
+    clearTimeout(this.revocation);
+    this.watched = holder;
+    if (holder === undefined) return;
+    this.revocation = setTimeout(() => {
+      this.watched = undefined;
+      try {
+        this.send(this.queue.revoke(holder));
+      } catch {
+        // A member's write does not throw (a closed socket reports through its 'error' event).
+      }
+    }, REVOKE_AFTER_MS);
+    this.revocation.unref();
   }
 
   private announce(): void {
@@ -93,6 +124,7 @@ export class LaneServer {
 
   /** Stops hosting: every process connected sees its socket close and finds a new host. */
   close(): void {
+    clearTimeout(this.revocation);
     for (const member of [...this.members]) member.destroy();
     this.server.close();
   }

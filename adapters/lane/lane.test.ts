@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PoolStats } from '../../core/monitoring/stats.js';
+import { loadNodeSqlite, nodeSqliteAvailable } from '../drivers/node-sqlite/node-sqlite-module.js';
 
 // Real processes on one real file: each shard is a forked process with its own pool
 // (test/fixtures/shard.ts). Every wait is for a message or an exit, never for time.
@@ -211,3 +212,62 @@ test('pools in every mode share the lane: an inline host, a hybrid holder, a wai
   t.is(done.stats?.lane?.processes, 3);
   t.is(rows().length, 5);
 });
+
+test('a process stopped (SIGSTOP) while it holds the lane: the coordinator revokes it, the waiter is served, and the stopped one is served again once it resumes', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard();
+  host.send({ write: 1 });
+  await wrote(host);
+  const holder = await shard();
+  holder.send({ write: 1 });
+  await wrote(holder); // nobody else waits: the holder keeps the lane after its write
+  holder.child.kill('SIGSTOP');
+  t.teardown(() => holder.child.kill('SIGCONT'));
+  const waiter = await shard();
+  waiter.send({ write: 3 });
+  const done = await wrote(waiter);
+  t.is(done.stats?.lane?.fallbacks, 0, 'served through the lane, not around it');
+  t.is(done.stats?.lane?.waits, 1, 'after queueing behind the stopped holder');
+  holder.child.kill('SIGCONT');
+  holder.send({ write: 2 });
+  const again = await wrote(holder);
+  t.is(again.stats?.lane?.fallbacks, 0);
+  t.is(rows().length, 7);
+});
+
+const nodeTest = nodeSqliteAvailable() ? test : test.skip;
+
+nodeTest(
+  'node:sqlite pools share the lane: the waiter is served through it after the holder commits',
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'roas-lane-'));
+    const file = join(dir, 'shards.db');
+    const DatabaseSync = loadNodeSqlite();
+    const db = new DatabaseSync(file, { timeout: 5000 });
+    db.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)');
+    const shards: Shard[] = [];
+    t.teardown(async () => {
+      db.close();
+      await Promise.all(shards.map((s) => s.close()));
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const shard = async (): Promise<Shard> => {
+      const s = new Shard(file, 'node-sqlite');
+      shards.push(s);
+      await s.next('ready');
+      return s;
+    };
+    const holder = await shard();
+    holder.send({ hold: 'node-held' });
+    await holder.next('holding');
+    const waiter = await shard();
+    waiter.send({ write: 3 });
+    await waiter.queued();
+    holder.send({ commit: true });
+    await holder.next('committed');
+    const done = await wrote(waiter);
+    t.is(done.stats?.lane?.fallbacks, 0);
+    t.is(done.stats?.lane?.processes, 2);
+    t.deepEqual(db.prepare('SELECT count(*) AS n FROM t').get(), { n: 4 });
+  },
+);

@@ -36,7 +36,7 @@ export class Lending implements LeaseHost {
         writeGate,
         () => {
           const entry = rt.bag.takeFree(writeLane);
-          if (entry) this.handOff(entry, performance.now());
+          if (entry) this.handOffOrFail(entry, performance.now());
         },
         () => writeLane.free.length > 0,
       );
@@ -194,7 +194,7 @@ export class Lending implements LeaseHost {
       const pass = this.gate.pass(entry.lane.queue.size > 0);
       // Another process's turn on the shared write lane: this connection waits for it to come back.
       if (pass === 'put') return rt.bag.putFree(entry, rt.options.scheduler.now());
-      if (pass === 'later') return void setImmediate(() => this.handOff(entry, t));
+      if (pass === 'later') return void setImmediate(() => this.handOffOrFail(entry, t));
     }
     const waiter = rt.bag.nextWaiter(entry.lane);
     if (waiter) {
@@ -213,6 +213,19 @@ export class Lending implements LeaseHost {
         this.sampleScheduled = false;
         rt.lifecycle.sample();
       });
+    }
+  }
+
+  /**
+   * {@link handOff} from a timer or the lane's grant, where an exception would escape the pool
+   * (a driver's gate that throws): the connection fails instead, as when its ROLLBACK does, and the
+   * error reaches `connection.failed` and the waiters' timeouts.
+   */
+  private handOffOrFail(entry: Entry, t: number): void {
+    try {
+      this.handOff(entry, t);
+    } catch (err) {
+      this.rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err)));
     }
   }
 

@@ -9,6 +9,7 @@ import { NodeSqliteConnection } from './node-sqlite-connection.js';
 import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sqlite-errors.js';
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
+import { laneGate } from '../../lane/lane-gate.js';
 
 /** Options of {@link nodeSqliteDriver}: those of `sqliteDriver` that node:sqlite can honour. */
 export interface NodeSqliteDriverOptions {
@@ -36,6 +37,12 @@ export interface NodeSqliteDriverOptions {
    * Default 1/8 of the heap limit; `Infinity` for none.
    */
   maxResultBytes?: number;
+  /**
+   * Share one fair write lane with the other processes that open the same file on this machine
+   * (sharded bots; docs/shards.md), whichever of the two SQLite drivers they use. Linux and macOS;
+   * elsewhere the file lock alone, as with `false`. Default `true`.
+   */
+  lane?: boolean;
 }
 
 const KNOWN = new Set([
@@ -46,6 +53,7 @@ const KNOWN = new Set([
   'safeIntegers',
   'maxResultRows',
   'maxResultBytes',
+  'lane',
 ]);
 
 /** Options of the better-sqlite3 drivers this driver cannot offer, and why. */
@@ -108,8 +116,10 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
+  const gate = options.lane === false || !onDisk ? undefined : laneGate(options.filename);
   return {
     name: 'node:sqlite',
+    writeGate: gate,
     dialect: 'sqlite',
     singleWriter: true,
     beginWrite: 'BEGIN IMMEDIATE',
@@ -139,6 +149,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
       return new NodeSqliteConnection(db, cacheSize, guard, options.safeIntegers ?? false, caps);
     },
     dispose() {
+      gate?.close();
       guard.close();
       release();
       return Promise.resolve();

@@ -46,6 +46,9 @@ export function workerInput(options: SqliteDriverOptions): WorkerInput {
       safeIntegers,
       maxResultRows: options.maxResultRows,
       maxResultBytes: options.maxResultBytes,
+      // The pool's lane is its driver's, in the main thread: a thread's own driver joining it
+      // would count as one more process, and a lone pool would pay for company it does not have.
+      lane: false,
     },
   };
 }
