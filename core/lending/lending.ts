@@ -122,6 +122,28 @@ export class Lending implements LeaseHost {
     return lease;
   }
 
+  /**
+   * A free connection of `mode`'s lane lent now, with no promise (`pool.read`'s direct path), or
+   * undefined, and then `acquire` does it: someone queues, none is free, the free one must be
+   * validated first, the lane is shared with other processes, or the turn budget wants a turn.
+   */
+  grantNow(mode: LeaseMode): Lease | undefined {
+    const { rt } = this;
+    const lane = rt.bag.laneFor(mode);
+    const free = lane.free;
+    if (rt.closing || lane.queue.size !== 0 || free.length === 0) return undefined;
+    if (this.gate !== undefined && lane === rt.bag.writeLane) return undefined;
+    const now = rt.options.scheduler.now();
+    const { validateAfterIdleMs } = rt.options;
+    if (validateAfterIdleMs > 0 && now - (free[free.length - 1] as Entry).idleSince >= validateAfterIdleMs)
+      return undefined;
+    if (this.turns.due()) return undefined;
+    const entry = rt.bag.takeFree(lane) as Entry;
+    rt.metrics.waited(1, now);
+    const stack = this.leaks ? new Error('lease acquired here').stack : undefined;
+    return this.grant(entry, mode, now, performance.now(), stack);
+  }
+
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease {
     this.rt.bag.lend(entry);
