@@ -8,6 +8,7 @@ import type { PoolRuntime } from '../pool-runtime.js';
 import type { AcquireOptions, Entry, Waiting } from './pool-types.js';
 import { handleStatementError, type StatementErrorContext } from '../lease/statement-errors.js';
 import { TurnBudget } from '../lease/turn-budget.js';
+import { unrefScheduler } from '../time/unref-scheduler.js';
 import { warnLeak } from './warnings.js';
 
 /**
@@ -99,13 +100,14 @@ export class Lending implements LeaseHost {
     if (lane.queue.size === 0 && (!gated || lane.free.length === 0 || this.gate.mayGrant())) {
       const entry = rt.bag.takeFree(lane);
       if (entry) {
-        const now = rt.options.scheduler.now();
+        const t = performance.now();
+        const now = this.nowAt(t);
         const { validateAfterIdleMs } = rt.options;
         if (validateAfterIdleMs > 0 && now - entry.idleSince >= validateAfterIdleMs)
           return rt.housekeeping.validated(entry, mode, options, stack);
         // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
         rt.metrics.waited(1, now);
-        return this.turns.settle(this.grant(entry, mode, now, performance.now(), stack));
+        return this.turns.settle(this.grant(entry, mode, now, t, stack));
       }
     }
     if (rt.bag.waiting() >= rt.options.maxWaiting) {
@@ -133,7 +135,8 @@ export class Lending implements LeaseHost {
     const free = lane.free;
     if (rt.closing || lane.queue.size !== 0 || free.length === 0) return undefined;
     if (this.gate !== undefined && lane === rt.bag.writeLane) return undefined;
-    const now = rt.options.scheduler.now();
+    const t = performance.now();
+    const now = this.nowAt(t);
     const { validateAfterIdleMs } = rt.options;
     if (validateAfterIdleMs > 0 && now - (free[free.length - 1] as Entry).idleSince >= validateAfterIdleMs)
       return undefined;
@@ -141,7 +144,13 @@ export class Lending implements LeaseHost {
     const entry = rt.bag.takeFree(lane) as Entry;
     rt.metrics.waited(1, now);
     const stack = this.leaks ? new Error('lease acquired here').stack : undefined;
-    return this.grant(entry, mode, now, performance.now(), stack);
+    return this.grant(entry, mode, now, t, stack);
+  }
+
+  /** The pool clock at `t`, a performance.now() reading: on the default clock, no second reading. */
+  private nowAt(t: number): number {
+    const { scheduler } = this.rt.options;
+    return scheduler === unrefScheduler ? performance.timeOrigin + t : scheduler.now();
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
@@ -218,9 +227,9 @@ export class Lending implements LeaseHost {
       if (pass === 'put') return rt.bag.putFree(entry, rt.options.scheduler.now());
       if (pass === 'later') return void setImmediate(() => this.handOff(entry, t));
     }
+    const now = this.nowAt(t);
     const waiter = rt.bag.nextWaiter(entry.lane);
     if (waiter) {
-      const now = rt.options.scheduler.now();
       rt.metrics.waited((t - waiter.data.since) * 1e6, now);
       rt.lastWaitMs = now - waiter.enqueuedAt;
       const lease = this.grant(entry, waiter.data.mode, now, t, waiter.data.stack);
@@ -231,7 +240,7 @@ export class Lending implements LeaseHost {
       else waiter.resolve(lease);
       return;
     }
-    rt.bag.putFree(entry, rt.options.scheduler.now());
+    rt.bag.putFree(entry, now);
     if (entry.lane === rt.bag.readLane) rt.housekeeping.readerReturned();
     // The sizer samples the load once a turn, not once a release.
     if (!this.sampleScheduled) {
