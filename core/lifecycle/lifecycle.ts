@@ -115,8 +115,7 @@ export class Lifecycle {
     // A turn, not a time: what the event loop's next check phase still finds waiting.
     setImmediate(() => {
       this.recheck = false;
-      // While the first reader opens there is nothing to judge by: its opening asks again.
-      if (lane.size > 0) this.grow(lane, lane.queue.size);
+      this.grow(lane, lane.queue.size);
     });
   }
 
@@ -162,8 +161,6 @@ export class Lifecycle {
       return;
     }
     if (!rt.sizing.admit(entry)) rt.lending.handOff(entry, performance.now());
-    const lane = rt.bag.laneOf(role);
-    if (role === 'reader' && lane.queue.size > 0) this.demand(lane);
   }
 
   /**
