@@ -203,6 +203,7 @@ function row(figure: string, num: number[], den: number[], note: string): void {
   rows.push(`| ${figure} | ${median(ratios).toFixed(2)} (${range}) | ${note} |`);
 }
 const fmt = (xs: number[], digits = 0): string => median(xs).toFixed(digits);
+let sizing = '';
 
 async function main(): Promise<void> {
   const { dir, file } = seed();
@@ -227,6 +228,7 @@ async function main(): Promise<void> {
       );
       row(`read() / best peer pool, ${workers} workers`, r['roas-pool'] as number[], best, '');
     }
+    const opened = pool.stats().created;
     const cycles: Record<string, () => Promise<number>> = {};
     for (const c of all) if (c.cycle) cycles[c.name] = () => cycleMicros(c.cycle as () => Promise<void>);
     const cy = await trialsOf(cycles);
@@ -253,6 +255,12 @@ async function main(): Promise<void> {
         `roas ${fmt(t['roas-pool'] as number[])} tx/s, ideal ${fmt(t['ideal mutex'] as number[])} tx/s`,
       );
     }
+    // Reader sizing by need: what a burst of reads on a fresh pool opens.
+    const fresh = createPool({ filename: file, max: MAX, ...(values.threads ? { threads: true } : {}) });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => fresh.read((db) => db.get(SQL, [i + 1]))));
+    const burst = fresh.stats().created;
+    await fresh.close();
+    sizing = `connections opened: ${opened} by the read runs (20 and 50 workers), ${burst} by 50 reads at once on a fresh pool`;
   } finally {
     await close();
     rmSync(dir, { recursive: true, force: true });
@@ -262,6 +270,7 @@ async function main(): Promise<void> {
   );
   console.log('| figure | median ratio (range) | medians |\n| --- | --- | --- |');
   for (const r of rows) console.log(r);
+  console.log(sizing);
   // Bytes are counted in a child with a young generation large enough that no scavenge runs
   // while it counts: allocated bytes are then the heap's growth.
   const child = spawnSync(

@@ -56,6 +56,8 @@ export interface LendingPart {
   acquire(options?: AcquireOptions, stack?: string): Promise<Lease>;
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease;
   handOff(entry: Entry, t: number): void;
+  /** A free connection lent now without a promise, or undefined: then `acquire` it. */
+  grantNow?(mode: LeaseMode): Lease | undefined;
   /** Stops watching `lease` for leaks: the pool's own housekeeping holds it. */
   unwatch?(lease: Lease): void;
   /** Stops the leak watch's timer (the pool is closing). */

@@ -130,7 +130,35 @@ export class Pool {
     return this.#holding('transaction', fn, options);
   }
 
-  async #reading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
+  /**
+   * A free reader runs `fn` now, with no acquire promise: a value it returns releases the lease at
+   * once, a promise releases it when it settles. Otherwise the lease is acquired, queued if need be.
+   */
+  #reading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
+    const lease = options?.signal === undefined ? this.#lending.grantNow?.('read') : undefined;
+    if (lease === undefined) return this.#acquiredReading(fn, options);
+    let result: T | PromiseLike<T>;
+    let thenable: boolean;
+    try {
+      result = fn(lease);
+      thenable = isThenable(result);
+    } catch (err) {
+      return released(lease, () => Promise.reject(err as Error));
+    }
+    if (!thenable) return released(lease, () => Promise.resolve(result));
+    return Promise.resolve(result).then(
+      (value) => {
+        if (!lease.released) lease.release();
+        return value;
+      },
+      (err: unknown) => {
+        if (!lease.released) lease.release();
+        throw err;
+      },
+    );
+  }
+
+  async #acquiredReading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
     const lease = await this.#lending.acquire(options ? { ...options, mode: 'read' } : READ);
     try {
       return await fn(lease);
@@ -199,4 +227,18 @@ export class Pool {
     if (this.#rt.closing) throw new PoolError('POOL_CLOSED');
     this.#rt.sizing.resize(size);
   }
+}
+
+/** Releases `lease` (unless its holder did), then settles as `outcome`, or as release's throw. */
+function released<T>(lease: Lease, outcome: () => Promise<T>): Promise<T> {
+  try {
+    if (!lease.released) lease.release();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return outcome();
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }

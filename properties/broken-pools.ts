@@ -209,7 +209,9 @@ export const UntrackedStatementsPool = withParts({ lending: UntrackedLending });
 class NeverYieldingLending extends Lending {
   constructor(rt: ConstructorParameters<typeof Lending>[0]) {
     super(rt);
-    Object.defineProperty(this, 'turns', { value: { settle: <T>(value: T) => Promise.resolve(value) } });
+    Object.defineProperty(this, 'turns', {
+      value: { settle: <T>(value: T) => Promise.resolve(value), due: () => false },
+    });
   }
 }
 export const NeverYieldingPool = withParts({ lending: NeverYieldingLending });

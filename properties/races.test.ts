@@ -60,7 +60,7 @@ test('a statement not awaited that fails keeps its transaction from committing',
   t.pass();
 });
 
-test('loops of awaited acquires let a macrotask run while they go on', async (t) => {
+test('loops of awaited acquires or reads let a macrotask run while they go on', async (t) => {
   await fc.assert(readLoopsLetTheEventLoopTurn(), { seed: SEED, numRuns: 20 });
   t.pass();
 });

@@ -33,18 +33,26 @@ export class TurnBudget {
 
   /** `value` as a promise: resolved now, or after the next turn of the event loop. */
   settle<T>(value: T): Promise<T> {
-    if (this.#over) return afterTurn(value);
+    return this.due() ? afterTurn(value) : Promise.resolve(value);
+  }
+
+  /**
+   * Counts one settle, as `settle` does, and tells whether it must wait for the next turn: for a
+   * caller that hands out work now, with no promise, unless a turn is due.
+   */
+  due(): boolean {
+    if (this.#over) return true;
     if (!this.#probing) {
-      if (this.budgetMs === 0) return Promise.resolve(value);
+      if (this.budgetMs === 0) return false;
       this.#probing = true;
       this.#count = 0;
       this.#since = performance.now();
       setImmediate(this.#turned);
     } else if (++this.#count % LOOK_EVERY === 0 && performance.now() - this.#since >= this.budgetMs) {
       this.#over = true;
-      return afterTurn(value);
+      return true;
     }
-    return Promise.resolve(value);
+    return false;
   }
 }
 

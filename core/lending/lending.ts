@@ -8,6 +8,7 @@ import type { LendingHost } from './lending-host.js';
 import type { AcquireOptions, Entry, Waiting } from './pool-types.js';
 import { handleStatementError, type StatementErrorContext } from '../lease/statement-errors.js';
 import { TurnBudget } from '../lease/turn-budget.js';
+import { unrefScheduler } from '../time/unref-scheduler.js';
 import { warnLeak } from './warnings.js';
 
 /**
@@ -99,13 +100,14 @@ export class Lending implements LeaseHost {
     if (lane.queue.size === 0 && (!gated || lane.free.length === 0 || this.gate.mayGrant())) {
       const entry = rt.bag.takeFree(lane);
       if (entry) {
-        const now = rt.options.scheduler.now();
+        const t = performance.now();
+        const now = this.nowAt(t);
         const { validateAfterIdleMs } = rt.options;
         if (validateAfterIdleMs > 0 && now - entry.idleSince >= validateAfterIdleMs)
           return rt.housekeeping.validated(entry, mode, options, stack);
         // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
         rt.metrics.waited(1, now);
-        return this.turns.settle(this.grant(entry, mode, now, performance.now(), stack));
+        return this.turns.settle(this.grant(entry, mode, now, t, stack));
       }
     }
     if (rt.bag.waiting() >= rt.options.maxWaiting) {
@@ -120,6 +122,35 @@ export class Lending implements LeaseHost {
     const lease = lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
     if (gated) this.gate.ask();
     return lease;
+  }
+
+  /**
+   * A free connection of `mode`'s lane lent now, with no promise (`pool.read`'s direct path), or
+   * undefined, and then `acquire` does it: someone queues, none is free, the free one must be
+   * validated first, the lane is shared with other processes, or the turn budget wants a turn.
+   */
+  grantNow(mode: LeaseMode): Lease | undefined {
+    const { rt } = this;
+    const lane = rt.bag.laneFor(mode);
+    const free = lane.free;
+    if (rt.closing || lane.queue.size !== 0 || free.length === 0) return undefined;
+    if (this.gate !== undefined && lane === rt.bag.writeLane) return undefined;
+    const t = performance.now();
+    const now = this.nowAt(t);
+    const { validateAfterIdleMs } = rt.options;
+    if (validateAfterIdleMs > 0 && now - (free[free.length - 1] as Entry).idleSince >= validateAfterIdleMs)
+      return undefined;
+    if (this.turns.due()) return undefined;
+    const entry = rt.bag.takeFree(lane) as Entry;
+    rt.metrics.waited(1, now);
+    const stack = this.leaks ? new Error('lease acquired here').stack : undefined;
+    return this.grant(entry, mode, now, t, stack);
+  }
+
+  /** The pool clock at `t`, a performance.now() reading: on the default clock, no second reading. */
+  private nowAt(t: number): number {
+    const { scheduler } = this.rt.options;
+    return scheduler === unrefScheduler ? performance.timeOrigin + t : scheduler.now();
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */
@@ -196,15 +227,20 @@ export class Lending implements LeaseHost {
       if (pass === 'put') return rt.bag.putFree(entry, rt.options.scheduler.now());
       if (pass === 'later') return void setImmediate(() => this.handOffOrFail(entry, t));
     }
+    const now = this.nowAt(t);
     const waiter = rt.bag.nextWaiter(entry.lane);
     if (waiter) {
-      const now = rt.options.scheduler.now();
       rt.metrics.waited((t - waiter.data.since) * 1e6, now);
       rt.lastWaitMs = now - waiter.enqueuedAt;
-      waiter.resolve(this.grant(entry, waiter.data.mode, now, t, waiter.data.stack));
+      const lease = this.grant(entry, waiter.data.mode, now, t, waiter.data.stack);
+      // A hand-off is a microtask too: readers open by need, so a few callers taking turns on
+      // fewer readers would never let the event loop turn. Out of the queue, the waiter can wait
+      // for a turn. (The write lane hands on at once, as its statements settle: see lease.ts.)
+      if (entry.lane.role === 'reader' && this.turns.due()) setImmediate(() => waiter.resolve(lease));
+      else waiter.resolve(lease);
       return;
     }
-    rt.bag.putFree(entry, rt.options.scheduler.now());
+    rt.bag.putFree(entry, now);
     if (entry.lane === rt.bag.readLane) rt.housekeeping.readerReturned();
     // The sizer samples the load once a turn, not once a release.
     if (!this.sampleScheduled) {

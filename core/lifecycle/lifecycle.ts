@@ -48,6 +48,8 @@ export class Lifecycle {
   private readonly backoff: ReconnectBackoff;
   /** Why the latest open failed: the cause given while the backoff answers for the database. */
   private lastOpenFailure: Error | undefined;
+  /** A look at the read lane's waiters is due at the next turn: see `demand`. */
+  private recheck = false;
 
   constructor(protected readonly rt: LifecycleHost) {
     const o = rt.options;
@@ -128,7 +130,25 @@ export class Lifecycle {
     return lane.size < roleLimit(lane.role, this.bounds().max);
   }
 
+  /**
+   * Waiters arrived on `lane`. Readers open only for the waiters that the readers open did not
+   * serve within the turn (one at once when none is open or opening): a burst of short reads is
+   * handed from one holder to the next and opens no more. Other lanes open one a waiter at once.
+   */
   demand(lane: Lane): void {
+    if (lane.role !== 'reader') return this.grow(lane, lane.queue.size);
+    if (this.none(lane)) this.grow(lane, 1);
+    if (this.recheck) return;
+    this.recheck = true;
+    // A turn, not a time: what the event loop's next check phase still finds waiting.
+    setImmediate(() => {
+      this.recheck = false;
+      this.grow(lane, lane.queue.size);
+    });
+  }
+
+  /** Opens up to `count` connections of `lane` for its waiters, unless the backoff forbids it. */
+  private grow(lane: Lane, count: number): void {
     const { rt } = this;
     if (rt.closing || lane.queue.size === 0 || !this.canGrow(lane)) return;
     const now = rt.options.scheduler.now();
@@ -143,7 +163,12 @@ export class Lifecycle {
       return;
     }
     this.sample();
-    this.open(lane, lane.queue.size);
+    this.open(lane, count);
+  }
+
+  /** No connection of `lane` is open or opening: a waiter has nothing to wait for but an open. */
+  private none(lane: Lane): boolean {
+    return lane.size === 0 && this.opening(lane) === 0;
   }
 
   private opened(ref: ConnectionRef, conn: DriverConnection): void {
