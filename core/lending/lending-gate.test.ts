@@ -8,15 +8,24 @@ import { tempDir } from '../../test/helpers.js';
 // The faults here are a driver's WriteGate that throws, which no built-in gate does: a stand-in
 // gate (the port is public, a custom driver may bring its own) on a real SQLite file stands for it.
 
-/** A gate held by this process alone on paper (`processes` 2, never contended); `fault` decides when a read of `processes` throws. */
-function faultyGate(fault: () => boolean): WriteGate & { open: () => void } {
+/**
+ * A gate held by this process alone on paper (`processes` 2, never contended); `fault` decides when
+ * a read of `processes` throws, `contendedFault` when a read of `contended` does.
+ */
+function faultyGate(
+  fault: () => boolean,
+  contendedFault: () => boolean = () => false,
+): WriteGate & { open: () => void } {
   let open: () => void = () => undefined;
   const entered = new Promise<void>((resolve) => (open = resolve));
   return {
     open,
     enter: () => entered,
     leave: () => undefined,
-    contended: false,
+    get contended(): boolean {
+      if (contendedFault()) throw new Error('the gate broke');
+      return false;
+    },
     get processes(): number {
       if (fault()) throw new Error('the gate broke');
       return 2;
@@ -52,7 +61,7 @@ const drivers = {
 async function writesThrough(
   t: ExecutionContext,
   mode: keyof typeof drivers,
-  when: 'timer' | 'grant',
+  when: 'timer' | 'grant' | 'opened',
 ): Promise<void> {
   const tmp = tempDir();
   const db = new Database(tmp.file());
@@ -60,8 +69,15 @@ async function writesThrough(
   db.exec('CREATE TABLE t (i INT)');
   db.close();
   let armed = false;
-  const gate = faultyGate(() => armed && !(armed = false));
-  if (when === 'timer') gate.open();
+  // 'opened': the lane is granted at once, and its grant reads `contended` first; the second read
+  // is the hand-off of the write connection that opens for the writers already queued, from the
+  // supervisor's event listener.
+  let contendedReads = 0;
+  const gate = faultyGate(
+    () => armed && !(armed = false),
+    () => when === 'opened' && ++contendedReads === 2,
+  );
+  if (when !== 'grant') gate.open();
   const pool = createPool({ driver: withGate(drivers[mode](tmp.file()), gate), acquireTimeoutMs: 30_000 });
   const failed: string[] = [];
   pool.events$.subscribe((e) => e.type === 'connection.failed' && failed.push(String(e.error)));
@@ -79,6 +95,8 @@ async function writesThrough(
     // run in order: this one, queued before the chain starts, arms the fault for that resumption.
     writes = many();
     setImmediate(() => (armed = true));
+  } else if (when === 'opened') {
+    writes = many();
   } else {
     const opened = firstValueFrom(pool.events$.pipe(filter((e) => e.type === 'connection.opened')));
     writes = many();
@@ -104,3 +122,7 @@ test('a gate that throws when the pool resumes its writers from setImmediate: th
 for (const mode of Object.keys(drivers) as (keyof typeof drivers)[])
   test(`a gate that throws when the lane is granted: the write connection fails, nothing escapes (${mode})`, (t) =>
     writesThrough(t, mode, 'grant'));
+
+for (const mode of Object.keys(drivers) as (keyof typeof drivers)[])
+  test(`a gate that throws as the write connection opens for queued writers: it fails, nothing escapes (${mode})`, (t) =>
+    writesThrough(t, mode, 'opened'));

@@ -211,7 +211,7 @@ export class Lending implements LeaseHost {
     const reset = entry.conn.resetSession?.();
     if (reset === undefined) return this.handOff(entry, t);
     reset.then(
-      () => this.handOff(entry, performance.now()),
+      () => this.handOffOrFail(entry, performance.now()),
       (err: unknown) => this.rt.lifecycle.fail(entry, err instanceof Error ? err : new Error(String(err))),
     );
   }

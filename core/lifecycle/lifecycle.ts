@@ -188,7 +188,14 @@ export class Lifecycle {
       this.supervisor.send({ type: 'pool.retire', id: ref.id });
       return;
     }
-    if (!rt.sizing.admit(entry)) rt.lending.handOff(entry, performance.now());
+    if (rt.sizing.admit(entry)) return;
+    // Runs in the supervisor's event listener: an exception here (a driver's write gate that
+    // throws) must not escape it. The connection fails instead, and its waiters hear why.
+    try {
+      rt.lending.handOff(entry, performance.now());
+    } catch (err) {
+      this.fail(entry, err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /**
