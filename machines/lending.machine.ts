@@ -3,6 +3,7 @@ import { setup } from 'xstate';
 /** What can happen to one request on its way through the pool. */
 export type LendingStep =
   | { type: 'acquire.free' }
+  | { type: 'read.now' }
   | { type: 'acquire.idleTooLong' }
   | { type: 'acquire.none' }
   | { type: 'acquire.refused' }
@@ -69,6 +70,9 @@ export const lendingPath = setup({
       meta: { step: 'Lending.acquire' },
       on: {
         'acquire.free': { target: 'lease', actions: ['takeFree', 'grant'] },
+        // pool.read with a reader free and nobody queued (Lending.grantNow): lent at once, no
+        // acquire promise; a callback that returns a value is released before read() returns.
+        'read.now': { target: 'lease', actions: ['takeFree', 'grant'] },
         'acquire.idleTooLong': { target: 'validate', actions: 'takeFree' },
         'acquire.none': { target: 'queue', actions: ['enqueue', 'demand'] },
         'acquire.refused': { target: 'rejected', actions: 'reject' },
