@@ -104,7 +104,12 @@ async function failingCallbacks(t: ExecutionContext, pool: Pool): Promise<void> 
 }
 
 for (const [name, threads] of SQLITE_MODES) {
-  const options = threads === false ? {} : threadModeOptions(threads === 'all' ? 'all' : 'hybrid');
+  // A worker thread's first start (its loader compiles the worker's code) can take seconds on a
+  // loaded machine: the acquire deadline is not what these tests are about.
+  const options =
+    threads === false
+      ? {}
+      : { ...threadModeOptions(threads === 'all' ? 'all' : 'hybrid'), acquireTimeoutMs: 120_000 };
   test(`a synchronous read callback runs at once and its lease is back before read() returns (${name})`, async (t) => {
     const { pool, done } = filePool(options);
     await directPath(t, pool);

@@ -31,7 +31,12 @@ test('fifty reads at once open one reader, handed from each to the next (inline)
 });
 
 for (const [name, threads] of SQLITE_MODES) {
-  const options = threads === false ? {} : threadModeOptions(threads === 'all' ? 'all' : 'hybrid');
+  // A worker thread's first start (its loader compiles the worker's code) can take seconds on a
+  // loaded machine: the acquire deadline is not what these tests are about.
+  const options =
+    threads === false
+      ? {}
+      : { ...threadModeOptions(threads === 'all' ? 'all' : 'hybrid'), acquireTimeoutMs: 120_000 };
   test(`waiters still queued after the turn get readers of their own (${name})`, async (t) => {
     const { pool, done } = filePool({ ...options, max: 20 });
     const held = await pool.acquire();
