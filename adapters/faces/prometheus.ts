@@ -114,41 +114,28 @@ export function collectPoolMetrics(
     // 9.999999999999999e-10 s; people read this gauge, and a wait below 1 µs is none.
     (s) => Math.round(s.window.acquireWait.p95Ms * 1000) / 1e6,
   );
-  for (const [key, name, help] of COUNTERS) {
+  // A counter that mirrors a running total of stats(): set to it on every scrape.
+  const counter = (name: string, help: string, read: (s: PoolStats) => number) =>
     new Counter({
       name: `${p}${name}`,
       help,
       registers,
       collect() {
         this.reset();
-        this.inc(stats()[key] as number);
+        this.inc(read(stats()));
       },
     });
-  }
+  for (const [key, name, help] of COUNTERS) counter(name, help, (s) => s[key] as number);
   // The cross-process write lane (docs/shards.md), on pools whose driver keeps one.
   if (pool.stats().lane !== undefined) {
     gauge('lane_processes', 'Processes sharing the write lane of this file.', (s) => s.lane?.processes ?? 0);
-    const laneCounter = (name: string, help: string, read: (s: PoolStats) => number) =>
-      new Counter({
-        name: `${p}${name}`,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          this.inc(read(stats()));
-        },
-      });
-    laneCounter(
-      'lane_waits_total',
-      'Times the pool queued behind another process.',
-      (s) => s.lane?.waits ?? 0,
-    );
-    laneCounter(
+    counter('lane_waits_total', 'Times the pool queued behind another process.', (s) => s.lane?.waits ?? 0);
+    counter(
       'lane_wait_seconds_total',
       'Time spent queued behind other processes.',
       (s) => (s.lane?.waitMs ?? 0) / 1000,
     );
-    laneCounter(
+    counter(
       'lane_fallbacks_total',
       "Writes let in on SQLite's lock alone, without the lane.",
       (s) => s.lane?.fallbacks ?? 0,
