@@ -56,6 +56,8 @@ export interface LendingPart {
   acquire(options?: AcquireOptions, stack?: string): Promise<Lease>;
   grant(entry: Entry, mode: LeaseMode, now: number, t: number, stack?: string): Lease;
   handOff(entry: Entry, t: number): void;
+  /** {@link handOff} where an exception must not escape (a timer, an event listener): the connection fails instead. */
+  handOffOrFail(entry: Entry, t: number): void;
   /** A free connection lent now without a promise, or undefined: then `acquire` it. */
   grantNow?(mode: LeaseMode): Lease | undefined;
   /** Stops watching `lease` for leaks: the pool's own housekeeping holds it. */

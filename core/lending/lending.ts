@@ -257,7 +257,7 @@ export class Lending implements LeaseHost {
    * (a driver's gate that throws): the connection fails instead, as when its ROLLBACK does, and the
    * error reaches `connection.failed` and the waiters' timeouts.
    */
-  private handOffOrFail(entry: Entry, t: number): void {
+  handOffOrFail(entry: Entry, t: number): void {
     try {
       this.handOff(entry, t);
     } catch (err) {

@@ -27,7 +27,7 @@ export interface LifecycleHost {
   /** Reached at call time: built after the lifecycle. */
   readonly housekeeping: Pick<HousekeepingPart, 'opened'>;
   readonly sizing: Pick<PoolSizing, 'admit' | 'sample'>;
-  readonly lending: Pick<LendingPart, 'handOff'>;
+  readonly lending: Pick<LendingPart, 'handOffOrFail'>;
   /** Set once close() began: a connection that opens then is closed at once. */
   readonly closing: boolean;
   /** The last connection failure, set here when one fails or is lost: the cause of later timeouts. */
@@ -188,14 +188,8 @@ export class Lifecycle {
       this.supervisor.send({ type: 'pool.retire', id: ref.id });
       return;
     }
-    if (rt.sizing.admit(entry)) return;
-    // Runs in the supervisor's event listener: an exception here (a driver's write gate that
-    // throws) must not escape it. The connection fails instead, and its waiters hear why.
-    try {
-      rt.lending.handOff(entry, performance.now());
-    } catch (err) {
-      this.fail(entry, err instanceof Error ? err : new Error(String(err)));
-    }
+    // In the supervisor's event listener: the guarded hand-off, so that nothing escapes it.
+    if (!rt.sizing.admit(entry)) rt.lending.handOffOrFail(entry, performance.now());
   }
 
   /**
