@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createPool, PoolError } from '../index.js';
-import { tempDir } from './helpers.js';
+import { SLOW_START_MS, tempDir } from './helpers.js';
 
 // Faults a careless caller or a shutdown can cause, run for real: real SQLite files, real worker
 // threads, real child processes. Each test counts the writes the pool acknowledged and compares
@@ -61,7 +61,7 @@ async function holderOutlivesClose(
     filename: tmp.file(),
     threads: threads && 'all',
     closeTimeoutMs: 1,
-    acquireTimeoutMs: 120_000,
+    acquireTimeoutMs: SLOW_START_MS,
   });
   await pool.write((db) => db.exec(TABLE));
   let acknowledged = 0;
@@ -121,7 +121,7 @@ for (const threads of [false, 'all', 'hybrid'] as const) {
     `${mode}: a caller that releases without awaiting its statements never costs the next caller an acknowledged write`,
     async (t) => {
       const tmp = tempDir();
-      const pool = createPool({ filename: tmp.file(), threads, acquireTimeoutMs: 120_000 });
+      const pool = createPool({ filename: tmp.file(), threads, acquireTimeoutMs: SLOW_START_MS });
       await pool.write((db) => db.exec(TABLE));
       const runs = 10;
       let acknowledged = 0;
@@ -159,7 +159,7 @@ for (const threads of [false, 'all', 'hybrid'] as const) {
       const pool = createPool({
         filename: tmp.file(),
         threads,
-        acquireTimeoutMs: 120_000,
+        acquireTimeoutMs: SLOW_START_MS,
         busyTimeoutMs: 10_000,
       });
       await pool.write((db) => db.exec(TABLE));

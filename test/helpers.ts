@@ -83,3 +83,9 @@ export const SQLITE_MODES = [
 export function threadModeOptions(mode: 'all' | 'hybrid'): Partial<PoolOptions> {
   return mode === 'all' ? { threads: 'all' } : { threads: true, offloadThresholdMs: 0 };
 }
+
+/**
+ * The acquire deadline for tests whose pool starts worker threads: a thread loads the TypeScript
+ * sources as it starts, which takes seconds on a busy machine, so only a real hang fails a test.
+ */
+export const SLOW_START_MS = 120_000;

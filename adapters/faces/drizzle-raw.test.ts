@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { drizzle as drizzleBetterSqlite } from 'drizzle-orm/better-sqlite3';
 import { integer, sqliteTable, text, type BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { createPool } from '../../create-pool.js';
-import { tempDir } from '../../test/helpers.js';
+import { SLOW_START_MS, tempDir } from '../../test/helpers.js';
 import { drizzle } from './drizzle.js';
 
 /**
@@ -17,8 +17,6 @@ const pets = sqliteTable('pets', { id: integer('id').primaryKey(), ownerId: inte
 const SCHEMA = `CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
   CREATE TABLE pets (id INTEGER PRIMARY KEY, owner_id INTEGER);
   INSERT INTO pets VALUES (7, 1);`;
-/** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
-const SLOW_START_MS = 120_000;
 
 /** Drizzle's better-sqlite3 database answers at once, the pool's later: the calls await both. */
 type Db = BaseSQLiteDatabase<'sync' | 'async', unknown>;

@@ -6,6 +6,7 @@ import { isPoolError } from '../../core/errors/errors.js';
 import type { Pool } from '../../index.js';
 import { botFixture, type BotFixture } from '../../test/bot-fixture.js';
 import { RoasPoolDialect } from './kysely.js';
+import { SLOW_START_MS } from '../../test/helpers.js';
 
 /**
  * Leases granted and not yet given back. Exact, unlike `stats().leased`, which also counts a
@@ -21,7 +22,6 @@ interface BotTables {
 }
 
 const HERE = fileURLToPath(import.meta.url);
-const SLOW_START_MS = 120_000;
 
 async function logged(threads: boolean, options: { busyTimeoutMs?: number } = {}) {
   // Worker threads load the TypeScript sources as they start: on a busy machine that is slow.

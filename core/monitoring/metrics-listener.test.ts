@@ -2,7 +2,7 @@ import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool, isPoolError, type Pool, type PoolLifecycleEvent } from '../../index.js';
 import { postgresDriver } from '../../postgres.js';
-import { filePool } from '../../test/helpers.js';
+import { filePool, SLOW_START_MS } from '../../test/helpers.js';
 import { withPostgres } from '../../test/pg-server.js';
 
 // A listener of pool.metrics.listen() (public: the Prometheus adapter is one) that throws. It is
@@ -39,7 +39,7 @@ for (const threads of [false, true, 'all'] as const) {
   test(`threads: ${threads}: a metrics listener that throws costs no lease and no waiter`, async (t) => {
     // A worker thread boots slowly on a loaded machine (its first grant waited past the default
     // 5 s once, load 38): the wait is not what this test is about, so it may be long.
-    const { pool, done } = filePool({ threads, max: 2, acquireTimeoutMs: 120_000 });
+    const { pool, done } = filePool({ threads, max: 2, acquireTimeoutMs: SLOW_START_MS });
     await withThrowingListener(t, pool);
     await done();
   });

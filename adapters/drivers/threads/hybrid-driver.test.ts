@@ -3,12 +3,9 @@ import type Database from 'better-sqlite3';
 import { isPoolError } from '../../../core/errors/errors.js';
 import { type Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir } from '../../../test/helpers.js';
 import { hybridDriver, type HybridDriver } from './hybrid-driver.js';
 import { liveThreads } from '../../../test/live-threads.js';
-
-/** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
-const SLOW_START_MS = 120_000;
 
 /**
  * Some hundred thousand rows made up on the fly: far past any offload threshold on any machine,

@@ -2,7 +2,7 @@ import test from 'ava';
 import Database from 'better-sqlite3';
 import { isPoolError } from '../../../core/errors/errors.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir, threadModeOptions } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir, threadModeOptions } from '../../../test/helpers.js';
 
 // closeTimeoutMs bounds close() on threads: past it, a thread that still owes answers is stopped,
 // its requests reject with CONNECTION_LOST naming the timeout, and close() resolves. The work in
@@ -10,7 +10,6 @@ import { tempDir, threadModeOptions } from '../../../test/helpers.js';
 // long and yet the thread can be stopped between two of them (a single statement already inside
 // SQLite runs to its end: better-sqlite3 cannot interrupt it).
 
-const SLOW_START_MS = 120_000;
 const MEDIUM =
   'WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < 5000) SELECT count(*) AS c FROM n';
 

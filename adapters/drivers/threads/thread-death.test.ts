@@ -3,7 +3,7 @@ import { isPoolError } from '../../../core/errors/errors.js';
 import type { Lease } from '../../../core/lease/lease.js';
 import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir, threadModeOptions } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir, threadModeOptions } from '../../../test/helpers.js';
 import type { ThreadHost } from './thread-host.js';
 import { liveThreads } from '../../../test/live-threads.js';
 
@@ -12,7 +12,6 @@ import { liveThreads } from '../../../test/live-threads.js';
 // exception escapes (AVA fails the file on an uncaught one), every statement settles, a COMMIT
 // that was in flight says it may or may not have landed, and the pool serves again.
 
-const SLOW_START_MS = 120_000;
 const MODES = ['all', 'hybrid'] as const;
 type Mode = (typeof MODES)[number];
 

@@ -10,13 +10,7 @@ import { sqliteDriver } from '../sqlite/sqlite.js';
 import { hybridDriver } from './hybrid-driver.js';
 import type { ThreadConnection } from './thread-connection.js';
 import { threadDriver } from './thread-driver.js';
-import { tempDir } from '../../../test/helpers.js';
-
-/**
- * A worker thread compiles the TypeScript sources on start (tsx), which takes seconds on a busy
- * machine: the acquire deadline is generous so that only a real hang fails a test.
- */
-const SLOW_START_MS = 120_000;
+import { SLOW_START_MS, tempDir } from '../../../test/helpers.js';
 
 function tempFile(): string {
   return tempDir('roas-threads-').file();

@@ -1,16 +1,13 @@
 import test from 'ava';
 import Database from 'better-sqlite3';
 import { createPool, PoolError, type Pool, type PoolOptions } from '../../../index.js';
-import { tempDir, threadModeOptions } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir, threadModeOptions } from '../../../test/helpers.js';
 
 /**
  * Real faults raised in a worker thread reach the caller as inline mode raises them: the same class,
  * code, SQLite code and message, a PoolError rebuilt from its code and detail (thread-protocol.ts
  * sends them field by field). Each case runs inline first, as the reference.
  */
-
-/** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
-const SLOW_START_MS = 120_000;
 
 const THREAD_MODES = [
   ['threads: true', { ...threadModeOptions('hybrid'), readerThreads: 1 }],

@@ -2,7 +2,7 @@ import test from 'ava';
 import { isPoolError } from '../../../core/errors/errors.js';
 import type { Pool } from '../../../core/pool.js';
 import { createPool } from '../../../create-pool.js';
-import { tempDir, threadModeOptions } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir, threadModeOptions } from '../../../test/helpers.js';
 import { ThreadHost } from './thread-host.js';
 import type { ThreadConnection } from './thread-connection.js';
 import { threadDriver } from './thread-driver.js';
@@ -10,9 +10,6 @@ import { threadDriver } from './thread-driver.js';
 // Requests that cannot reach a worker thread, a worker that is sent a message it cannot handle,
 // and a thread that cannot be started: every caller is answered, nothing is thrown past a
 // listener or left unhandled (AVA fails a test on either), and close() completes.
-
-/** Booting a thread from the TypeScript sources takes seconds on a busy machine. */
-const SLOW_START_MS = 120_000;
 
 const MODES = ['all', 'hybrid'] as const;
 

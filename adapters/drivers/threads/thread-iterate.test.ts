@@ -2,7 +2,7 @@ import test from 'ava';
 import { Kysely } from 'kysely';
 import { createPool, isPoolError, type Pool } from '../../../index.js';
 import { RoasPoolDialect } from '../../faces/kysely.js';
-import { tempDir } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir } from '../../../test/helpers.js';
 
 /**
  * `lease.iterate()` answers alike inline and on worker threads: the same chunks, Buffers intact,
@@ -10,8 +10,6 @@ import { tempDir } from '../../../test/helpers.js';
  * connection for the next statement.
  */
 
-/** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
-const SLOW_START_MS = 120_000;
 const ROWS = 10;
 
 async function pool(threads: boolean | 'all'): Promise<{ pool: Pool; cleanup: () => Promise<void> }> {

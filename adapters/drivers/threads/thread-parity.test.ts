@@ -2,7 +2,7 @@ import test from 'ava';
 import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import { createPool, type Pool } from '../../../index.js';
-import { tempDir } from '../../../test/helpers.js';
+import { SLOW_START_MS, tempDir } from '../../../test/helpers.js';
 
 /**
  * The same calls on an inline pool and on a worker-thread pool must answer alike: rows as arrays,
@@ -10,8 +10,6 @@ import { tempDir } from '../../../test/helpers.js';
  */
 
 const HERE = fileURLToPath(import.meta.url);
-/** A worker thread loads the TypeScript sources as it starts: slow on a busy machine. */
-const SLOW_START_MS = 120_000;
 
 /** Inline; every connection in a thread; hybrid with every read outside a transaction on a thread. */
 const MODES = {
