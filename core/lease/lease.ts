@@ -230,6 +230,23 @@ export class Lease {
   }
 
   /**
+   * {@link exec} for the pool's own BEGIN and COMMIT: undefined when the statement ran in this
+   * thread now and succeeded, so that the pool has no promise to await. @internal
+   */
+  execNow(sql: string): Promise<void> | undefined {
+    const log = this.log;
+    const sync = log === undefined || log.busy || this.#released ? undefined : this.inlineNow('exec', sql);
+    if (sync === undefined || this.entry.revoked !== undefined) return this.exec(sql);
+    try {
+      (sync.exec as (sql: string) => void)(sql);
+    } catch (err) {
+      const failed = this.host.onError(this, err, () => this.again('exec', sql, undefined));
+      return (log as StatementLog).track(failed) as Promise<void>;
+    }
+    return undefined;
+  }
+
+  /**
    * Gives the connection back. A transaction left open is rolled back first. A second call throws
    * DOUBLE_RELEASE and changes nothing.
    */
