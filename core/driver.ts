@@ -49,11 +49,13 @@ export interface ReadOptions {
   readonly offload?: boolean;
 }
 
-/** Synchronous `run`, `get` and `all`, for a connection that lives in this thread. */
+/** Synchronous `run`, `get` and `all` (and `exec`), for a connection that lives in this thread. */
 export interface SyncStatements {
   run(sql: string, params?: Params): RunResult;
   get<T = Record<string, unknown>>(sql: string, params?: Params): T | undefined;
   all<T = Record<string, unknown>>(sql: string, params?: Params): T[];
+  /** Optional: a write lease's `exec` (BEGIN, COMMIT) then runs without the connection's promise. */
+  exec?(sql: string): void;
 }
 
 /** One open database connection, as the pool drives it. */
@@ -130,9 +132,9 @@ export interface DriverConnection {
    * Present when `sync` serves only some statements: whether it serves this one now. A hybrid
    * connection sends the reads it measured as expensive to a thread, and runs nothing inline while
    * one of them is out (statements keep call order). Absent: `sync`, where given, serves every
-   * `run`, `get` and `all`.
+   * `run`, `get`, `all` and `exec`.
    */
-  syncServes?(kind: 'run' | 'get' | 'all', sql: string): boolean;
+  syncServes?(kind: 'run' | 'get' | 'all' | 'exec', sql: string): boolean;
   /** The driver's own handle for inline use, where the driver has one in this thread. */
   readonly raw: unknown;
   /** Closes the connection; never throws for an already broken one. */

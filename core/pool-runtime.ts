@@ -70,8 +70,8 @@ export interface LendingPart {
 export interface NestingPart {
   /** The open hold of the calling async context on this pool's write lease, if any. */
   current(): HeldLease | undefined;
-  /** Runs a `pool.write()` or `pool.transaction()` callback on the lease just acquired for it. */
-  hold<T>(lease: Lease, call: HoldingCall, fn: LeaseCallback<T>, stack?: string): Promise<T>;
+  /** Runs a `pool.write()` or `pool.transaction()` callback on the lease `acquired` brings; releases it. */
+  hold<T>(acquired: Promise<Lease>, call: HoldingCall, fn: LeaseCallback<T>, stack?: string): Promise<T>;
   /** Runs a nested call on `held`'s lease, after the nested calls queued before it. */
   join<T>(held: HeldLease, call: HoldingCall, fn: LeaseCallback<T>, signal?: AbortSignal): Promise<T>;
   /** The NESTED_ACQUIRE error for an `acquire({ mode: 'write' })` made inside `held`. */

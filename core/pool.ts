@@ -12,7 +12,7 @@ import type { PoolOptions, ResolvedOptions } from './options/options.js';
 import type { LendingPart, NestingPart, PoolRuntime } from './pool-runtime.js';
 import type { PoolWiring } from './pool-wiring.js';
 import { poolStats } from './monitoring/pool-stats.js';
-import { READ, WRITE, type AcquireOptions, type Entry, type RunOptions } from './lending/pool-types.js';
+import { READ, WRITE, type AcquireOptions, type RunOptions } from './lending/pool-types.js';
 import type { PoolStats } from './monitoring/stats.js';
 
 export type { AcquireOptions, RunOptions } from './lending/pool-types.js';
@@ -167,7 +167,8 @@ export class Pool {
     }
   }
 
-  async #holding<T>(
+  /** One async function per call, the hold's: acquiring is not another promise to chain. */
+  #holding<T>(
     call: 'write' | 'transaction',
     fn: LeaseCallback<T>,
     options: RunOptions | undefined,
@@ -177,15 +178,13 @@ export class Pool {
     const { leakStacks, leakDetectionThresholdMs } = this.options;
     const stack =
       leakStacks && leakDetectionThresholdMs > 0 ? new Error('lease acquired here').stack : undefined;
-    const lease = await this.#lending.acquire(options ? { ...options, mode: 'write' } : WRITE, stack);
-    const entry = lease.entry as Entry;
-    entry.heldByCall = true;
+    let acquired: Promise<Lease>;
     try {
-      return await this.#nest.hold(lease, call, fn, stack);
-    } finally {
-      entry.heldByCall = false;
-      if (!lease.released) lease.release();
+      acquired = this.#lending.acquire(options ? { ...options, mode: 'write' } : WRITE, stack);
+    } catch (err) {
+      acquired = Promise.reject(err);
     }
+    return this.#nest.hold(acquired, call, fn, stack);
   }
 
   /**

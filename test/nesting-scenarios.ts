@@ -161,6 +161,79 @@ export function nestingScenarios(label: string, setup: () => Promise<NestingSetu
   });
 }
 
+/**
+ * What the outer call's hold keeps (pool.write and pool.transaction run it in one async function,
+ * with BEGIN and COMMIT awaited only when they do not run at once): an outer throw rolls back only
+ * after the nested call it did not await has settled; a callback that throws before its first
+ * await, or returns a plain value, ends as an async one does; the lease always comes back; and a
+ * call from an unrelated async context queues for the write lane, never joins.
+ */
+export function holdScenarios(label: string, setup: () => Promise<NestingSetup>): void {
+  test(`an outer callback that throws rolls back after its unawaited nested call settled (${label})`, async (t) => {
+    const { pool, done } = await setup();
+    let nested = 'pending';
+    const err = await t.throwsAsync(
+      pool.transaction(async (tx) => {
+        await insert('outer')(tx);
+        void pool.write(async (db) => {
+          await turn();
+          await insert('nested')(db);
+          nested = 'settled';
+        });
+        throw new Error('outer fails');
+      }, OUTER),
+    );
+    t.is(err?.message, 'outer fails');
+    t.is(nested, 'settled', 'the ROLLBACK came before the nested call finished');
+    t.deepEqual(await values(pool), []);
+    t.is(pool.stats().leased, 0);
+    await done();
+  });
+
+  test(`a callback that throws at once rolls back; one that returns a plain value commits (${label})`, async (t) => {
+    const { pool, done } = await setup();
+    const thrown = await t.throwsAsync(
+      pool.transaction((tx) => {
+        void insert('dropped')(tx);
+        throw new Error('at once');
+      }, OUTER),
+    );
+    t.is(thrown?.message, 'at once');
+    t.is(await pool.transaction(() => 42, OUTER), 42);
+    t.is(await pool.write(() => 'plain', OUTER), 'plain');
+    await pool.transaction((tx) => void insert('kept')(tx), OUTER);
+    t.deepEqual(await values(pool), ['kept']);
+    t.is(pool.stats().leased, 0);
+    await done();
+  });
+
+  test(`a write from an unrelated async context waits for the transaction, never joins it (${label})`, async (t) => {
+    const { pool, done } = await setup();
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const order: string[] = [];
+    const outer = pool
+      .transaction(async (tx) => {
+        await insert('outer')(tx);
+        open();
+        await finished;
+      }, OUTER)
+      .then(() => order.push('outer'));
+    await opened;
+    // Called here, outside the transaction's callback: it takes the write lane after the commit.
+    const outside = pool
+      .write((db) => db.get<{ n: number }>('SELECT count(*) AS n FROM t'), OUTER)
+      .then((row) => order.push(`outside saw ${row?.n}`));
+    await turn();
+    finish();
+    await Promise.all([outer, outside]);
+    t.deepEqual(order, ['outer', 'outside saw 1']);
+    await done();
+  });
+}
+
 /** True once `done()` holds, checked turn by turn; bounded by turns, not by the wall clock. */
 export async function until(done: () => boolean, turns = 10_000): Promise<void> {
   for (let i = 0; i < turns && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 1));

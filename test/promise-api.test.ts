@@ -72,6 +72,9 @@ const NO_PROMISE_METHODS: Record<string, readonly string[]> = {
     'statement',
     'again',
     'invoke',
+    'inlineNow',
+    // @internal: the pool's own BEGIN and COMMIT; a promise, or nothing when they ran at once.
+    'execNow',
   ],
   ConnectionPoolManager: ['getPoolStats'],
   RoasPoolConnection: ['streamQuery'],

@@ -23,10 +23,9 @@ export class HeldLease {
   /** The hold that acquired the lease: the outermost pool.write() or pool.transaction(). */
   readonly root: HeldLease;
   #pending = 0;
-  #tail: Promise<void> = Promise.resolve();
-  readonly #settled = (): void => {
-    this.#pending--;
-  };
+  // Made by the first nested call: most holds have none, and every write pays for what a hold makes.
+  #tail: Promise<void> | undefined;
+  #settled: (() => void) | undefined;
 
   constructor(
     readonly lease: Lease,
@@ -43,9 +42,10 @@ export class HeldLease {
 
   /** Runs `work` once the work queued before it has settled (at once when none is queued). */
   serialize<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#pending === 0 ? work() : this.#tail.then(work);
+    const run = this.#pending === 0 ? work() : (this.#tail as Promise<void>).then(work);
     this.#pending++;
-    this.#tail = run.then(this.#settled, this.#settled);
+    const settled = (this.#settled ??= () => void this.#pending--);
+    this.#tail = run.then(settled, settled);
     return run;
   }
 

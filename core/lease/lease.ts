@@ -1,4 +1,11 @@
-import type { DriverConnection, Params, ReadOptions, RunResult, StatementInfo } from '../driver.js';
+import type {
+  DriverConnection,
+  Params,
+  ReadOptions,
+  RunResult,
+  StatementInfo,
+  SyncStatements,
+} from '../driver.js';
 import { sqlError } from './arguments.js';
 import { showValue } from '../errors/show-value.js';
 import { PoolError } from '../errors/errors.js';
@@ -223,6 +230,23 @@ export class Lease {
   }
 
   /**
+   * {@link exec} for the pool's own BEGIN and COMMIT: undefined when the statement ran in this
+   * thread now and succeeded, so that the pool has no promise to await. @internal
+   */
+  execNow(sql: string): Promise<void> | undefined {
+    const log = this.log;
+    const sync = log === undefined || log.busy || this.#released ? undefined : this.inlineNow('exec', sql);
+    if (sync === undefined || this.entry.revoked !== undefined) return this.exec(sql);
+    try {
+      (sync.exec as (sql: string) => void)(sql);
+    } catch (err) {
+      const failed = this.host.onError(this, err, () => this.again('exec', sql, undefined));
+      return (log as StatementLog).track(failed) as Promise<void>;
+    }
+    return undefined;
+  }
+
+  /**
    * Gives the connection back. A transaction left open is rolled back first. A second call throws
    * DOUBLE_RELEASE and changes nothing.
    */
@@ -287,7 +311,26 @@ export class Lease {
       const rollback = (): Promise<void> => this.invoke('exec', 'ROLLBACK', undefined) as Promise<void>;
       return checkBeforeCommit(this, log, rollback).then(() => this.statement(kind, sql, params, options));
     }
-    return log.track(this.statement(kind, sql, params, options));
+    // Run in this thread now and succeeded: nothing for COMMIT to wait for, no failure to
+    // report. Tracking it cost the write lane three promises a statement.
+    const sync = options === undefined ? this.inlineNow(kind, sql) : undefined;
+    if (sync === undefined) return log.track(this.statement(kind, sql, params, options));
+    let result: unknown;
+    try {
+      result = kind === 'exec' ? (sync.exec as (sql: string) => void)(sql) : sync[kind as 'run'](sql, params);
+    } catch (err) {
+      return log.track(this.host.onError(this, err, () => this.again(kind, sql, params)));
+    }
+    return Promise.resolve(result);
+  }
+
+  /** The connection's synchronous statements, when they serve `kind` of `sql` now. */
+  private inlineNow(kind: Kind, sql: string): SyncStatements | undefined {
+    const conn = this.entry.conn;
+    const sync = conn.sync;
+    if (sync === undefined || kind === 'values' || (kind === 'exec' && sync.exec === undefined))
+      return undefined;
+    return conn.syncServes === undefined || conn.syncServes(kind, sql) ? sync : undefined;
   }
 
   private statement(

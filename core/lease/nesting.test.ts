@@ -1,8 +1,15 @@
 import test from 'ava';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPool, isPoolError, type Pool } from '../../index.js';
-import { tempDir } from '../../test/helpers.js';
-import { OUTER, insert, nestingScenarios, until, values } from '../../test/nesting-scenarios.js';
+import { SQLITE_MODES, tempDir } from '../../test/helpers.js';
+import {
+  OUTER,
+  holdScenarios,
+  insert,
+  nestingScenarios,
+  until,
+  values,
+} from '../../test/nesting-scenarios.js';
 
 const NESTED_TIMEOUT_MS = 250;
 
@@ -21,6 +28,8 @@ async function sqlitePool(options: Partial<Parameters<typeof createPool>[0]> = {
 
 nestingScenarios('inline', () => sqlitePool());
 nestingScenarios('threads', () => sqlitePool({ threads: true }));
+nestingScenarios("threads: 'all'", () => sqlitePool({ threads: 'all' }));
+for (const [mode, threads] of SQLITE_MODES) holdScenarios(mode, () => sqlitePool({ threads }));
 
 test('with leak detection on, NESTED_ACQUIRE shows the stack of the outer call', async (t) => {
   const { pool, done } = await sqlitePool({ leakDetectionThresholdMs: 60_000 });

@@ -3,6 +3,7 @@ import { PoolError } from '../errors/errors.js';
 import { HeldLease, type HoldingCall, type LeaseCallback } from './held-lease.js';
 import type { Lease } from './lease.js';
 import type { Driver } from '../driver.js';
+import type { Entry } from '../lending/pool-types.js';
 import type { NestingPart } from '../pool-runtime.js';
 import type { StatementLog } from './statement-log.js';
 
@@ -63,13 +64,46 @@ export class Nesting implements NestingPart {
     return held === undefined || held.lease.released ? undefined : held;
   }
 
-  async hold<T>(lease: Lease, call: HoldingCall, fn: LeaseCallback<T>, stack?: string): Promise<T> {
+  /**
+   * Runs an outer `pool.write()` or `pool.transaction()` callback on the lease `acquired` brings,
+   * and releases it: what {@link run} does
+   * for a nested call, in one async function, as each async function and await of the nested form
+   * is a promise and a microtask every writer queues behind. The pool's BEGIN and COMMIT are
+   * awaited only when they did not run at once.
+   */
+  async hold<T>(
+    acquired: Promise<Lease>,
+    call: HoldingCall,
+    fn: LeaseCallback<T>,
+    stack?: string,
+  ): Promise<T> {
+    const lease = await acquired;
+    // Held by this call, not by a lease from acquire(): a write wait's timeout says so.
+    const entry = lease.entry as Entry;
+    entry.heldByCall = true;
     const held = new HeldLease(lease, call, fn, stack, undefined);
+    const transaction = call === 'transaction';
     this.#live++;
     try {
-      const result = await this.run(held, call, fn);
+      const begun = transaction ? lease.execNow(this.rt.driver.beginWrite) : undefined;
+      if (begun !== undefined) await begun;
+      let result: T;
+      try {
+        result = await this.#als.run(held, fn, lease);
+      } catch (err) {
+        const joined = held.close();
+        if (joined !== undefined) await joined;
+        // A revoked lease is refused; the pool rolls its transaction back itself.
+        if (transaction && usable(lease) && lease.inTransaction) await this.undo(lease, undefined);
+        throw err;
+      }
+      // The lease stays held, its transaction open, until the calls that joined it have settled.
+      const joined = held.close();
+      if (joined !== undefined) await joined;
+      const committed = transaction ? lease.execNow('COMMIT') : undefined;
+      if (committed !== undefined) await committed;
       // COMMIT checked a transaction's statements; a write() callback's are checked here.
-      if (lease.log !== undefined && call === 'write') await unseenWrite(lease.log);
+      if (lease.log !== undefined && !transaction) await unseenWrite(lease.log);
       return result;
     } catch (err) {
       // The callback's own error is the one to report; failures it did not see go with it.
@@ -84,6 +118,8 @@ export class Nesting implements NestingPart {
         this.#idleCheck = true;
         setImmediate(this.#offIfIdle);
       }
+      entry.heldByCall = false;
+      if (!lease.released) lease.release();
     }
   }
 

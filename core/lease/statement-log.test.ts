@@ -61,8 +61,47 @@ function scenarios(mode: string, setup: Setup, statementAborts = false): void {
     },
   );
 
+  // An exec runs in this thread on the inline drivers, with no promise of the connection's: its
+  // failure must still be on record for COMMIT.
+  test.serial(
+    `${mode}: a transaction whose exec failed and nobody awaited rolls back and rejects with it`,
+    async (t) => {
+      const { pool, done } = await setup();
+      const before = unhandled.length;
+      const err = await rejection(
+        pool.transaction(async (tx) => {
+          await tx.run("UPDATE u SET xp = xp + 10 WHERE name = 'ann'");
+          void tx.exec("INSERT INTO u VALUES ('ann', 0)");
+        }),
+      );
+      t.regex(err?.message ?? '', /(UNIQUE|unique|duplicate)[^]*not awaited before COMMIT[^]*rolled back/);
+      t.is(await xp(pool), 0, 'the UPDATE before the failure was committed');
+      await new Promise((resolve) => setImmediate(resolve));
+      t.is(unhandled.length, before, `unhandled: ${String(unhandled.at(-1))}`);
+      await done();
+    },
+  );
+
   // On PostgreSQL any failed statement aborts the transaction, a caught one too: nothing commits.
   if (statementAborts) return;
+
+  // Statements answered at once are not kept for COMMIT; a failure before them still is.
+  test.serial(
+    `${mode}: a failure nobody awaited still rolls back when statements after it succeeded`,
+    async (t) => {
+      const { pool, done } = await setup();
+      const err = await rejection(
+        pool.transaction(async (tx) => {
+          void tx.run("INSERT INTO u VALUES ('ann', 0)");
+          await tx.run("UPDATE u SET xp = xp + 10 WHERE name = 'ann'");
+          await tx.exec("UPDATE u SET xp = xp + 1 WHERE name = 'ann'");
+        }),
+      );
+      t.regex(err?.message ?? '', /UNIQUE[^]*not awaited before COMMIT[^]*rolled back/);
+      t.is(await xp(pool), 0);
+      await done();
+    },
+  );
   test.serial(
     `${mode}: a failure the callback awaited and caught leaves the transaction to commit`,
     async (t) => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { createPool } from '../../../create-pool.js';
-import { nestingScenarios, OUTER } from '../../../test/nesting-scenarios.js';
+import { holdScenarios, nestingScenarios, OUTER } from '../../../test/nesting-scenarios.js';
 import { withPostgres, type TestDatabase } from '../../../test/pg-server.js';
 import { postgresDriver } from '../../../postgres.js';
 
@@ -22,7 +22,7 @@ async function database(server: TestDatabase): Promise<string> {
 }
 
 withPostgres((server) => {
-  nestingScenarios('postgres', async () => {
+  const setup = async () => {
     const connectionString = await database(server());
     const pool = createPool({
       driver: postgresDriver({ connectionString, placeholders: 'question' }),
@@ -31,5 +31,7 @@ withPostgres((server) => {
     });
     await pool.write((db) => db.exec('CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL)'), OUTER);
     return { pool, done: () => pool.close() };
-  });
+  };
+  nestingScenarios('postgres', setup);
+  holdScenarios('postgres', setup);
 });

@@ -142,6 +142,7 @@ class SqliteConnection implements DriverConnection {
       (this.caps === undefined
         ? this.prepare(sql).all(...bind(params))
         : cappedAll(this.prepare(sql), bind(params), this.caps)) as T[],
+    exec: (sql: string) => void this.raw.exec(sql),
   };
 
   run(sql: string, params?: Params): Promise<RunResult> {
