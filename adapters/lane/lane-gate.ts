@@ -28,6 +28,7 @@ export class LaneGate implements WriteGate {
   private retryAt = 0;
   private closed = false;
   private yieldListener: (() => void) | undefined;
+  private queuedListener: (() => void) | undefined;
   private counts = { waits: 0, waitMs: 0, processes: 0, fallbacks: 0 };
   private asked = false;
 
@@ -70,6 +71,11 @@ export class LaneGate implements WriteGate {
 
   onYield(listener: () => void): void {
     this.yieldListener = listener;
+  }
+
+  /** Called each time the coordinator says this pool queued behind another process (an observer's hook). */
+  onQueued(listener: () => void): void {
+    this.queuedListener = listener;
   }
 
   stats(): WriteGateStats {
@@ -175,7 +181,7 @@ export class LaneGate implements WriteGate {
       // asked to yield. The coordinator ignores the release that follows; until then, SQLite's
       // lock serializes this process's writes with the new holder's.
       else if (byte === 'Y' || byte === 'X') this.yieldAsked();
-      else if (byte === 'Q') this.counts.waits++;
+      else if (byte === 'Q') this.queued();
     }
   }
 
@@ -187,6 +193,15 @@ export class LaneGate implements WriteGate {
     }
     if (this.counts.waits > 0) this.counts.waitMs += performance.now() - this.since;
     this.grant();
+  }
+
+  private queued(): void {
+    this.counts.waits++;
+    try {
+      this.queuedListener?.();
+    } catch {
+      // An observer's throw must not escape the socket's data listener.
+    }
   }
 
   private yieldAsked(): void {

@@ -20,6 +20,7 @@ interface Message {
   wrote?: number;
   holding?: string;
   committed?: string;
+  queued?: boolean;
   failed?: string;
   stats?: PoolStats;
 }
@@ -32,7 +33,7 @@ class Shard {
   constructor(file: string, mode = 'inline') {
     this.child = fork(fixture('shard.ts'), [file, mode], { execArgv: ['--import', 'tsx'] });
     this.child.on('message', (m: Message) => {
-      const at = this.waiting.findIndex((w) => m[w.key] !== undefined);
+      const at = this.waiting.findIndex((w) => m[w.key] !== undefined || m.failed !== undefined);
       if (at >= 0) this.waiting.splice(at, 1)[0]?.resolve(m);
       else this.inbox.push(m);
     });
@@ -54,9 +55,9 @@ class Shard {
     return (await this.next('stats')).stats as PoolStats;
   }
 
-  /** Waits until this shard's pool has queued behind another process for the lane. */
+  /** Waits until this shard's pool has queued behind another process for the lane (it says so once). */
   async queued(): Promise<void> {
-    while (((await this.stats()).lane?.waits ?? 0) < 1);
+    await this.next('queued');
   }
 
   async close(): Promise<void> {
