@@ -236,6 +236,36 @@ test('a process stopped (SIGSTOP) while it holds the lane: the coordinator revok
   t.is(rows().length, 7);
 });
 
+const hungHost = test.macro({
+  async exec(t, mode: string) {
+    const { shard, rows } = setup(t);
+    const host = await shard();
+    host.send({ write: 1 });
+    await wrote(host); // nobody else waits: the host keeps the lane after its write
+    t.true((await host.stats()).lane?.hosting);
+    const waiter = await shard(mode);
+    host.child.kill('SIGSTOP');
+    t.teardown(() => host.child.kill('SIGCONT'));
+    // The coordinator cannot answer: without a bound on its silence, the waiter waits until
+    // acquireTimeoutMs (30 s in the fixture) and fails.
+    waiter.send({ write: 3 });
+    const done = await wrote(waiter);
+    t.true((done.stats?.lane?.fallbacks ?? 0) >= 1, "written on SQLite's lock, counted as a fallback");
+    host.child.kill('SIGCONT');
+    host.send({ write: 2 });
+    await wrote(host);
+    waiter.send({ write: 2 });
+    const again = await wrote(waiter);
+    t.is(again.stats?.lane?.processes, 2);
+    t.true((await host.stats()).lane?.hosting, 'the host still hosts: nobody took over');
+    t.is(rows().length, 8);
+  },
+  title: (_, mode: string) =>
+    `the host of the lane stopped (SIGSTOP) while it holds the lane: a waiting ${mode} process falls back to SQLite's lock and writes, and both write once the host runs again`,
+});
+
+for (const mode of ['inline', 'hybrid', 'all']) test(hungHost, mode);
+
 const nodeTest = nodeSqliteAvailable() ? test : test.skip;
 
 nodeTest(
