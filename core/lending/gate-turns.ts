@@ -21,6 +21,7 @@ export class GateTurns {
   private held = false;
   private asking = false;
   private contendedAt = 0;
+  private enteredAt = 0;
   /** Local grants made since the event loop last turned; see {@link GateTurns.pass}. */
   private streak = 0;
   private probing = false;
@@ -37,7 +38,10 @@ export class GateTurns {
     private readonly free: () => boolean,
   ) {
     gate.onYield(() => {
-      this.contendedAt = performance.now();
+      // A turn lasts from the grant when someone waits already then (a process granted straight
+      // by the last holder hears so just after), from this moment when the lane was held alone.
+      const now = performance.now();
+      this.contendedAt = now - this.enteredAt < GATE_TURN_MS ? this.enteredAt : now;
       // Asked to hand over while no local writer holds the connection: hand over now.
       if (this.held && this.free()) this.handOver(false);
     });
@@ -87,8 +91,9 @@ export class GateTurns {
     void this.gate.enter().then(() => {
       this.asking = false;
       this.held = true;
+      this.enteredAt = performance.now();
       // Entered while contended (others already wait): this turn starts now.
-      if (this.gate.contended) this.contendedAt = performance.now();
+      if (this.gate.contended) this.contendedAt = this.enteredAt;
       this.entered();
     });
   }
