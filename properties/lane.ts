@@ -8,8 +8,7 @@ import { InvariantError } from './invariants.js';
  * it holds the lane (one writer); no process waits while the lane is free or held by a dead
  * process (a dead holder's grant is freed); processes are granted in the order they asked (FIFO).
  * A hung holder (`stall`: the coordinator's bound passed while others waited) is revoked, told
- * so before the next process is granted. A holder may grant the oldest waiter straight (`pass`):
- * the coordinator then grants nobody. At the end, the holders release in turn until every process that asked was served (liveness).
+ * so before the next process is granted. At the end, the holders release in turn until every process that asked was served (liveness).
  */
 
 type Step =
@@ -18,14 +17,12 @@ type Step =
   | { type: 'die'; p: number }
   | { type: 'claim'; p: number }
   /** `p` hangs while it holds the lane and others wait, past the coordinator's bound: revoked. */
-  | { type: 'stall'; p: number }
-  /** `p` hands the lane straight to the oldest waiter (it was told who is next), then tells the coordinator. */
-  | { type: 'pass'; p: number };
+  | { type: 'stall'; p: number };
 
 const PROCESSES = 4;
 
 const step: fc.Arbitrary<Step> = fc.record({
-  type: fc.constantFrom('want', 'release', 'die', 'claim', 'stall', 'pass'),
+  type: fc.constantFrom('want', 'release', 'die', 'claim', 'stall'),
   p: fc.integer({ min: 0, max: PROCESSES - 1 }),
 });
 
@@ -81,11 +78,6 @@ class World {
       this.apply(this.q.drop(id));
     } else if (s.type === 'stall') {
       if (this.holds.has(id)) this.apply(this.q.revoke(id));
-    } else if (s.type === 'pass') {
-      const to = this.q.queue[0];
-      if (to === undefined || !this.holds.delete(id)) return this.check();
-      // The holder's own grant to `to`, then what the coordinator sends on hearing of it.
-      this.apply([{ type: 'grant', to }, ...this.q.pass(id, to)]);
     }
     // 'claim' (a holder that reconnects) is exercised where a holder exists: it changes nothing.
     else if (this.holds.has(id)) this.apply(this.q.claim(id));
@@ -144,12 +136,5 @@ export class DeadHolderQueue extends LaneQueue<string> {
 export class SilentRevokeQueue extends LaneQueue<string> {
   override revoke(id: string): LaneEffect<string>[] {
     return super.revoke(id).filter((e) => e.type !== 'revoke');
-  }
-}
-
-/** Broken: told of a direct hand-over, the coordinator grants the next process again. */
-export class RegrantQueue extends LaneQueue<string> {
-  override pass(id: string): LaneEffect<string>[] {
-    return this.release(id);
   }
 }

@@ -3,7 +3,6 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { WriteGate, WriteGateStats } from '../../core/driver.js';
 import { laneAddress } from './lane-address.js';
-import { LanePeers } from './lane-peers.js';
 import { LaneServer, type LaneLink } from './lane-server.js';
 
 /** After the coordinator was unreachable, how long the gate lets the pool in without asking. */
@@ -45,9 +44,6 @@ export class LaneGate implements WriteGate {
   private heardAt = 0;
   private askedAt = 0;
   private silence: NodeJS.Timeout | undefined;
-  private readonly peers: LanePeers;
-  /** The process next in line, as the coordinator said (`n<pid>;`): granted straight at leave. */
-  private next: number | undefined;
 
   /** Another process waits; or this process writes without the coordinator, which it can now rejoin. */
   get processes(): number {
@@ -59,7 +55,6 @@ export class LaneGate implements WriteGate {
   }
 
   constructor(private readonly address: string) {
-    this.peers = new LanePeers(address, () => this.granted());
     // Found or hosted while the pool opens its first connection, not on its first write.
     void this.link();
   }
@@ -85,17 +80,8 @@ export class LaneGate implements WriteGate {
   leave(): void {
     if (this.state !== 'held') return;
     this.state = 'idle';
-    const next = this.asked ? this.next : undefined;
     this.asked = false;
-    this.next = undefined;
-    // Straight to the next process when it said it can be: the coordinator first, so it knows the
-    // new holder before that one can release.
-    if (!this.unguarded) {
-      if (next !== undefined && this.server === undefined && this.peers.ready(next)) {
-        this.socket?.write(`D${next};`);
-        this.peers.grant(next);
-      } else this.socket?.write('R');
-    }
+    if (!this.unguarded) this.socket?.write('R');
     this.unguarded = false;
   }
 
@@ -120,7 +106,6 @@ export class LaneGate implements WriteGate {
     this.socket = undefined;
     this.server?.close();
     this.server = undefined;
-    this.peers.close();
     if (this.state === 'wanting') this.fallBack();
   }
 
@@ -198,9 +183,6 @@ export class LaneGate implements WriteGate {
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.lost(socket));
     socket.on('data', (chunk: Buffer) => this.receive(chunk.toString('latin1')));
-    void this.peers.listen().then((listening) => {
-      if (listening && this.socket === socket) socket.write(`I${process.pid};`);
-    });
   }
 
   private count = '';
@@ -212,8 +194,8 @@ export class LaneGate implements WriteGate {
     for (const byte of bytes) {
       if (this.count !== '') {
         if (byte !== ';') this.count += byte;
-        else this.counted(this.count[0], Number(this.count.slice(1)));
-      } else if (byte === 'N' || byte === 'n') this.count = byte;
+        else [this.counts.processes, this.count] = [Number(this.count.slice(1)), ''];
+      } else if (byte === 'N') this.count = 'N';
       else if (byte === 'G') this.granted();
       // Revoked (held too long while others waited; this process was hung): hand over as when
       // asked to yield. The coordinator ignores the release that follows; until then, SQLite's
@@ -235,16 +217,6 @@ export class LaneGate implements WriteGate {
     this.grant();
   }
 
-  /** `N<count>;`: processes connected; `n<pid>;`: who is next (connect to it now, grant it at leave). */
-  private counted(type: string | undefined, n: number): void {
-    this.count = '';
-    if (type === 'N') this.counts.processes = n;
-    else if (n > 0) {
-      this.next = n;
-      this.peers.prepare(n);
-    } else this.next = undefined;
-  }
-
   private queued(): void {
     this.counts.waits++;
     try {
@@ -255,9 +227,6 @@ export class LaneGate implements WriteGate {
   }
 
   private yieldAsked(): void {
-    // Granted straight by the last holder, this process may hear that others wait before it hears
-    // its grant: the turn it is about to start is a contended one.
-    if (this.state === 'wanting') this.asked = true;
     if (this.state !== 'held') return;
     this.asked = true;
     try {

@@ -67,16 +67,6 @@ export class LaneQueue<Id> {
   }
 
   /**
-   * `id` gave the lane straight to `to`, the oldest waiter, which it was told is next (a direct
-   * hand-over: `to` heard its grant from `id`, so none is sent). When `to` is no longer the oldest
-   * waiter (it died meanwhile), a release: the oldest waiter is granted as usual.
-   */
-  pass(id: Id, to: Id): LaneEffect<Id>[] {
-    if (this.current !== id || this.waiting[0] !== to) return this.release(id);
-    return this.release(id).filter((e) => e.type !== 'grant');
-  }
-
-  /**
    * `id` held the lane past the coordinator's bound while others waited (a hung process, not a
    * dead one): it is told so, and the oldest waiter is granted. Should it write before it hears,
    * SQLite's lock serializes it with the new holder. Nothing when `id` does not hold the lane or

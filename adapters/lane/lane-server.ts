@@ -18,12 +18,10 @@ export interface LaneLink {
 /**
  * The coordinator, hosted by whichever pool bound the lane's address first. One byte a message:
  * from a process `W` (wants the lane), `R` (releases it), `H` (holds it already: it reconnected,
- * or wrote before it found the lane), `P` (are you there? from a process that waits long),
- * `I<pid>;` (takes direct hand-overs, see lane-peers.ts), `D<pid>;` (released it, granting
- * `pid` straight); to a process `G` (granted), `Y` (another process waits: hand over soon), `X`
- * (revoked: held for {@link REVOKE_AFTER_MS} while others waited), `Q` (queued behind another
- * process), `A` (here: the answer to `P`), `n<pid>;` (next after you, 0: not one to grant
- * straight) and `N<count>;` (processes connected). A process
+ * or wrote before it found the lane), `P` (are you there? from a process that waits long); to a
+ * process `G` (granted), `Y` (another process waits: hand over soon), `X` (revoked: held for
+ * {@link REVOKE_AFTER_MS} while others waited), `Q` (queued behind another process), `A` (here:
+ * the answer to `P`), and `N<count>;` (processes connected). A process
  * whose socket closes (it closed its pool, or died: the kernel closes a killed process's sockets)
  * is dropped and its grant passes on at once. The host's own pool talks to the queue directly,
  * without a socket. Every handle is unref'd: the coordinator never keeps its host alive.
@@ -31,11 +29,6 @@ export interface LaneLink {
 export class LaneServer {
   private readonly queue = new LaneQueue<LaneLink>();
   private readonly members = new Set<LaneLink>();
-  /** The pid of each process that takes direct hand-overs (`I<pid>;`), and a message being read. */
-  private readonly pids = new Map<LaneLink, number>();
-  private readonly partial = new Map<LaneLink, string>();
-  /** The holder at the last message, and the last "next is" told to it (told again on a change). */
-  private hinted: [LaneLink | undefined, number | undefined] = [undefined, undefined];
   /** The holder the revocation timer runs for: the lane is held and someone waits. */
   private watched: LaneLink | undefined;
   private revocation: NodeJS.Timeout | undefined;
@@ -88,23 +81,13 @@ export class LaneServer {
 
   private leave(member: LaneLink): void {
     if (!this.members.delete(member)) return;
-    this.pids.delete(member);
-    this.partial.delete(member);
     this.send(this.queue.drop(member));
     this.announce();
   }
 
   private receive(member: LaneLink, bytes: string): void {
     for (const byte of bytes) {
-      const partial = this.partial.get(member);
-      if (partial !== undefined) {
-        if (byte !== ';') this.partial.set(member, partial + byte);
-        else {
-          this.partial.delete(member);
-          this.complete(member, partial[0] as string, Number(partial.slice(1)));
-        }
-      } else if (byte === 'I' || byte === 'D') this.partial.set(member, byte);
-      else if (byte === 'W') {
+      if (byte === 'W') {
         const effects = this.queue.want(member);
         if (this.queue.queue.includes(member)) member.write('Q');
         this.send(effects);
@@ -114,37 +97,9 @@ export class LaneServer {
     }
   }
 
-  /** `I<pid>;`: `member` takes direct grants; `D<pid>;`: it granted `pid` straight. */
-  private complete(member: LaneLink, type: string, pid: number): void {
-    if (type === 'I') return void this.pids.set(member, pid);
-    const next = this.queue.queue[0];
-    this.send(
-      next !== undefined && this.pids.get(next) === pid
-        ? this.queue.pass(member, next)
-        : this.queue.release(member),
-    );
-  }
-
   private send(effects: LaneEffect<LaneLink>[]): void {
     for (const { type, to } of effects) to.write(type === 'grant' ? 'G' : type === 'yield' ? 'Y' : 'X');
-    this.hint();
     this.watch();
-  }
-
-  /**
-   * Tells a holder that takes direct hand-overs who is next (`n<pid>;`, 0: none that takes them),
-   * once someone waits and again whenever that changes, so it can connect to it before its turn ends.
-   */
-  private hint(): void {
-    const holder = this.queue.holder;
-    const next = this.queue.queue[0];
-    // A new holder has heard nothing yet (a holder forgets who is next at each hand-over).
-    if (this.hinted[0] !== holder) this.hinted = [holder, undefined];
-    if (holder === undefined || next === undefined || !this.pids.has(holder)) return;
-    const pid = this.pids.get(next) ?? 0;
-    if (this.hinted[1] === pid) return;
-    this.hinted = [holder, pid];
-    holder.write(`n${pid};`);
   }
 
   /** Times the holder from the moment someone waits for it, again at each new holder. */

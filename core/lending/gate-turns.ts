@@ -21,7 +21,6 @@ export class GateTurns {
   private held = false;
   private asking = false;
   private contendedAt = 0;
-  private enteredAt = 0;
   /** Local grants made since the event loop last turned; see {@link GateTurns.pass}. */
   private streak = 0;
   private probing = false;
@@ -38,10 +37,7 @@ export class GateTurns {
     private readonly free: () => boolean,
   ) {
     gate.onYield(() => {
-      // A turn lasts from the grant when someone waits already then (a process granted straight
-      // by the last holder hears so just after), from this moment when the lane was held alone.
-      const now = performance.now();
-      this.contendedAt = now - this.enteredAt < GATE_TURN_MS ? this.enteredAt : now;
+      this.contendedAt = performance.now();
       // Asked to hand over while no local writer holds the connection: hand over now.
       if (this.held && this.free()) this.handOver(false);
     });
@@ -91,9 +87,8 @@ export class GateTurns {
     void this.gate.enter().then(() => {
       this.asking = false;
       this.held = true;
-      this.enteredAt = performance.now();
       // Entered while contended (others already wait): this turn starts now.
-      if (this.gate.contended) this.contendedAt = this.enteredAt;
+      if (this.gate.contended) this.contendedAt = performance.now();
       this.entered();
     });
   }
