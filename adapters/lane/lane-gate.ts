@@ -268,7 +268,10 @@ export class LaneGate implements WriteGate {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.deaf = false;
-    if (this.closed || this.state === 'idle' || this.unguarded) return;
+    if (this.closed || this.state === 'idle') return;
+    // Writing on SQLite's lock alone (its host hung, then died): rejoin at the next host, where
+    // link says this process holds the lane ('H').
+    if (this.unguarded) return void this.link();
     const was = this.state;
     this.link().then(
       (next) => {
