@@ -26,6 +26,8 @@ interface Report {
   slowestMs: number;
   latencies: number[];
   spans: Spans;
+  /** Writes let in on SQLite's lock alone (the lane's coordinator unreachable or silent). */
+  fallbacks: number;
   firstError?: string;
 }
 
@@ -51,7 +53,8 @@ async function child(file: string, workers: number, options: Record<string, unkn
     if (m.go === undefined) return;
     const end = m.go;
     spans = [];
-    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans };
+    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans, fallbacks: 0 };
+    const fallbacksBefore = pool.stats().lane?.fallbacks ?? 0;
     void Promise.all(
       Array.from({ length: workers }, async (_, w) => {
         let id = w + process.pid;
@@ -70,7 +73,10 @@ async function child(file: string, workers: number, options: Record<string, unkn
           if (ms > report.slowestMs) report.slowestMs = ms;
         }
       }),
-    ).then(() => send({ report, stats: pool.stats() }));
+    ).then(() => {
+      report.fallbacks = (pool.stats().lane?.fallbacks ?? 0) - fallbacksBefore;
+      send({ report, stats: pool.stats() });
+    });
   });
   send({ ready: true });
 }
@@ -84,6 +90,7 @@ interface Row {
   errors: number;
   lost: number;
   turns: Turns;
+  fallbacks: number;
   firstError?: string;
 }
 
@@ -135,13 +142,14 @@ async function run(
       got.map((r) => r.spans),
       durationMs,
     ),
+    fallbacks: got.reduce((s, r) => s + r.fallbacks, 0),
     firstError: got.find((r) => r.firstError !== undefined)?.firstError,
   };
 }
 
-function turnLine({ label, turns: t }: Row): string {
+function turnLine({ label, turns: t, fallbacks }: Row): string {
   const us = (x: number): string => `${Math.round(x)} µs`;
-  return `| ${label} | ${Math.round(t.handOversPerS)} | ${us(t.meanGapUs)} / ${us(t.medianGapUs)} | ${(t.handOverShare * 100).toFixed(0)} % | ${t.txPerTurn.toFixed(1)} | ${us(t.meanInTurnGapUs)} |`;
+  return `| ${label} | ${Math.round(t.handOversPerS)} | ${us(t.meanGapUs)} / ${us(t.medianGapUs)} | ${(t.handOverShare * 100).toFixed(0)} % | ${t.txPerTurn.toFixed(1)} | ${us(t.meanInTurnGapUs)} | ${fallbacks} |`;
 }
 
 const { values } = parseArgs({
@@ -185,7 +193,7 @@ if (values.child !== undefined) {
       }
     }
     console.log(
-      `\n| run | hand-overs/s | gap at a hand-over, mean / median | share of the window | tx a turn | gap within a turn |\n| --- | --- | --- | --- | --- | --- |\n${turnLines.join('\n')}`,
+      `\n| run | hand-overs/s | gap at a hand-over, mean / median | share of the window | tx a turn | gap within a turn | fallbacks |\n| --- | --- | --- | --- | --- | --- | --- |\n${turnLines.join('\n')}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

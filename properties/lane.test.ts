@@ -2,6 +2,7 @@ import test from 'ava';
 import fc from 'fast-check';
 import { InvariantError } from './invariants.js';
 import { DeadHolderQueue, DoubleGrantQueue, laneProperty, SilentRevokeQueue } from './lane.js';
+import { LaneQueue } from '../adapters/lane/lane-queue.js';
 import { SEED } from './seed.js';
 
 test('the lane protocol keeps one holder, serves in arrival order, and frees a dead or hung holder’s grant', (t) => {
@@ -22,3 +23,11 @@ for (const [name, Queue, invariant] of [
     t.log(`caught after ${details.numRuns} runs: ${String(details.errorInstance)}`);
   });
 }
+
+test('catches a late grant kept by a process that gave up waiting while the host hung', (t) => {
+  const details = fc.check(laneProperty(LaneQueue, 'ignore'), { seed: 42, numRuns: 500 });
+  t.true(details.failed, 'the property passed on a broken lane');
+  t.true(details.errorInstance instanceof InvariantError, String(details.errorInstance));
+  t.is((details.errorInstance as InvariantError).invariant, 'served');
+  t.log(`caught after ${details.numRuns} runs: ${String(details.errorInstance)}`);
+});

@@ -8,7 +8,8 @@ import { InvariantError } from './invariants.js';
  * it holds the lane (one writer); no process waits while the lane is free or held by a dead
  * process (a dead holder's grant is freed); processes are granted in the order they asked (FIFO).
  * A hung holder (`stall`: the coordinator's bound passed while others waited) is revoked, told
- * so before the next process is granted. At the end, the holders release in turn until every process that asked was served (liveness).
+ * so before the next process is granted. A process that gave up waiting while the coordinator's
+ * host hung (`deaf`) gives back the grant that comes once the host runs again. At the end, the holders release in turn until every process that asked was served (liveness).
  */
 
 type Step =
@@ -17,17 +18,28 @@ type Step =
   | { type: 'die'; p: number }
   | { type: 'claim'; p: number }
   /** `p` hangs while it holds the lane and others wait, past the coordinator's bound: revoked. */
-  | { type: 'stall'; p: number };
+  | { type: 'stall'; p: number }
+  /**
+   * `p` waits while the coordinator's host hangs: it stops waiting and writes on SQLite's lock, and
+   * its request stays queued; the host answers it when it runs again (the steps after).
+   */
+  | { type: 'deaf'; p: number };
 
 const PROCESSES = 4;
 
 const step: fc.Arbitrary<Step> = fc.record({
-  type: fc.constantFrom('want', 'release', 'die', 'claim', 'stall'),
+  type: fc.constantFrom('want', 'release', 'die', 'claim', 'stall', 'deaf'),
   p: fc.integer({ min: 0, max: PROCESSES - 1 }),
 });
 
 /** The coordinator under test: the real queue, or a broken variant. */
 export type QueueClass = new () => LaneQueue<string>;
+
+/**
+ * What a process that gave up waiting (`deaf`) does with the grant that comes late: `return` it
+ * (LaneGate), or, broken, `ignore` it.
+ */
+export type LateGrant = 'return' | 'ignore';
 
 class World {
   private readonly q: LaneQueue<string>;
@@ -35,8 +47,13 @@ class World {
   private readonly generation = Array.from({ length: PROCESSES }, () => 0);
   private readonly holds = new Set<string>();
   private readonly asked: string[] = [];
+  /** Processes that gave up waiting (their request still queued) and have not asked since. */
+  private readonly gaveUp = new Set<string>();
 
-  constructor(Queue: QueueClass) {
+  constructor(
+    Queue: QueueClass,
+    private readonly late: LateGrant,
+  ) {
     this.q = new Queue();
   }
 
@@ -57,6 +74,11 @@ class World {
       const first = this.asked.shift();
       if (first !== e.to)
         throw new InvariantError('fifo', `${e.to} granted before ${String(first)}, who asked first`);
+      // A grant nobody waits for any more: given straight back.
+      if (this.gaveUp.delete(e.to)) {
+        if (this.late === 'return') this.apply(this.q.release(e.to));
+        continue;
+      }
       this.holds.add(e.to);
     }
   }
@@ -64,6 +86,8 @@ class World {
   run(s: Step): void {
     const id = this.id(s.p);
     if (s.type === 'want') {
+      // One that gave up waits again: its request, still queued, stands.
+      if (this.gaveUp.delete(id)) return this.check();
       if (this.holds.has(id) || this.asked.includes(id)) return;
       this.asked.push(id);
       this.apply(this.q.want(id));
@@ -72,12 +96,15 @@ class World {
       this.apply(this.q.release(id));
     } else if (s.type === 'die') {
       this.holds.delete(id);
+      this.gaveUp.delete(id);
       const at = this.asked.indexOf(id);
       if (at >= 0) this.asked.splice(at, 1);
       this.generation[s.p] = (this.generation[s.p] ?? 0) + 1;
       this.apply(this.q.drop(id));
     } else if (s.type === 'stall') {
       if (this.holds.has(id)) this.apply(this.q.revoke(id));
+    } else if (s.type === 'deaf') {
+      if (this.asked.includes(id)) this.gaveUp.add(id);
     }
     // 'claim' (a holder that reconnects) is exercised where a holder exists: it changes nothing.
     else if (this.holds.has(id)) this.apply(this.q.claim(id));
@@ -108,9 +135,12 @@ class World {
 }
 
 /** The lane protocol's property, on `Queue` (the real one by default). */
-export function laneProperty(Queue: QueueClass = LaneQueue): fc.IPropertyWithHooks<[Step[]]> {
+export function laneProperty(
+  Queue: QueueClass = LaneQueue,
+  late: LateGrant = 'return',
+): fc.IPropertyWithHooks<[Step[]]> {
   return fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
-    const world = new World(Queue);
+    const world = new World(Queue, late);
     for (const s of steps) world.run(s);
     world.drain();
   });

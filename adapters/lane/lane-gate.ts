@@ -8,6 +8,14 @@ import { LaneServer, type LaneLink } from './lane-server.js';
 /** After the coordinator was unreachable, how long the gate lets the pool in without asking. */
 const RETRY_AFTER_MS = 1000;
 
+/**
+ * A process waiting for the lane that has heard nothing from the coordinator for this long asks
+ * whether it is there (`P`); unanswered as long again, the host is hung (stopped, or its event
+ * loop blocked: a dead one closes its sockets) and the process falls back to SQLite's lock. The
+ * others stall by at most about twice this, under the second a dead host costs.
+ */
+export const SILENT_AFTER_MS = 300;
+
 type State = 'idle' | 'wanting' | 'held';
 
 /**
@@ -28,8 +36,14 @@ export class LaneGate implements WriteGate {
   private retryAt = 0;
   private closed = false;
   private yieldListener: (() => void) | undefined;
+  private queuedListener: (() => void) | undefined;
   private counts = { waits: 0, waitMs: 0, processes: 0, fallbacks: 0 };
   private asked = false;
+  /** The coordinator left a question unanswered ({@link SILENT_AFTER_MS}): its host hangs. */
+  private deaf = false;
+  private heardAt = 0;
+  private askedAt = 0;
+  private silence: NodeJS.Timeout | undefined;
 
   /** Another process waits; or this process writes without the coordinator, which it can now rejoin. */
   get processes(): number {
@@ -37,7 +51,7 @@ export class LaneGate implements WriteGate {
   }
 
   get contended(): boolean {
-    return this.asked || (this.unguarded && this.socket !== undefined);
+    return this.asked || (this.unguarded && this.socket !== undefined && !this.deaf);
   }
 
   constructor(private readonly address: string) {
@@ -56,7 +70,10 @@ export class LaneGate implements WriteGate {
         if (!this.closed && performance.now() >= this.retryAt) void this.link();
         return this.fallBack();
       }
+      // Its host hangs: the same, until it answers (see receive).
+      if (this.deaf) return this.fallBack();
       this.socket.write('W');
+      if (this.server === undefined) this.listen(0);
     });
   }
 
@@ -72,6 +89,11 @@ export class LaneGate implements WriteGate {
     this.yieldListener = listener;
   }
 
+  /** Called each time the coordinator says this pool queued behind another process (an observer's hook). */
+  onQueued(listener: () => void): void {
+    this.queuedListener = listener;
+  }
+
   stats(): WriteGateStats {
     return { ...this.counts, hosting: this.server !== undefined };
   }
@@ -79,6 +101,7 @@ export class LaneGate implements WriteGate {
   /** Closes the pool's end; a hosted coordinator closes with it and another process takes over. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.silence);
     this.socket?.destroy();
     this.socket = undefined;
     this.server?.close();
@@ -165,6 +188,9 @@ export class LaneGate implements WriteGate {
   private count = '';
 
   private receive(bytes: string): void {
+    this.heardAt = performance.now();
+    // The host runs again: the next write queues through the lane (contended tells the pool).
+    this.deaf = false;
     for (const byte of bytes) {
       if (this.count !== '') {
         if (byte !== ';') this.count += byte;
@@ -175,18 +201,29 @@ export class LaneGate implements WriteGate {
       // asked to yield. The coordinator ignores the release that follows; until then, SQLite's
       // lock serializes this process's writes with the new holder's.
       else if (byte === 'Y' || byte === 'X') this.yieldAsked();
-      else if (byte === 'Q') this.counts.waits++;
+      else if (byte === 'Q') this.queued();
     }
   }
 
   private granted(): void {
     if (this.state !== 'wanting') {
-      // A grant nobody waits for (after a reconnect): give it straight back.
+      // A grant nobody waits for (after a reconnect, or a hung host's late answer): give it
+      // straight back; or, writing on SQLite's lock alone since, take it: the lane is ours again.
       if (this.state === 'idle') this.socket?.write('R');
+      else if (this.unguarded && this.socket !== undefined) this.unguarded = false;
       return;
     }
     if (this.counts.waits > 0) this.counts.waitMs += performance.now() - this.since;
     this.grant();
+  }
+
+  private queued(): void {
+    this.counts.waits++;
+    try {
+      this.queuedListener?.();
+    } catch {
+      // An observer's throw must not escape the socket's data listener.
+    }
   }
 
   private yieldAsked(): void {
@@ -199,11 +236,42 @@ export class LaneGate implements WriteGate {
     }
   }
 
+  /**
+   * While the pool waits for the lane, checks every {@link SILENT_AFTER_MS} that the coordinator
+   * was heard since the last question (`askedAt`, 0: none asked yet), and asks again; unanswered,
+   * its host hangs: fall back (the pool writes on SQLite's lock) until it answers.
+   */
+  private listen(askedAt: number): void {
+    clearTimeout(this.silence);
+    this.askedAt = askedAt;
+    this.silence = setTimeout(() => {
+      if (this.state !== 'wanting' || this.socket === undefined) return;
+      try {
+        if (this.askedAt > 0 && this.heardAt < this.askedAt) {
+          this.deaf = true;
+          return this.fallBack();
+        }
+        const now = performance.now();
+        this.socket.write('P');
+        this.listen(now);
+      } catch {
+        // A socket's write reports through its 'error' event and the pool's grant does not throw;
+        // should either, the pool is let in on SQLite's lock rather than left waiting.
+        this.fallBack();
+      }
+    }, SILENT_AFTER_MS);
+    this.silence.unref();
+  }
+
   /** The coordinator went away (its host closed or died): find or become the next one. */
   private lost(socket: LaneLink): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
-    if (this.closed || this.state === 'idle' || this.unguarded) return;
+    this.deaf = false;
+    if (this.closed || this.state === 'idle') return;
+    // Writing on SQLite's lock alone (its host hung, then died): rejoin at the next host, where
+    // link says this process holds the lane ('H').
+    if (this.unguarded) return void this.link();
     const was = this.state;
     this.link().then(
       (next) => {

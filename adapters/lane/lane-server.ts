@@ -18,9 +18,10 @@ export interface LaneLink {
 /**
  * The coordinator, hosted by whichever pool bound the lane's address first. One byte a message:
  * from a process `W` (wants the lane), `R` (releases it), `H` (holds it already: it reconnected,
- * or wrote before it found the lane); to a process `G` (granted), `Y` (another process waits: hand
- * over soon), `X` (revoked: held for {@link REVOKE_AFTER_MS} while others waited), `Q` (queued
- * behind another process), and `N<count>;` (processes connected). A process
+ * or wrote before it found the lane), `P` (are you there? from a process that waits long); to a
+ * process `G` (granted), `Y` (another process waits: hand over soon), `X` (revoked: held for
+ * {@link REVOKE_AFTER_MS} while others waited), `Q` (queued behind another process), `A` (here:
+ * the answer to `P`), and `N<count>;` (processes connected). A process
  * whose socket closes (it closed its pool, or died: the kernel closes a killed process's sockets)
  * is dropped and its grant passes on at once. The host's own pool talks to the queue directly,
  * without a socket. Every handle is unref'd: the coordinator never keeps its host alive.
@@ -92,6 +93,7 @@ export class LaneServer {
         this.send(effects);
       } else if (byte === 'R') this.send(this.queue.release(member));
       else if (byte === 'H') this.send(this.queue.claim(member));
+      else if (byte === 'P') member.write('A');
     }
   }
 

@@ -20,6 +20,7 @@ interface Message {
   wrote?: number;
   holding?: string;
   committed?: string;
+  queued?: boolean;
   failed?: string;
   stats?: PoolStats;
 }
@@ -32,7 +33,7 @@ class Shard {
   constructor(file: string, mode = 'inline') {
     this.child = fork(fixture('shard.ts'), [file, mode], { execArgv: ['--import', 'tsx'] });
     this.child.on('message', (m: Message) => {
-      const at = this.waiting.findIndex((w) => m[w.key] !== undefined);
+      const at = this.waiting.findIndex((w) => m[w.key] !== undefined || m.failed !== undefined);
       if (at >= 0) this.waiting.splice(at, 1)[0]?.resolve(m);
       else this.inbox.push(m);
     });
@@ -54,9 +55,9 @@ class Shard {
     return (await this.next('stats')).stats as PoolStats;
   }
 
-  /** Waits until this shard's pool has queued behind another process for the lane. */
+  /** Waits until this shard's pool has queued behind another process for the lane (it says so once). */
   async queued(): Promise<void> {
-    while (((await this.stats()).lane?.waits ?? 0) < 1);
+    await this.next('queued');
   }
 
   async close(): Promise<void> {
@@ -233,6 +234,60 @@ test('a process stopped (SIGSTOP) while it holds the lane: the coordinator revok
   const again = await wrote(holder);
   t.is(again.stats?.lane?.fallbacks, 0);
   t.is(rows().length, 7);
+});
+
+const hungHost = test.macro({
+  async exec(t, mode: string) {
+    const { shard, rows } = setup(t);
+    const host = await shard();
+    host.send({ write: 1 });
+    await wrote(host); // nobody else waits: the host keeps the lane after its write
+    t.true((await host.stats()).lane?.hosting);
+    const waiter = await shard(mode);
+    host.child.kill('SIGSTOP');
+    t.teardown(() => host.child.kill('SIGCONT'));
+    // The coordinator cannot answer: without a bound on its silence, the waiter waits until
+    // acquireTimeoutMs (30 s in the fixture) and fails.
+    waiter.send({ write: 3 });
+    const done = await wrote(waiter);
+    t.true((done.stats?.lane?.fallbacks ?? 0) >= 1, "written on SQLite's lock, counted as a fallback");
+    host.child.kill('SIGCONT');
+    host.send({ write: 2 });
+    await wrote(host);
+    waiter.send({ write: 2 });
+    const again = await wrote(waiter);
+    t.is(again.stats?.lane?.processes, 2);
+    t.true((await host.stats()).lane?.hosting, 'the host still hosts: nobody took over');
+    t.is(rows().length, 8);
+  },
+  title: (_, mode: string) =>
+    `the host of the lane stopped (SIGSTOP) while it holds the lane: a waiting ${mode} process falls back to SQLite's lock and writes, and both write once the host runs again`,
+});
+
+for (const mode of ['inline', 'hybrid', 'all']) test(hungHost, mode);
+
+test('the stopped host then killed: the process that fell back rejoins the lane at the next host and queues through it again', async (t) => {
+  const { shard, rows } = setup(t);
+  const host = await shard();
+  host.send({ write: 1 });
+  await wrote(host);
+  const waiter = await shard();
+  host.child.kill('SIGSTOP');
+  waiter.send({ write: 3 });
+  t.true(((await wrote(waiter)).stats?.lane?.fallbacks ?? 0) >= 1);
+  await host.kill();
+  const late = await shard();
+  late.send({ hold: 'late-held' });
+  await late.next('holding');
+  // Still writing on SQLite's lock alone, the waiter would wait out the holder's open transaction
+  // (SQLITE_BUSY after busyTimeoutMs) instead of queueing behind it.
+  waiter.send({ write: 1 });
+  const queued = await waiter.next('queued');
+  t.is(queued.failed, undefined);
+  late.send({ commit: true });
+  await late.next('committed');
+  await wrote(waiter);
+  t.is(rows().length, 6);
 });
 
 const nodeTest = nodeSqliteAvailable() ? test : test.skip;
