@@ -146,6 +146,9 @@ export class Pool {
       return released(lease, () => Promise.reject(err as Error));
     }
     if (!thenable) return released(lease, () => Promise.resolve(result));
+    // The promise of a statement the lease served in this thread has settled already: the lease
+    // goes back now, not a microtask later, so the next caller finds it free (one reader, no queue).
+    if (lease.resolvedAtOnce(result)) return released(lease, () => result as Promise<T>);
     return Promise.resolve(result).then(
       (value) => {
         if (!lease.released) lease.release();
@@ -161,7 +164,10 @@ export class Pool {
   async #acquiredReading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
     const lease = await this.#lending.acquire(options ? { ...options, mode: 'read' } : READ);
     try {
-      return await fn(lease);
+      const result = fn(lease);
+      // Settled already (see #reading): the next waiter gets the lease now, not after an await.
+      if (lease.resolvedAtOnce(result)) lease.release();
+      return await result;
     } finally {
       if (!lease.released) lease.release();
     }

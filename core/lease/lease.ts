@@ -4,7 +4,7 @@ import { showValue } from '../errors/show-value.js';
 import { PoolError } from '../errors/errors.js';
 import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
 import type { LeasedConnection } from './leased-connection.js';
-import type { TurnBudget } from './turn-budget.js';
+import { afterTurn, type TurnBudget } from './turn-budget.js';
 import { checkBeforeCommit, StatementLog, warnUnseen } from './statement-log.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
@@ -50,6 +50,8 @@ export class Lease {
    * a failure its holder never awaited (core/lease/statement-log.ts). Read leases commit nothing. @internal
    */
   readonly log: StatementLog | undefined;
+  /** The promise of this read lease's last statement served in this thread and resolved at once. */
+  #resolved: Promise<unknown> | undefined;
 
   /** @internal */
   constructor(
@@ -60,6 +62,14 @@ export class Lease {
     readonly grantedAt: number,
   ) {
     this.log = mode === 'write' ? new StatementLog() : undefined;
+  }
+
+  /**
+   * True when `value` is the promise of this lease's last statement, served in this thread and
+   * resolved at once: a `pool.read` callback that returns it has settled already. @internal
+   */
+  resolvedAtOnce(value: unknown): boolean {
+    return value === this.#resolved && value !== undefined;
   }
 
   /** True once `release()` has been called. */
@@ -318,7 +328,9 @@ export class Lease {
         const result = sync[kind](sql, params);
         // A write lease holds the one write lane: a turn spent inside it is every writer's wait.
         // Its grant yielded already; a read yields here, so a read loop lets timers and I/O in.
-        return this.mode === 'write' ? Promise.resolve(result) : this.host.turns.settle(result);
+        if (this.mode === 'write') return Promise.resolve(result);
+        if (this.host.turns.due()) return afterTurn(result);
+        return (this.#resolved = Promise.resolve(result));
       } catch (err) {
         return this.host.onError(this, err, () => this.again(kind, sql, params));
       }
