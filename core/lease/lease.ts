@@ -52,6 +52,8 @@ export class Lease {
   readonly log: StatementLog | undefined;
   /** The promise of this read lease's last statement served in this thread and resolved at once. */
   #resolved: Promise<unknown> | undefined;
+  /** What `#resolved` resolved to. */
+  #resolvedValue: unknown;
 
   /** @internal */
   constructor(
@@ -70,6 +72,11 @@ export class Lease {
    */
   resolvedAtOnce(value: unknown): boolean {
     return value === this.#resolved && value !== undefined;
+  }
+
+  /** The value of the promise {@link resolvedAtOnce} recognised. @internal */
+  get resolvedValue(): unknown {
+    return this.#resolvedValue;
   }
 
   /** True once `release()` has been called. */
@@ -330,6 +337,7 @@ export class Lease {
         // Its grant yielded already; a read yields here, so a read loop lets timers and I/O in.
         if (this.mode === 'write') return Promise.resolve(result);
         if (this.host.turns.due()) return afterTurn(result);
+        this.#resolvedValue = result;
         return (this.#resolved = Promise.resolve(result));
       } catch (err) {
         return this.host.onError(this, err, () => this.again(kind, sql, params));
