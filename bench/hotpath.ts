@@ -1,7 +1,8 @@
 /**
  * Every figure of the hot path (issue 25) in one process: point SELECT by primary key at 20 and 50
  * workers, uncontended acquire+release, awaiting write transactions (1 ms and microtask awaits),
- * and bytes allocated per read() and retained per queued waiter. The pool runs against its
+ * and bytes allocated per read() (one worker, and 50, where reads queue) and retained per queued
+ * waiter. The pool runs against its
  * anchors (one shared better-sqlite3 connection, the ideal one-connection mutex, tarn,
  * generic-pool), alternating within each trial; each ratio is the median of the trials' ratios.
  * A benchmark, not a test: it reports, it asserts nothing. Longer than most files: it is the one
@@ -310,15 +311,24 @@ async function memory(): Promise<void> {
   });
   const shared = open(file);
   const N = 20_000;
-  const perOp = async (op: Op): Promise<number> => {
+  /** `workers` loops of N / workers ops each: with 50, every read of the pool queues. */
+  const loops = async (op: Op, workers: number): Promise<void> => {
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        for (let i = w; i < N; i += workers) await op((i % ROWS) + 1);
+      }),
+    );
+  };
+  const perOp = async (op: Op, workers = 1): Promise<number> => {
     for (let i = 0; i < 2000; i++) await op((i % ROWS) + 1); // warm up
+    await loops(op, workers);
     const results: number[] = [];
     for (let t = 0; t < trials; t++) {
       gc();
       await new Promise(setImmediate); // the observer hears of that collection first
       const scavenges = collections;
       const before = process.memoryUsage().heapUsed;
-      for (let i = 0; i < N; i++) await op((i % ROWS) + 1);
+      await loops(op, workers);
       const after = process.memoryUsage().heapUsed;
       await new Promise(setImmediate);
       // A collection while counting would hide what it freed: such a trial counts nothing.
@@ -329,6 +339,8 @@ async function memory(): Promise<void> {
   };
   const read = await perOp((id) => pool.read((db) => db.get(SQL, [id])));
   const sharedRead = await perOp(async (id) => shared.stmt.get(id));
+  const queuedRead = await perOp((id) => pool.read((db) => db.get(SQL, [id])), 50);
+  const sharedAt50 = await perOp(async (id) => shared.stmt.get(id), 50);
   // Waiters: every reader held (the write lane takes one of `max`), then K acquires queue; their
   // retained heap, after a full GC.
   const held = await Promise.all(Array.from({ length: MAX - 1 }, () => pool.acquire()));
@@ -345,7 +357,7 @@ async function memory(): Promise<void> {
   shared.db.close();
   rmSync(dir, { recursive: true, force: true });
   console.log(
-    `bytes allocated per read(): ${read.toFixed(0)} (shared connection's read: ${sharedRead.toFixed(0)}); bytes retained per queued waiter: ${perWaiter.toFixed(0)}`,
+    `bytes allocated per read(): ${read.toFixed(0)} (shared connection's read: ${sharedRead.toFixed(0)}); at 50 workers, where reads queue: ${queuedRead.toFixed(0)} (shared: ${sharedAt50.toFixed(0)}); bytes retained per queued waiter: ${perWaiter.toFixed(0)}`,
   );
 }
 

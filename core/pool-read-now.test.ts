@@ -103,6 +103,60 @@ async function failingCallbacks(t: ExecutionContext, pool: Pool): Promise<void> 
   settledCounters(t, pool, 5, before);
 }
 
+/**
+ * The queued path: every reader held, reads whose callbacks return, throw, reject, await, release
+ * their own lease or return a thenable whose `then` throws queue behind it; each settles as its
+ * callback did, and every lease comes back once. `readers`: the pool's readers, all held here.
+ */
+async function queuedCallbacks(t: ExecutionContext, pool: Pool, readers: number): Promise<void> {
+  await warm(pool);
+  const held = await Promise.all(Array.from({ length: readers }, () => pool.acquire()));
+  const before = pool.stats().acquired;
+  const thrown = new Error('thrown at once');
+  const rejected = new Error('rejected later');
+  const badThen = new Error('then getter');
+  const leases: Lease[] = [];
+  const keep = (db: Lease): Lease => (leases.push(db), db);
+  const reads = [
+    pool.read((db) => (keep(db), 7)),
+    pool.read((db) => {
+      keep(db);
+      throw thrown;
+    }),
+    pool.read((db) => (keep(db), Promise.reject(rejected))),
+    pool.read(async (db) => {
+      keep(db);
+      await tick();
+      return db.get<{ two: number }>('SELECT 2 AS two');
+    }),
+    pool.read((db) => {
+      keep(db).release();
+      return 'mine';
+    }),
+    pool.read((db) => {
+      keep(db);
+      return Object.defineProperty({}, 'then', {
+        get() {
+          throw badThen;
+        },
+      }) as Promise<never>;
+    }),
+  ];
+  t.is(pool.stats().waiting, reads.length);
+  for (const lease of held) lease.release();
+  const outcomes = await Promise.allSettled(reads);
+  t.deepEqual(
+    outcomes.map((o): unknown => (o.status === 'fulfilled' ? o.value : (o.reason as unknown))),
+    [7, thrown, rejected, { two: 2 }, 'mine', badThen],
+  );
+  t.is(leases.length, reads.length);
+  for (const lease of leases) {
+    t.true(lease.released);
+    await t.throwsAsync(lease.get('SELECT 1'), { code: 'LEASE_RELEASED' } as never);
+  }
+  settledCounters(t, pool, reads.length, before);
+}
+
 for (const [name, threads] of SQLITE_MODES) {
   // A worker thread's first start (its loader compiles the worker's code) can take seconds on a
   // loaded machine: the acquire deadline is not what these tests are about.
@@ -125,6 +179,11 @@ for (const [name, threads] of SQLITE_MODES) {
     await failingCallbacks(t, pool);
     await done();
   });
+  test(`queued read callbacks settle as they returned, threw or rejected, one release each (${name})`, async (t) => {
+    const { pool, done } = filePool({ ...options, max: 2 });
+    await queuedCallbacks(t, pool, 1);
+    await done();
+  });
 }
 
 withPostgres((server) => {
@@ -143,6 +202,11 @@ withPostgres((server) => {
   test('a read callback that throws or rejects releases its lease and rejects (PostgreSQL)', async (t) => {
     const pool = pgPool();
     await failingCallbacks(t, pool);
+    await pool.close();
+  });
+  test('queued read callbacks settle as they returned, threw or rejected, one release each (PostgreSQL)', async (t) => {
+    const pool = pgPool();
+    await queuedCallbacks(t, pool, 2);
     await pool.close();
   });
 });

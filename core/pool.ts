@@ -137,33 +137,29 @@ export class Pool {
   #reading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
     const lease = options?.signal === undefined ? this.#lending.grantNow?.('read') : undefined;
     if (lease === undefined) return this.#acquiredReading(fn, options);
+    // No closure here: the settled paths allocate no context (the async one's is in `releasing`).
     let result: T | PromiseLike<T>;
-    let thenable: boolean;
+    let settled: boolean;
     try {
       result = fn(lease);
-      thenable = isThenable(result);
+      // The promise of a statement the lease served in this thread has settled already: the lease
+      // goes back now, not a microtask later, so the next caller finds it free (one reader, no
+      // queue). Promise.resolve() of that native promise is the promise itself.
+      settled = lease.resolvedAtOnce(result) || !isThenable(result);
     } catch (err) {
-      return released(lease, () => Promise.reject(err as Error));
+      return released(lease, err, true);
     }
-    if (!thenable) return released(lease, () => Promise.resolve(result));
-    return Promise.resolve(result).then(
-      (value) => {
-        if (!lease.released) lease.release();
-        return value;
-      },
-      (err: unknown) => {
-        if (!lease.released) lease.release();
-        throw err;
-      },
-    );
+    return settled ? released(lease, result) : releasing(lease, result as PromiseLike<T>);
   }
 
-  async #acquiredReading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
-    const lease = await this.#lending.acquire(options ? { ...options, mode: 'read' } : READ);
+  /** A queued read: one `then` on the acquire, where an async function cost an allocation per await. */
+  #acquiredReading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
     try {
-      return await fn(lease);
-    } finally {
-      if (!lease.released) lease.release();
+      return this.#lending
+        .acquire(options ? { ...options, mode: 'read' } : READ)
+        .then((lease) => readOn(lease, fn));
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 
@@ -228,14 +224,48 @@ export class Pool {
   }
 }
 
-/** Releases `lease` (unless its holder did), then settles as `outcome`, or as release's throw. */
-function released<T>(lease: Lease, outcome: () => Promise<T>): Promise<T> {
+/** Releases `lease` (unless its holder did), then settles as `value` (rejects with it when `failed`), or as release's throw. */
+function released<T>(lease: Lease, value: unknown, failed = false): Promise<T> {
   try {
     if (!lease.released) lease.release();
   } catch (err) {
     return Promise.reject(err);
   }
-  return outcome();
+  return failed ? Promise.reject(value) : Promise.resolve(value as T | PromiseLike<T>);
+}
+
+/** Settles as `result`, releasing `lease` (unless its holder did) first. */
+function releasing<T>(lease: Lease, result: PromiseLike<T>): Promise<T> {
+  return Promise.resolve(result).then(
+    (value) => {
+      if (!lease.released) lease.release();
+      return value;
+    },
+    (err: unknown) => {
+      if (!lease.released) lease.release();
+      throw err;
+    },
+  );
+}
+
+/**
+ * Runs `fn` on a lease a queued read was granted, inside the acquire's `then`: a settled outcome
+ * is returned as a value (a promise returned there would cost the caller two more microtasks).
+ */
+function readOn<T>(lease: Lease, fn: LeaseCallback<T>): T | Promise<T> {
+  let result: T | PromiseLike<T>;
+  let settled: boolean;
+  try {
+    result = fn(lease);
+    if (lease.resolvedAtOnce(result)) result = lease.resolvedValue as T;
+    settled = !isThenable(result);
+  } catch (err) {
+    if (!lease.released) lease.release();
+    throw err;
+  }
+  if (!settled) return releasing(lease, result as PromiseLike<T>);
+  if (!lease.released) lease.release();
+  return result as T;
 }
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

@@ -119,6 +119,19 @@ test('emits each arrival on requests$ with the number now waiting', (t) => {
   t.is(queue.size, 2);
 });
 
+test('every listener of requests$ hears each arrival, also when one leaves while it is told', (t) => {
+  const { queue } = makeQueue();
+  const seen: string[] = [];
+  const first = queue.requests$.subscribe((n) => {
+    seen.push(`first ${n}`);
+    first.unsubscribe();
+  });
+  queue.requests$.subscribe((n) => seen.push(`second ${n}`));
+  void queue.enqueue(100, undefined);
+  void queue.enqueue(100, undefined);
+  t.deepEqual(seen, ['first 1', 'second 1', 'second 2']);
+});
+
 test('rejectAll rejects every live waiter exactly once', async (t) => {
   const { queue } = makeQueue();
   const a = outcome(queue.enqueue(100, undefined));

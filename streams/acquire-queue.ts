@@ -1,4 +1,4 @@
-import { Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 
 /** One request waiting for a connection, with what the caller asked for (`data`). */
 export interface Waiter<T, D = unknown> {
@@ -56,7 +56,15 @@ interface Entry<T, D> extends Waiter<T, D> {
  */
 export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): AcquireQueue<T, D> {
   const { scheduler } = options;
-  const requests = new Subject<number>();
+  // Who hears of arrivals. Not a Subject: its next() allocates a closure and an iterator on every
+  // arrival. The array is replaced, never changed in place, so a listener may leave mid-emit.
+  let listeners: readonly Subscriber<number>[] = [];
+  const requests$ = new Observable<number>((subscriber) => {
+    listeners = [...listeners, subscriber];
+    return () => {
+      listeners = listeners.filter((s) => s !== subscriber);
+    };
+  });
   let items: Entry<T, D>[] = [];
   let head = 0;
   let live = 0;
@@ -137,7 +145,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     get size() {
       return live;
     },
-    requests$: requests.asObservable(),
+    requests$,
     enqueue(deadline, data, signal) {
       return new Promise<T>((resolve, reject) => {
         const entry: Entry<T, D> = {
@@ -163,7 +171,8 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
         items.push(entry);
         if (live++ === 0) letGo = options.keepAlive?.();
         if (deadline < armedFor) arm(deadline);
-        requests.next(live);
+        const heard = listeners;
+        for (let i = 0; i < heard.length; i++) (heard[i] as Subscriber<number>).next(live);
       });
     },
     shift() {

@@ -65,6 +65,7 @@ const NO_PROMISE_METHODS: Record<string, readonly string[]> = {
   Lease: [
     'iterate',
     'release',
+    'resolvedAtOnce',
     'assertLive',
     'assertHeld',
     'refusal',

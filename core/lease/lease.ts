@@ -11,7 +11,7 @@ import { showValue } from '../errors/show-value.js';
 import { PoolError } from '../errors/errors.js';
 import { closeCursors, openCursor, type CursorOwner } from './lease-cursor.js';
 import type { LeasedConnection } from './leased-connection.js';
-import type { TurnBudget } from './turn-budget.js';
+import { afterTurn, type TurnBudget } from './turn-budget.js';
 import { checkBeforeCommit, StatementLog, warnUnseen } from './statement-log.js';
 
 /** `read` leases share many connections; `write` leases take the single write lane on SQLite. */
@@ -57,6 +57,10 @@ export class Lease {
    * a failure its holder never awaited (core/lease/statement-log.ts). Read leases commit nothing. @internal
    */
   readonly log: StatementLog | undefined;
+  /** The promise of this read lease's last statement served in this thread and resolved at once. */
+  #resolved: Promise<unknown> | undefined;
+  /** What `#resolved` resolved to. */
+  #resolvedValue: unknown;
 
   /** @internal */
   constructor(
@@ -67,6 +71,19 @@ export class Lease {
     readonly grantedAt: number,
   ) {
     this.log = mode === 'write' ? new StatementLog() : undefined;
+  }
+
+  /**
+   * True when `value` is the promise of this lease's last statement, served in this thread and
+   * resolved at once: a `pool.read` callback that returns it has settled already. @internal
+   */
+  resolvedAtOnce(value: unknown): boolean {
+    return value === this.#resolved && value !== undefined;
+  }
+
+  /** The value of the promise {@link resolvedAtOnce} recognised. @internal */
+  get resolvedValue(): unknown {
+    return this.#resolvedValue;
   }
 
   /** True once `release()` has been called. */
@@ -361,7 +378,10 @@ export class Lease {
         const result = sync[kind](sql, params);
         // A write lease holds the one write lane: a turn spent inside it is every writer's wait.
         // Its grant yielded already; a read yields here, so a read loop lets timers and I/O in.
-        return this.mode === 'write' ? Promise.resolve(result) : this.host.turns.settle(result);
+        if (this.mode === 'write') return Promise.resolve(result);
+        if (this.host.turns.due()) return afterTurn(result);
+        this.#resolvedValue = result;
+        return (this.#resolved = Promise.resolve(result));
       } catch (err) {
         return this.host.onError(this, err, () => this.again(kind, sql, params));
       }

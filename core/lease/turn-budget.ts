@@ -56,6 +56,7 @@ export class TurnBudget {
   }
 }
 
-function afterTurn<T>(value: T): Promise<T> {
+/** `value` as a promise resolved after the next turn of the event loop. @internal */
+export function afterTurn<T>(value: T): Promise<T> {
   return new Promise((resolve) => setImmediate(resolve, value));
 }

@@ -11,6 +11,9 @@ import { TurnBudget } from '../lease/turn-budget.js';
 import { unrefScheduler } from '../time/unref-scheduler.js';
 import { warnLeak } from './warnings.js';
 
+// Read once: the getter allocates a number on every call, and it never changes.
+const TIME_ORIGIN = performance.timeOrigin;
+
 /**
  * Lending: acquire, grant, release. A free connection is granted at once; a released one is made
  * clean (nothing in flight, no transaction) and handed straight to the oldest waiter, or put back
@@ -150,7 +153,7 @@ export class Lending implements LeaseHost {
   /** The pool clock at `t`, a performance.now() reading: on the default clock, no second reading. */
   private nowAt(t: number): number {
     const { scheduler } = this.rt.options;
-    return scheduler === unrefScheduler ? performance.timeOrigin + t : scheduler.now();
+    return scheduler === unrefScheduler ? TIME_ORIGIN + t : scheduler.now();
   }
 
   /** Lends `entry`; `now` is the pool clock, `t` performance.now(). */

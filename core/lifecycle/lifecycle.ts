@@ -50,6 +50,8 @@ export class Lifecycle {
   private lastOpenFailure: Error | undefined;
   /** A look at the read lane's waiters is due at the next turn: see `demand`. */
   private recheck = false;
+  /** The supervisor's `max` as of its latest transition: an arrival reads this, not a snapshot. */
+  private max: number;
 
   constructor(protected readonly rt: LifecycleHost) {
     const o = rt.options;
@@ -62,6 +64,8 @@ export class Lifecycle {
     this.supervisor.on('connection.opened', (e) => this.opened(e.ref, e.connection));
     this.supervisor.on('connection.failed', (e) => this.failed(e.ref, e.error, e.wasOpen));
     this.supervisor.on('connection.closed', (e) => this.closed(e.ref));
+    this.max = o.max;
+    this.supervisor.subscribe((snapshot) => void (this.max = snapshot.context.max));
     this.supervisor.start();
   }
 
@@ -127,7 +131,7 @@ export class Lifecycle {
 
   /** False when every connection the lane may have is open: a saturated pool costs no machine events. */
   private canGrow(lane: Lane): boolean {
-    return lane.size < roleLimit(lane.role, this.bounds().max);
+    return lane.size < roleLimit(lane.role, this.max);
   }
 
   /**

@@ -1,6 +1,8 @@
-import test from 'ava';
-import type { Pool } from '../../index.js';
+import test, { type ExecutionContext } from 'ava';
+import { createPool, type Pool } from '../../index.js';
+import { postgresDriver } from '../../postgres.js';
 import { filePool, SQLITE_MODES, threadModeOptions, tick } from '../../test/helpers.js';
+import { withPostgres } from '../../test/pg-server.js';
 
 // Readers open by need: one at once when none is open or opening, more only for the waiters that
 // the readers open did not serve within the turn. Counted in connections and turns, never in ms.
@@ -52,3 +54,43 @@ for (const [name, threads] of SQLITE_MODES) {
     await done();
   });
 }
+
+/**
+ * A waiter's arrival asks for a connection only while the lane may grow, by the bounds the
+ * supervisor holds: after `resize()` raised them, the next arrival opens one.
+ */
+async function arrivalAfterResize(t: ExecutionContext, pool: Pool, max: number): Promise<void> {
+  const held = await pool.acquire();
+  await tick();
+  const first = pool.read((db) => db.get<{ one: number }>('SELECT 1 AS one'));
+  await tick();
+  await tick();
+  t.is(readers(pool), 1, 'at max, an arrival opens nothing');
+  pool.resize({ max: max + 1 });
+  const second = pool.read((db) => db.get<{ two: number }>('SELECT 2 AS two'));
+  // Both are served while the first reader is still held: by the one the arrival opened.
+  t.deepEqual(await first, { one: 1 });
+  t.deepEqual(await second, { two: 2 });
+  t.is(readers(pool), 2);
+  held.release();
+}
+
+for (const [name, threads] of SQLITE_MODES) {
+  const options =
+    threads === false
+      ? {}
+      : { ...threadModeOptions(threads === 'all' ? 'all' : 'hybrid'), acquireTimeoutMs: 120_000 };
+  test(`after resize() raises max, a waiter's arrival opens a reader (${name})`, async (t) => {
+    const { pool, done } = filePool({ ...options, max: 2 });
+    await arrivalAfterResize(t, pool, 2);
+    await done();
+  });
+}
+
+withPostgres((server) => {
+  test("after resize() raises max, a waiter's arrival opens a connection (PostgreSQL)", async (t) => {
+    const pool = createPool({ driver: postgresDriver({ connectionString: server().url }), max: 1 });
+    await arrivalAfterResize(t, pool, 1);
+    await pool.close();
+  });
+});
