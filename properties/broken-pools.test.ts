@@ -8,6 +8,7 @@ import {
   RollbackWithoutRevokePool,
   StaleMirrorPool,
   NeverYieldingPool,
+  WriteHandOffNeverYieldsPool,
   UntrackedStatementsPool,
   ValidateThroughClosePool,
 } from './broken-pools.js';
@@ -82,6 +83,15 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     'read loops and the event loop',
     async () =>
       (await fc.check(readLoopsLetTheEventLoopTurn(NeverYieldingPool), { seed: 42, numRuns: 5 })) as never,
+    ['event-loop-turns'],
+  ],
+  [
+    'write loops and the event loop',
+    async () =>
+      (await fc.check(readLoopsLetTheEventLoopTurn(WriteHandOffNeverYieldsPool, ['write']), {
+        seed: 42,
+        numRuns: 5,
+      })) as never,
     ['event-loop-turns'],
   ],
 ];

@@ -216,6 +216,20 @@ class NeverYieldingLending extends Lending {
 }
 export const NeverYieldingPool = withParts({ lending: NeverYieldingLending });
 
+/** Lending whose hand-off of the write connection to a queued writer never waits for a turn. */
+class WriteHandOffNeverYieldsLending extends Lending {
+  override handOff(entry: Entry, t: number): void {
+    if (entry.lane !== this.rt.bag.writeLane) return super.handOff(entry, t);
+    Object.defineProperty(this.turns, 'due', { value: () => false, configurable: true });
+    try {
+      super.handOff(entry, t);
+    } finally {
+      delete (this.turns as { due?: unknown }).due;
+    }
+  }
+}
+export const WriteHandOffNeverYieldsPool = withParts({ lending: WriteHandOffNeverYieldsLending });
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {

@@ -275,19 +275,24 @@ export function unawaitedFailureInTransaction(poolClass?: PoolClass) {
 }
 
 /**
- * Loops of awaited acquires, or of reads whose callback returns at once, on a driver that answers
- * at once (issue 29): everything they settle is a microtask (a read on a free reader never waits
- * for a lease at all), so without the event-loop budget a macrotask queued when they start runs
- * only once every loop has ended. With it, the macrotask runs while they go on, within a bounded
- * number of rounds. Counted in rounds, not in ms.
+ * Loops of awaited acquires, of reads whose callback returns at once, or of writes (two loops at
+ * least, so that the write connection passes from writer to writer by hand-off), on a driver that
+ * answers at once (issue 29): everything they settle is a microtask (a read on a free reader never
+ * waits for a lease at all), so without the event-loop budget a macrotask queued when they start
+ * runs only once every loop has ended. With it, the macrotask runs while they go on, within a
+ * bounded number of rounds. Counted in rounds, not in ms.
  */
-export function readLoopsLetTheEventLoopTurn(poolClass: PoolClass = realPool) {
+export function readLoopsLetTheEventLoopTurn(
+  poolClass: PoolClass = realPool,
+  vias: readonly ('acquire' | 'read' | 'write')[] = ['acquire', 'read', 'write'],
+) {
   const LIMIT = 100_000;
   return fc.asyncProperty(
     fc.integer({ min: 1, max: 4 }),
     fc.integer({ min: 1, max: 3 }),
-    fc.constantFrom('acquire', 'read'),
-    async (loops, budget, via) => {
+    fc.constantFrom(...vias),
+    async (atLeast, budget, via) => {
+      const loops = via === 'write' ? atLeast + 1 : atLeast;
       const pool = poolClass({ driver: memoryDriver(), max: loops + 1, eventLoopBudgetMs: budget });
       let turned = false;
       let rounds = 0;
@@ -297,6 +302,7 @@ export function readLoopsLetTheEventLoopTurn(poolClass: PoolClass = realPool) {
         Array.from({ length: loops }, async () => {
           while (!turned && rounds < LIMIT) {
             if (via === 'read') await pool.read(() => rounds);
+            else if (via === 'write') await pool.write(() => rounds);
             else (await pool.acquire()).release();
             rounds++;
           }

@@ -236,10 +236,10 @@ export class Lending implements LeaseHost {
       rt.metrics.waited((t - waiter.data.since) * 1e6, now);
       rt.lastWaitMs = now - waiter.enqueuedAt;
       const lease = this.grant(entry, waiter.data.mode, now, t, waiter.data.stack);
-      // A hand-off is a microtask too: readers open by need, so a few callers taking turns on
-      // fewer readers would never let the event loop turn. Out of the queue, the waiter can wait
-      // for a turn. (The write lane hands on at once, as its statements settle: see lease.ts.)
-      if (entry.lane.role === 'reader' && this.turns.due()) setImmediate(() => waiter.resolve(lease));
+      // A hand-off is a microtask too: callers taking turns on the write connection, or on
+      // fewer readers (they open by need), would never let the event loop turn. Out of the
+      // queue, the waiter can wait for a turn.
+      if (this.turns.due()) setImmediate(() => waiter.resolve(lease));
       else waiter.resolve(lease);
       return;
     }
