@@ -77,13 +77,21 @@ export class Nesting implements NestingPart {
     fn: LeaseCallback<T>,
     stack?: string,
   ): Promise<T> {
-    const lease = await acquired;
+    // Live from the acquire on: writers queued for the write connection wait a turn of the event
+    // loop now and then (the turn budget), and the storage stays on across those turns.
+    this.#live++;
+    let lease: Lease;
+    try {
+      lease = await acquired;
+    } catch (err) {
+      this.#ended();
+      throw err;
+    }
     // Held by this call, not by a lease from acquire(): a write wait's timeout says so.
     const entry = lease.entry as Entry;
     entry.heldByCall = true;
     const held = new HeldLease(lease, call, fn, stack, undefined);
     const transaction = call === 'transaction';
-    this.#live++;
     try {
       const begun = transaction ? lease.execNow(this.rt.driver.beginWrite) : undefined;
       if (begun !== undefined) await begun;
@@ -110,16 +118,22 @@ export class Nesting implements NestingPart {
       lease.log?.forget();
       throw err;
     } finally {
-      // Stores left on escaped contexts are closed holds, which nobody joins: safe to switch off.
-      // Not at once: writers take turns on the one write lease, so the count falls to 0 between
-      // every two holds, and switching the hooks off and on again each time cost a tenth of a
-      // transaction. Off after a turn with no hold, so reads still run without the hooks.
-      if (--this.#live === 0 && !this.#idleCheck) {
-        this.#idleCheck = true;
-        setImmediate(this.#offIfIdle);
-      }
+      this.#ended();
       entry.heldByCall = false;
       if (!lease.released) lease.release();
+    }
+  }
+
+  /**
+   * A hold ended. Stores left on escaped contexts are closed holds, which nobody joins: safe to
+   * switch off. Not at once: writers take turns on the one write lease, so the count may fall to 0
+   * between two holds, and switching the hooks off and on again each time cost a tenth of a
+   * transaction. Off after a turn with no hold, so reads still run without the hooks.
+   */
+  #ended(): void {
+    if (--this.#live === 0 && !this.#idleCheck) {
+      this.#idleCheck = true;
+      setImmediate(this.#offIfIdle);
     }
   }
 
