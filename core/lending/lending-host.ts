@@ -39,7 +39,7 @@ export interface LendingHost {
     | 'writeLane'
   >;
   readonly counters: PoolCounters;
-  readonly metrics: Pick<PoolMetrics, 'held' | 'raised' | 'waited'>;
+  readonly metrics: Pick<PoolMetrics, 'held' | 'raised' | 'waited' | 'waitedNone'>;
   /** Reached at call time: built after lending. */
   readonly housekeeping: Pick<HousekeepingPart, 'readerReturned' | 'replaceExpired' | 'validated' | 'wrote'>;
   readonly lifecycle: Pick<LifecyclePart, 'fail' | 'sample'>;

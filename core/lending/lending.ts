@@ -108,8 +108,7 @@ export class Lending implements LeaseHost {
         const { validateAfterIdleMs } = rt.options;
         if (validateAfterIdleMs > 0 && now - entry.idleSince >= validateAfterIdleMs)
           return rt.housekeeping.validated(entry, mode, options, stack);
-        // An immediate grant waited 0 ns; the histogram's floor, 1 ns, stands for it.
-        rt.metrics.waited(1, now);
+        rt.metrics.waitedNone(now);
         return this.turns.settle(this.grant(entry, mode, now, t, stack));
       }
     }
@@ -145,7 +144,7 @@ export class Lending implements LeaseHost {
       return undefined;
     if (this.turns.due()) return undefined;
     const entry = rt.bag.takeFree(lane) as Entry;
-    rt.metrics.waited(1, now);
+    rt.metrics.waitedNone(now);
     const stack = this.leaks ? new Error('lease acquired here').stack : undefined;
     return this.grant(entry, mode, now, t, stack);
   }

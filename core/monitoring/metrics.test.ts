@@ -188,3 +188,55 @@ test('property: the window holds exactly the grants since its oldest slot opened
   );
   t.pass();
 });
+
+test('property: immediate grants count as 1 ns waits, exactly as if each one were recorded, in the totals and the window', (t) => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 6, max: 10_000 }),
+      fc.array(
+        fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.nat({ max: 3000 }), fc.nat({ max: 3 }), fc.boolean()),
+        { maxLength: 30 },
+      ),
+      (windowMs, steps) => {
+        // `fast` takes waitedNone for a 0 ns wait; `slow` records each one as waited(1) always did.
+        const fast = new PoolMetrics(emptyCounters(), windowMs, 0);
+        const slow = new PoolMetrics(emptyCounters(), windowMs, 0);
+        const heard: number[] = [];
+        fast.listen((kind, seconds) => kind === 'wait' && heard.push(seconds));
+        let now = 0;
+        let immediate = 0;
+        for (const [advance, none, timed, read] of steps) {
+          now += advance;
+          for (let i = 0; i < none; i++) {
+            fast.waitedNone(now);
+            slow.waited(1, now);
+          }
+          immediate += none;
+          for (let i = 0; i < timed; i++) {
+            fast.waited(1000 * (i + 1), now);
+            slow.waited(1000 * (i + 1), now);
+          }
+          if (!read) continue;
+          if (JSON.stringify(fast.window(now)) !== JSON.stringify(slow.window(now))) return false;
+          if (JSON.stringify(fast.acquireWait(now)) !== JSON.stringify(slow.acquireWait(now))) return false;
+        }
+        if (heard.filter((s) => s === 1e-9).length !== immediate) return false;
+        return JSON.stringify(fast.stats(now)) === JSON.stringify(slow.stats(now));
+      },
+    ),
+  );
+  t.pass();
+});
+
+test('a pool records each immediate grant in the acquire-wait count, at the 1 ns floor', async (t) => {
+  const tmp = tempDir();
+  const pool = createPool({ filename: tmp.file(), max: 2 });
+  for (let i = 0; i < 1000; i++) (await pool.acquire()).release();
+  for (let i = 0; i < 500; i++) await pool.read((db) => db.get('SELECT 1'));
+  const wait = pool.stats().acquireWait;
+  // The first acquire opened the connection and waited for it: the rest were immediate.
+  t.is(wait.count, 1500);
+  t.is(wait.p50Ms, 1e-6);
+  await pool.close();
+  tmp.cleanup();
+});
