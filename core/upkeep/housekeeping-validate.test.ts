@@ -37,7 +37,38 @@ for (const threads of [false, true, 'all'] as const) {
   }
 }
 
+// A grant that waited for a validation records that wait, as every grant does: acquireWait counts
+// every acquire.
+async function validatedWaitRecorded(t: import('ava').ExecutionContext, pool: Pool): Promise<void> {
+  await pool.read((db) => db.get('SELECT 1'));
+  await sleep(20);
+  await pool.read((db) => db.get('SELECT 1'));
+  const s = pool.stats();
+  t.is(s.acquired, 2);
+  t.is(s.acquireWait.count, 2, 'the validated grant is in the wait histogram');
+}
+
+for (const threads of [false, true, 'all'] as const) {
+  test(`threads: ${threads}: a grant after validation records its wait`, async (t) => {
+    const { pool, done } = filePool({ threads, validateAfterIdleMs: 5, acquireTimeoutMs: 60_000 });
+    await validatedWaitRecorded(t, pool);
+    await done();
+  });
+}
+
 withPostgres((server) => {
+  test('PostgreSQL: a grant after validation records its wait', async (t) => {
+    const pool = createPool({
+      driver: postgresDriver({ connectionString: server().url }),
+      validateAfterIdleMs: 5,
+    });
+    try {
+      await validatedWaitRecorded(t, pool);
+    } finally {
+      await pool.close();
+    }
+  });
+
   for (const closeTimeoutMs of [60_000, 0]) {
     test(`PostgreSQL, closeTimeoutMs ${closeTimeoutMs}: an acquire validating when close() starts is refused with POOL_CLOSED`, async (t) => {
       const driver = postgresDriver({ connectionString: server().url });

@@ -6,6 +6,7 @@ import type { Lease, LeaseMode } from '../lease/lease.js';
 import type { Driver } from '../driver.js';
 import type { Bag } from '../lending/bag.js';
 import type { PoolLifecycleEvent } from '../monitoring/events.js';
+import type { PoolMetrics } from '../monitoring/metrics.js';
 import type { ResolvedOptions } from '../options/options.js';
 import type { LendingPart, LifecyclePart } from '../pool-runtime.js';
 import type { PoolSizing } from '../sizing/pool-sizing.js';
@@ -22,6 +23,7 @@ export interface HousekeepingHost {
   readonly lending: Pick<LendingPart, 'acquire' | 'grant' | 'unwatch'>;
   readonly lifecycle: Pick<LifecyclePart, 'bounds' | 'demand' | 'fail' | 'open' | 'retire'>;
   readonly sizing: Pick<PoolSizing, 'trimIdle'>;
+  readonly metrics: Pick<PoolMetrics, 'waited'>;
   /** Set once close() began. */
   readonly closing: boolean;
   emit(event: PoolLifecycleEvent): void;
@@ -101,6 +103,7 @@ export class Housekeeping {
     stack: string | undefined,
   ): Promise<Lease> {
     const { rt } = this;
+    const since = performance.now();
     rt.bag.reserve(entry);
     try {
       await validateConnection(entry.conn);
@@ -115,7 +118,11 @@ export class Housekeeping {
       if (!entry.revoked && entry.state === 'reserved') rt.bag.putFree(entry, rt.options.scheduler.now());
       throw new PoolError('POOL_CLOSED');
     }
-    return rt.lending.grant(entry, mode, rt.options.scheduler.now(), performance.now(), stack);
+    const t = performance.now();
+    const now = rt.options.scheduler.now();
+    // The caller waited for the validation: its wait is recorded as every grant's is.
+    rt.metrics.waited((t - since) * 1e6, now);
+    return rt.lending.grant(entry, mode, now, t, stack);
   }
 
   /** Closes a connection past its lifetime; waiters and `min` get a fresh one. */
