@@ -257,8 +257,7 @@ export class Lease {
     try {
       (sync.exec as (sql: string) => void)(sql);
     } catch (err) {
-      const failed = this.host.onError(this, err, () => this.again('exec', sql, undefined));
-      return (log as StatementLog).track(failed) as Promise<void>;
+      return (log as StatementLog).track(this.failed('exec', sql, undefined, err)) as Promise<void>;
     }
     return undefined;
   }
@@ -336,7 +335,7 @@ export class Lease {
     try {
       result = kind === 'exec' ? (sync.exec as (sql: string) => void)(sql) : sync[kind as 'run'](sql, params);
     } catch (err) {
-      return log.track(this.host.onError(this, err, () => this.again(kind, sql, params)));
+      return log.track(this.failed(kind, sql, params, err));
     }
     return Promise.resolve(result);
   }
@@ -357,7 +356,6 @@ export class Lease {
     options: ReadOptions | undefined,
   ): Promise<unknown> {
     const conn = this.entry.conn;
-    const sync = conn.sync;
     if (options !== undefined) {
       const read = (): Promise<unknown> =>
         kind === 'get' ? conn.get(sql, params, options) : conn.all(sql, params, options);
@@ -368,14 +366,11 @@ export class Lease {
         }),
       );
     }
-    if (
-      sync !== undefined &&
-      (kind === 'get' || kind === 'all' || kind === 'run') &&
-      (conn.syncServes === undefined || conn.syncServes(kind, sql))
-    ) {
+    const sync = kind === 'exec' ? undefined : this.inlineNow(kind, sql);
+    if (sync !== undefined) {
       // Same outcome as the async path, one promise fewer: the statement runs in this thread.
       try {
-        const result = sync[kind](sql, params);
+        const result = sync[kind as 'run'](sql, params);
         // A write lease holds the one write lane: a turn spent inside it is every writer's wait.
         // Its grant yielded already; a read yields here, so a read loop lets timers and I/O in.
         if (this.mode === 'write') return Promise.resolve(result);
@@ -383,12 +378,15 @@ export class Lease {
         this.#resolvedValue = result;
         return (this.#resolved = Promise.resolve(result));
       } catch (err) {
-        return this.host.onError(this, err, () => this.again(kind, sql, params));
+        return this.failed(kind, sql, params, err);
       }
     }
-    return this.invoke(kind, sql, params).catch((err: unknown) =>
-      this.host.onError(this, err, () => this.again(kind, sql, params)),
-    );
+    return this.invoke(kind, sql, params).catch((err: unknown) => this.failed(kind, sql, params, err));
+  }
+
+  /** What a statement's failure `err` becomes: the pool's handling, a busy one retried while held. */
+  private failed(kind: Kind, sql: string, params: Params | undefined, err: unknown): Promise<unknown> {
+    return this.host.onError(this, err, () => this.again(kind, sql, params));
   }
 
   /** A retry of a statement that failed busy: sent only while the lease is still held. */
