@@ -72,6 +72,7 @@ const NO_PROMISE_METHODS: Record<string, readonly string[]> = {
     'call',
     'statement',
     'again',
+    'failed',
     'invoke',
     'inlineNow',
     // @internal: the pool's own BEGIN and COMMIT; a promise, or nothing when they ran at once.
