@@ -33,5 +33,5 @@ withPostgres((server) => {
     return { pool, done: () => pool.close() };
   };
   nestingScenarios('postgres', setup);
-  holdScenarios('postgres', setup);
+  holdScenarios('postgres', setup, 'side by side');
 });
