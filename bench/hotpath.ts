@@ -9,6 +9,7 @@
  * place all of the issue's figures come from, so that they share one run and one load.
  *
  *   npx tsx bench/hotpath.ts [--duration 500] [--trials 5] [--threads] [--clock wall|cpu]
+ *     [--rows reads,cycle,tx,memory]   (the rows to run; all by default)
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
@@ -31,8 +32,10 @@ const { values } = parseArgs({
     threads: { type: 'boolean', default: false },
     memory: { type: 'boolean', default: false },
     clock: { type: 'string', default: 'wall' },
+    rows: { type: 'string', default: 'reads,cycle,tx,memory' },
   },
 });
+const only = new Set(values.rows.split(','));
 const durationMs = Number(values.duration);
 // `--clock cpu` divides by the CPU time this process spent (all its threads), not the time that
 // passed: on a machine other jobs load, that counts what the work cost, not what it waited for.
@@ -213,7 +216,7 @@ async function main(): Promise<void> {
   const by = (name: string): Contender => all.find((c) => c.name === name) as Contender;
   const roas = by('roas-pool');
   try {
-    for (const workers of [20, 50]) {
+    for (const workers of only.has('reads') ? [20, 50] : []) {
       const reads: Record<string, () => Promise<number>> = {};
       for (const c of all) if (c.read) reads[c.name] = () => rate(c.read as Op, workers);
       const r = await trialsOf(reads);
@@ -232,18 +235,19 @@ async function main(): Promise<void> {
     const opened = pool.stats().created;
     const cycles: Record<string, () => Promise<number>> = {};
     for (const c of all) if (c.cycle) cycles[c.name] = () => cycleMicros(c.cycle as () => Promise<void>);
-    const cy = await trialsOf(cycles);
-    row(
-      'acquire+release, uncontended / generic-pool (time)',
-      cy['roas-pool'] as number[],
-      cy['generic-pool'] as number[],
-      `roas ${fmt(cy['roas-pool'] as number[], 2)} µs, generic-pool ${fmt(cy['generic-pool'] as number[], 2)} µs, tarn ${fmt(cy['tarn'] as number[], 2)} µs`,
-    );
+    const cy = only.has('cycle') ? await trialsOf(cycles) : undefined;
+    if (cy)
+      row(
+        'acquire+release, uncontended / generic-pool (time)',
+        cy['roas-pool'] as number[],
+        cy['generic-pool'] as number[],
+        `roas ${fmt(cy['roas-pool'] as number[], 2)} µs, generic-pool ${fmt(cy['generic-pool'] as number[], 2)} µs, tarn ${fmt(cy['tarn'] as number[], 2)} µs`,
+      );
     const pauses: Record<string, () => Promise<unknown>> = {
       '1 ms': () => sleep(1),
       microtask: async () => null,
     };
-    for (const [label, pause] of Object.entries(pauses)) {
+    for (const [label, pause] of only.has('tx') ? Object.entries(pauses) : []) {
       const txs: Record<string, () => Promise<number>> = {};
       const wall = label === '1 ms' || !cpuClock;
       for (const c of [roas, by('ideal mutex')])
@@ -272,6 +276,7 @@ async function main(): Promise<void> {
   console.log('| figure | median ratio (range) | medians |\n| --- | --- | --- |');
   for (const r of rows) console.log(r);
   console.log(sizing);
+  if (!only.has('memory')) return console.log(`load after: ${loadAverage()}`);
   // Bytes are counted in a child with a young generation large enough that no scavenge runs
   // while it counts: allocated bytes are then the heap's growth.
   const child = spawnSync(
