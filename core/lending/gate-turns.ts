@@ -13,14 +13,18 @@ export const GATE_TURN_MAX_MS = 16;
 
 /**
  * What one round of the lane may take (ms): a writer waits for every other process's turn and
- * hand-over, so each turn is this shared by the others, less {@link GATE_GAP_MS}. Three processes
- * take turns of 16 ms, six of 5 ms: the longer the turns, the fewer the hand-overs and the gaps
- * between them (bench/shards.ts), and a writer's wait stays within about 36 ms however many wait.
+ * hand-over, so each turn is this shared by the others, less {@link GATE_GAP_MS}. Two processes
+ * take turns of 16 ms, three of 14.5 ms, four of 8.7 ms, six or more of 4 ms: where few processes
+ * share the file, longer turns mean fewer hand-overs and fewer gaps between them (bench/shards.ts);
+ * where many do, a writer's wait stays within about one round.
  */
-export const GATE_ROUND_MS = 36;
+export const GATE_ROUND_MS = 35;
 
-/** A hand-over's gap allowed for in a round (ms): the lane unused while it passes (bench/shards.ts). */
-const GATE_GAP_MS = 2;
+/**
+ * A hand-over's gap allowed for in a round (ms): the lane unused while it passes, its mean in
+ * bench/shards.ts on a shared 2-core machine (load 6 to 9).
+ */
+const GATE_GAP_MS = 3;
 
 /** The turn (ms) of a process on a lane shared by `processes`: see {@link GATE_ROUND_MS}. */
 export function gateTurnMs(processes: number): number {
