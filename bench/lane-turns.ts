@@ -24,7 +24,16 @@ export interface Turns {
   meanInTurnGapUs: number;
   /** Share of the window spent in hand-over gaps. */
   handOverShare: number;
+  /** 90th, 99th percentile and longest gap at a hand-over (µs). */
+  gapP90Us: number;
+  gapP99Us: number;
+  gapMaxUs: number;
+  /** Gaps at a hand-over by length: the count and the share of all gap time, per bucket of {@link GAP_BUCKETS_US}. */
+  gapHistogram: { count: number; timeShare: number }[];
 }
+
+/** Upper bounds of the gap histogram's buckets (µs); the last bucket is everything longer. */
+export const GAP_BUCKETS_US = [250, 500, 1000, 2000, 4000, 8000, 16000] as const;
 
 export function turns(perProcess: readonly Spans[], windowMs: number): Turns {
   const tx: { p: number; start: number; end: number }[] = [];
@@ -52,6 +61,14 @@ export function turns(perProcess: readonly Spans[], windowMs: number): Turns {
   }
   const sorted = [...gaps].sort((a, b) => a - b);
   const gapSum = gaps.reduce((s, g) => s + Math.max(0, g), 0);
+  const histogram = Array.from({ length: GAP_BUCKETS_US.length + 1 }, () => ({ count: 0, timeShare: 0 }));
+  for (const g of gaps) {
+    const at = GAP_BUCKETS_US.findIndex((b) => g < b);
+    const bucket = histogram[at < 0 ? GAP_BUCKETS_US.length : at] as (typeof histogram)[number];
+    bucket.count++;
+    bucket.timeShare += gapSum === 0 ? 0 : Math.max(0, g) / gapSum;
+  }
+  const pct = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
   return {
     handOversPerS: gaps.length / (windowMs / 1000),
     meanGapUs: gaps.length === 0 ? 0 : gapSum / gaps.length,
@@ -59,5 +76,9 @@ export function turns(perProcess: readonly Spans[], windowMs: number): Turns {
     txPerTurn: runs === 0 ? 0 : tx.length / runs,
     meanInTurnGapUs: inTurnN === 0 ? 0 : inTurn / inTurnN,
     handOverShare: gapSum / 1000 / windowMs,
+    gapP90Us: pct(0.9),
+    gapP99Us: pct(0.99),
+    gapMaxUs: sorted[sorted.length - 1] ?? 0,
+    gapHistogram: histogram,
   };
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadAverage } from './report.js';
 import { seedWriteWorkload } from './write-workload.js';
-import { clockUs, turns, type Spans, type Turns } from './lane-turns.js';
+import { clockUs, GAP_BUCKETS_US, turns, type Spans, type Turns } from './lane-turns.js';
 
 const UPDATE = 'UPDATE users SET points = points + 1 WHERE id = ?';
 const INSERT = 'INSERT INTO log (user, at) VALUES (?, ?)';
@@ -147,6 +147,13 @@ async function run(
   };
 }
 
+/** The gaps at a hand-over by length: count (share of the gap time) per bucket, then p90 / p99 / max. */
+function gapLine({ label, turns: t }: Row): string {
+  const cells = t.gapHistogram.map((b) => `${b.count} (${(b.timeShare * 100).toFixed(0)} %)`);
+  const ms = (us: number): string => (us / 1000).toFixed(2);
+  return `| ${label} | ${cells.join(' | ')} | ${ms(t.gapP90Us)} / ${ms(t.gapP99Us)} / ${ms(t.gapMaxUs)} |`;
+}
+
 function turnLine({ label, turns: t, fallbacks }: Row): string {
   const us = (x: number): string => `${Math.round(x)} µs`;
   return `| ${label} | ${Math.round(t.handOversPerS)} | ${us(t.meanGapUs)} / ${us(t.medianGapUs)} | ${(t.handOverShare * 100).toFixed(0)} % | ${t.txPerTurn.toFixed(1)} | ${us(t.meanInTurnGapUs)} | ${fallbacks} |`;
@@ -176,6 +183,7 @@ if (values.child !== undefined) {
   );
   const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
   const turnLines: string[] = [];
+  const gapLines: string[] = [];
   try {
     for (const procs of values.procs.split(',').map(Number)) {
       const one = await run(file, 1, procs * workers, durationMs, values.options);
@@ -190,10 +198,15 @@ if (values.child !== undefined) {
         );
         if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
         turnLines.push(turnLine(r));
+        gapLines.push(gapLine(r));
       }
     }
     console.log(
       `\n| run | hand-overs/s | gap at a hand-over, mean / median | share of the window | tx a turn | gap within a turn | fallbacks |\n| --- | --- | --- | --- | --- | --- | --- |\n${turnLines.join('\n')}`,
+    );
+    const bounds = GAP_BUCKETS_US.map((b) => `< ${b / 1000} ms`);
+    console.log(
+      `\n| run | gaps at a hand-over: ${bounds.join(' | ')} | longer | p90 / p99 / max, ms |\n| --- |${' --- |'.repeat(bounds.length + 2)}\n${gapLines.join('\n')}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

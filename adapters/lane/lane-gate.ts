@@ -4,17 +4,12 @@ import { performance } from 'node:perf_hooks';
 import type { WriteGate, WriteGateStats } from '../../core/driver.js';
 import { laneAddress } from './lane-address.js';
 import { LaneServer, type LaneLink } from './lane-server.js';
+import { SilenceWatch } from './lane-silence.js';
+
+export { SILENT_AFTER_MS } from './lane-silence.js';
 
 /** After the coordinator was unreachable, how long the gate lets the pool in without asking. */
 const RETRY_AFTER_MS = 1000;
-
-/**
- * A process waiting for the lane that has heard nothing from the coordinator for this long asks
- * whether it is there (`P`); unanswered as long again, the host is hung (stopped, or its event
- * loop blocked: a dead one closes its sockets) and the process falls back to SQLite's lock. The
- * others stall by at most about twice this, under the second a dead host costs.
- */
-export const SILENT_AFTER_MS = 300;
 
 type State = 'idle' | 'wanting' | 'held';
 
@@ -39,11 +34,12 @@ export class LaneGate implements WriteGate {
   private queuedListener: (() => void) | undefined;
   private counts = { waits: 0, waitMs: 0, processes: 0, fallbacks: 0 };
   private asked = false;
-  /** The coordinator left a question unanswered ({@link SILENT_AFTER_MS}): its host hangs. */
-  private deaf = false;
-  private heardAt = 0;
-  private askedAt = 0;
-  private silence: NodeJS.Timeout | undefined;
+  /** Whether the coordinator's host hangs (see lane-silence.ts). */
+  private readonly silence = new SilenceWatch({
+    waiting: () => this.state === 'wanting' && this.socket !== undefined,
+    ask: () => this.socket?.write('P'),
+    fallBack: () => this.fallBack(),
+  });
 
   /** Another process waits; or this process writes without the coordinator, which it can now rejoin. */
   get processes(): number {
@@ -51,7 +47,7 @@ export class LaneGate implements WriteGate {
   }
 
   get contended(): boolean {
-    return this.asked || (this.unguarded && this.socket !== undefined && !this.deaf);
+    return this.asked || (this.unguarded && this.socket !== undefined && !this.silence.deaf);
   }
 
   constructor(private readonly address: string) {
@@ -71,9 +67,9 @@ export class LaneGate implements WriteGate {
         return this.fallBack();
       }
       // Its host hangs: the same, until it answers (see receive).
-      if (this.deaf) return this.fallBack();
+      if (this.silence.deaf) return this.fallBack();
       this.socket.write('W');
-      if (this.server === undefined) this.listen(0);
+      if (this.server === undefined) this.silence.start();
     });
   }
 
@@ -101,7 +97,7 @@ export class LaneGate implements WriteGate {
   /** Closes the pool's end; a hosted coordinator closes with it and another process takes over. */
   close(): void {
     this.closed = true;
-    clearTimeout(this.silence);
+    this.silence.stop();
     this.socket?.destroy();
     this.socket = undefined;
     this.server?.close();
@@ -188,9 +184,8 @@ export class LaneGate implements WriteGate {
   private count = '';
 
   private receive(bytes: string): void {
-    this.heardAt = performance.now();
     // The host runs again: the next write queues through the lane (contended tells the pool).
-    this.deaf = false;
+    this.silence.heard();
     for (const byte of bytes) {
       if (this.count !== '') {
         if (byte !== ';') this.count += byte;
@@ -236,38 +231,11 @@ export class LaneGate implements WriteGate {
     }
   }
 
-  /**
-   * While the pool waits for the lane, checks every {@link SILENT_AFTER_MS} that the coordinator
-   * was heard since the last question (`askedAt`, 0: none asked yet), and asks again; unanswered,
-   * its host hangs: fall back (the pool writes on SQLite's lock) until it answers.
-   */
-  private listen(askedAt: number): void {
-    clearTimeout(this.silence);
-    this.askedAt = askedAt;
-    this.silence = setTimeout(() => {
-      if (this.state !== 'wanting' || this.socket === undefined) return;
-      try {
-        if (this.askedAt > 0 && this.heardAt < this.askedAt) {
-          this.deaf = true;
-          return this.fallBack();
-        }
-        const now = performance.now();
-        this.socket.write('P');
-        this.listen(now);
-      } catch {
-        // A socket's write reports through its 'error' event and the pool's grant does not throw;
-        // should either, the pool is let in on SQLite's lock rather than left waiting.
-        this.fallBack();
-      }
-    }, SILENT_AFTER_MS);
-    this.silence.unref();
-  }
-
   /** The coordinator went away (its host closed or died): find or become the next one. */
   private lost(socket: LaneLink): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
-    this.deaf = false;
+    this.silence.forget();
     if (this.closed || this.state === 'idle') return;
     // Writing on SQLite's lock alone (its host hung, then died): rejoin at the next host, where
     // link says this process holds the lane ('H').

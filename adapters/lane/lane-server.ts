@@ -3,7 +3,7 @@ import { LaneQueue, type LaneEffect } from './lane-queue.js';
 
 /**
  * How long a process may keep the lane while others wait before the coordinator gives it to the
- * next one. A live holder hands over within its turn (4 ms) and one transaction; one that does not
+ * next one. A live holder hands over within its turn (4 to 16 ms) and one transaction; one that does not
  * is hung (stopped, or its event loop blocked), and would stall every other process. The same
  * bound as a dead host's: others wait about a second at most.
  */

@@ -2,11 +2,35 @@ import { performance } from 'node:perf_hooks';
 import type { WriteGate } from '../driver.js';
 
 /**
- * Grants a process may make in a row while another process waits for the lane. One hand-over
- * costs a round trip through the coordinator and a wake-up of the next process; a few local grants
- * between hand-overs pay for it (bench/shards.ts), and a turn of 4 keeps each process's wait short.
+ * The shortest turn on the lane while another process waits (ms). One hand-over costs a round
+ * trip through the coordinator and a wake-up of the next process; a few local grants between
+ * hand-overs pay for it (bench/shards.ts).
  */
 export const GATE_TURN_MS = 4;
+
+/** The longest turn (ms): two processes on a file take turns of this. */
+export const GATE_TURN_MAX_MS = 16;
+
+/**
+ * What one round of the lane may take (ms): a writer waits for every other process's turn and
+ * hand-over, so each turn is this shared by the others, less {@link GATE_GAP_MS}. Two processes
+ * take turns of 16 ms, three of 14.5 ms, four of 8.7 ms, six or more of 4 ms: where few processes
+ * share the file, longer turns mean fewer hand-overs and fewer gaps between them (bench/shards.ts);
+ * where many do, a writer's wait stays within about one round.
+ */
+export const GATE_ROUND_MS = 35;
+
+/**
+ * A hand-over's gap allowed for in a round (ms): the lane unused while it passes, its mean in
+ * bench/shards.ts on a shared 2-core machine (load 6 to 9).
+ */
+const GATE_GAP_MS = 3;
+
+/** The turn (ms) of a process on a lane shared by `processes`: see {@link GATE_ROUND_MS}. */
+export function gateTurnMs(processes: number): number {
+  const turn = GATE_ROUND_MS / Math.max(1, processes - 1) - GATE_GAP_MS;
+  return Math.min(GATE_TURN_MAX_MS, Math.max(GATE_TURN_MS, turn));
+}
 
 /** Local grants in a row before the event loop is given a turn (to read the coordinator's socket). */
 const STREAK = 8;
@@ -95,7 +119,7 @@ export class GateTurns {
 
   /** Another process waits, and this one has had its turn since it heard so. */
   private turnOver(): boolean {
-    return this.gate.contended && performance.now() - this.contendedAt >= GATE_TURN_MS;
+    return this.gate.contended && performance.now() - this.contendedAt >= gateTurnMs(this.gate.processes);
   }
 
   private handOver(again: boolean): void {
