@@ -171,3 +171,43 @@ test('the queue holds the process once from its first waiter until the last leav
   t.deepEqual([served.value, aborted.error, late.error], ['granted', 'aborted', 'timeout 100']);
   t.deepEqual([holds, held], [1, 0]);
 });
+
+test('each waiter settles its own promise, also one queued by a listener while it hears of another', async (t) => {
+  const { queue } = makeQueue();
+  const other = makeQueue().queue;
+  const inner: { value?: string; error?: string }[] = [];
+  const sub = queue.requests$.subscribe(() => {
+    sub.unsubscribe();
+    inner.push(outcome(queue.enqueue(100, undefined)), outcome(other.enqueue(100, undefined)));
+  });
+  const outer = outcome(queue.enqueue(100, undefined));
+  t.is(queue.size, 2);
+  queue.shift()?.resolve('outer');
+  queue.shift()?.resolve('inner');
+  other.shift()?.resolve('other');
+  await flush();
+  t.is(outer.value, 'outer');
+  t.deepEqual(inner, [{ value: 'inner' }, { value: 'other' }]);
+});
+
+test('a request whose arrival throws (the process hold) rejects, and enqueue does not throw', async (t) => {
+  const queue = acquireQueue<string>({
+    scheduler: new VirtualTimeScheduler(),
+    timeoutError: () => new Error('timeout'),
+    abortError: () => new Error('aborted'),
+    keepAlive: () => {
+      throw new Error('no hold');
+    },
+  });
+  let failed: Promise<string> | undefined;
+  t.notThrows(() => (failed = queue.enqueue(100, undefined)));
+  await t.throwsAsync(failed as Promise<string>, { message: 'no hold' });
+});
+
+test('a waiter is stamped with the time its caller read, when given', (t) => {
+  const { queue } = makeQueue();
+  void queue.enqueue(100, undefined, undefined, 42);
+  void queue.enqueue(100, undefined);
+  t.is(queue.shift()?.enqueuedAt, 42);
+  t.is(queue.shift()?.enqueuedAt, 0);
+});

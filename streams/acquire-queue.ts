@@ -29,8 +29,11 @@ export interface AcquireQueue<T, D = undefined> {
   readonly size: number;
   /** Every enqueued request, as the number waiting after it arrived: the supervisor's demand signal. */
   readonly requests$: Observable<number>;
-  /** Queues a request; the promise settles exactly once: granted, timed out, aborted or rejected. */
-  enqueue(deadline: number, data: D, signal?: AbortSignal): Promise<T>;
+  /**
+   * Queues a request; the promise settles exactly once: granted, timed out, aborted or rejected.
+   * `now` is the scheduler's time, when the caller has just read it.
+   */
+  enqueue(deadline: number, data: D, signal?: AbortSignal, now?: number): Promise<T>;
   /** Removes and returns the oldest live waiter, for a direct handoff. */
   shift(): Waiter<T, D> | undefined;
   /** Rejects every waiter (pool closed, database unreachable). */
@@ -141,39 +144,50 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     }
   }
 
+  /** Settles `entry` with ABORTED when `signal` fires first. */
+  function listen(entry: Entry<T, D>, signal: AbortSignal): void {
+    entry.onAbort = () => {
+      if (entry.settled) return;
+      settle(entry);
+      dead++;
+      compact();
+      entry.reject(options.abortError(signal));
+    };
+    signal.addEventListener('abort', entry.onAbort, { once: true });
+  }
+
   return {
     get size() {
       return live;
     },
     requests$,
-    enqueue(deadline, data, signal) {
-      return new Promise<T>((resolve, reject) => {
-        const entry: Entry<T, D> = {
-          enqueuedAt: scheduler.now(),
-          deadline,
-          data,
-          settled: false,
-          resolve,
-          reject,
-          signal,
-          onAbort: undefined,
-        };
-        if (signal) {
-          entry.onAbort = () => {
-            if (entry.settled) return;
-            settle(entry);
-            dead++;
-            compact();
-            reject(options.abortError(signal));
-          };
-          signal.addEventListener('abort', entry.onAbort, { once: true });
-        }
+    enqueue(deadline, data, signal, now) {
+      const entry: Entry<T, D> = {
+        enqueuedAt: now ?? scheduler.now(),
+        deadline,
+        data,
+        settled: false,
+        resolve: settledAlready,
+        reject: settledAlready,
+        signal,
+        onAbort: undefined,
+      };
+      // No executor closure: a closure here, and the context it shared with the abort listener,
+      // were allocated for every request. The executor runs at once, inside `new Promise`.
+      opening = entry;
+      const promise = new Promise<T>(takeSettlers);
+      try {
+        if (signal) listen(entry, signal);
         items.push(entry);
         if (live++ === 0) letGo = options.keepAlive?.();
         if (deadline < armedFor) arm(deadline);
         const heard = listeners;
         for (let i = 0; i < heard.length; i++) (heard[i] as Subscriber<number>).next(live);
-      });
+      } catch (err) {
+        // As a throw in the executor did: the request's promise rejects, the caller sees no throw.
+        entry.reject(err as Error);
+      }
+      return promise;
     },
     shift() {
       while (head < items.length) {
@@ -199,3 +213,16 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     },
   };
 }
+
+/** The entry whose promise is being made: `takeSettlers`, the executor, runs inside `new Promise`. */
+let opening: Entry<unknown, unknown> | undefined;
+
+function takeSettlers<T>(resolve: (value: T) => void, reject: (error: Error) => void): void {
+  const entry = opening as unknown as Entry<T, unknown>;
+  opening = undefined;
+  entry.resolve = resolve;
+  entry.reject = reject;
+}
+
+/** An entry's settlers until its promise gives it its own (at once, in `enqueue`). */
+function settledAlready(): void {}

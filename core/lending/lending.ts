@@ -10,6 +10,7 @@ import { handleStatementError, type StatementErrorContext } from '../lease/state
 import { TurnBudget } from '../lease/turn-budget.js';
 import { unrefScheduler } from '../time/unref-scheduler.js';
 import { warnLeak } from './warnings.js';
+import type { Waiter } from '../../streams/acquire-queue.js';
 
 // Read once: the getter allocates a number on every call, and it never changes.
 const TIME_ORIGIN = performance.timeOrigin;
@@ -118,10 +119,13 @@ export class Lending implements LeaseHost {
     }
     const timeoutMs = options?.timeoutMs ?? rt.options.acquireTimeoutMs;
     // Waits are timed with performance.now(), not the injected scheduler: the scheduler drives
-    // timers at ms resolution, and most waits last microseconds.
-    const waiting: Waiting = { mode, since: performance.now(), stack };
+    // timers at ms resolution, and most waits last microseconds. On the default clock that one
+    // reading is the pool clock's too.
+    const since = performance.now();
+    const now = this.nowAt(since);
+    const waiting: Waiting = { mode, since, stack };
     // The queue holds the process open while anyone waits (see the bag's keepAlive).
-    const lease = lane.queue.enqueue(rt.options.scheduler.now() + timeoutMs, waiting, signal);
+    const lease = lane.queue.enqueue(now + timeoutMs, waiting, signal, now);
     if (gated) this.gate.ask();
     return lease;
   }
@@ -227,7 +231,7 @@ export class Lending implements LeaseHost {
       const pass = this.gate.pass(entry.lane.queue.size > 0);
       // Another process's turn on the shared write lane: this connection waits for it to come back.
       if (pass === 'put') return rt.bag.putFree(entry, rt.options.scheduler.now());
-      if (pass === 'later') return void setImmediate(() => this.handOffOrFail(entry, t));
+      if (pass === 'later') return void setImmediate(handOffLater, this, entry, t);
     }
     const now = this.nowAt(t);
     const waiter = rt.bag.nextWaiter(entry.lane);
@@ -238,7 +242,8 @@ export class Lending implements LeaseHost {
       // A hand-off is a microtask too: callers taking turns on the write connection, or on
       // fewer readers (they open by need), would never let the event loop turn. Out of the
       // queue, the waiter can wait for a turn.
-      if (this.turns.due()) setImmediate(() => waiter.resolve(lease));
+      // (Arguments, not a closure: a closure here made every hand-off allocate its context.)
+      if (this.turns.due()) setImmediate(resolveLater, waiter, lease);
       else waiter.resolve(lease);
       return;
     }
@@ -300,4 +305,12 @@ export class Lending implements LeaseHost {
     this.warned.add(key);
     warnLeak(report, rt.options.leakDetectionThresholdMs);
   }
+}
+
+function handOffLater(lending: Lending, entry: Entry, t: number): void {
+  lending.handOffOrFail(entry, t);
+}
+
+function resolveLater(waiter: Waiter<Lease, Waiting>, lease: Lease): void {
+  waiter.resolve(lease);
 }
