@@ -153,7 +153,9 @@ export async function measureRun(
       },
       random: seededRandom(options.seed * 7919 + index),
     };
-    while (performance.now() < deadline) {
+    // Each worker runs one step at least, however late it starts (a loaded machine can spend the
+    // whole window before the first check): a run always has a figure, and its errors are seen.
+    do {
       const start = performance.now();
       try {
         await scenario.step(ctx);
@@ -166,7 +168,7 @@ export async function measureRun(
       if (collectSamples) fresh.op.push(ns);
       // A bot's handlers are driven by I/O; yielding here keeps timers (and the probes) honest.
       await yieldToLoop();
-    }
+    } while (performance.now() < deadline);
   };
   try {
     await Promise.all(Array.from({ length: workers }, (_, i) => worker(i)));

@@ -18,7 +18,8 @@ test('records a contender that throws as failed, with its error, and runs the re
       ['roas-pool', undefined],
     ],
   );
-  t.true((results[1]?.okOps ?? 0) > 0);
+  // One step a worker at least, however loaded the machine: a count, not a race with the window.
+  t.true((results[1]?.okOps ?? 0) >= 2);
   t.deepEqual(seen, results, 'onRunEnd saw each run, the failed one included');
 });
 
