@@ -190,7 +190,7 @@ test('each waiter settles its own promise, also one queued by a listener while i
   t.deepEqual(inner, [{ value: 'inner' }, { value: 'other' }]);
 });
 
-test('a request whose arrival throws (the process hold) rejects, and enqueue does not throw', async (t) => {
+test('a request whose arrival throws (the process hold) rejects and leaves the queue, and enqueue does not throw', async (t) => {
   const queue = acquireQueue<string>({
     scheduler: new VirtualTimeScheduler(),
     timeoutError: () => new Error('timeout'),
@@ -202,6 +202,9 @@ test('a request whose arrival throws (the process hold) rejects, and enqueue doe
   let failed: Promise<string> | undefined;
   t.notThrows(() => (failed = queue.enqueue(100, undefined)));
   await t.throwsAsync(failed as Promise<string>, { message: 'no hold' });
+  // Rejected, so out of the queue: a grant must never go to it (its lease would have no holder).
+  t.is(queue.size, 0);
+  t.is(queue.shift(), undefined);
 });
 
 test('a waiter is stamped with the time its caller read, when given', (t) => {

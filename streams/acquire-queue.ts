@@ -176,15 +176,23 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
       // were allocated for every request. The executor runs at once, inside `new Promise`.
       opening = entry;
       const promise = new Promise<T>(takeSettlers);
+      let queued = false;
       try {
         if (signal) listen(entry, signal);
         items.push(entry);
+        queued = true;
         if (live++ === 0) letGo = options.keepAlive?.();
         if (deadline < armedFor) arm(deadline);
         const heard = listeners;
         for (let i = 0; i < heard.length; i++) (heard[i] as Subscriber<number>).next(live);
       } catch (err) {
-        // As a throw in the executor did: the request's promise rejects, the caller sees no throw.
+        // The request's promise rejects, the caller sees no throw, and the request leaves the
+        // queue: a grant to it would hand a lease to nobody.
+        if (queued) {
+          settle(entry);
+          dead++;
+          compact();
+        } else if (entry.onAbort) signal?.removeEventListener('abort', entry.onAbort);
         entry.reject(err as Error);
       }
       return promise;
