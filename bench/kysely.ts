@@ -22,6 +22,7 @@ import { type Pool } from '../core/pool.js';
 import { createPool } from '../create-pool.js';
 import { RoasPoolDialect } from '../adapters/faces/kysely.js';
 import { BOT_SCHEMA } from '../test/bot-fixture.js';
+import { percentile } from './report.js';
 
 interface BotTables {
   xp: { user_id: string; points: number; level: number };
@@ -148,11 +149,6 @@ const awaitingTransaction = (db: Db, id: string) =>
     await delay(AWAIT_MS);
     await trx.insertInto('xp_log').values({ user_id: id, delta: 1 }).execute();
   });
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 function errorName(err: unknown): string {
   const e = err as { code?: string; name?: string };

@@ -5,6 +5,7 @@
  * Sorted by start, a run of one process's transactions is one turn on the lane; a change of
  * process is a hand-over, and its gap is the next process's first start minus the last end before.
  */
+import { percentile } from './report.js';
 
 /** A process's transactions: start and end times, µs, interleaved ([start0, end0, start1, ...]). */
 export type Spans = number[];
@@ -68,7 +69,7 @@ export function turns(perProcess: readonly Spans[], windowMs: number): Turns {
     bucket.count++;
     bucket.timeShare += gapSum === 0 ? 0 : Math.max(0, g) / gapSum;
   }
-  const pct = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+  const pct = (p: number): number => (sorted.length === 0 ? 0 : percentile(sorted, p));
   return {
     handOversPerS: gaps.length / (windowMs / 1000),
     meanGapUs: gaps.length === 0 ? 0 : gapSum / gaps.length,
@@ -76,8 +77,8 @@ export function turns(perProcess: readonly Spans[], windowMs: number): Turns {
     txPerTurn: runs === 0 ? 0 : tx.length / runs,
     meanInTurnGapUs: inTurnN === 0 ? 0 : inTurn / inTurnN,
     handOverShare: gapSum / 1000 / windowMs,
-    gapP90Us: pct(0.9),
-    gapP99Us: pct(0.99),
+    gapP90Us: pct(90),
+    gapP99Us: pct(99),
     gapMaxUs: sorted[sorted.length - 1] ?? 0,
     gapHistogram: histogram,
   };

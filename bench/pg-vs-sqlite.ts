@@ -20,6 +20,7 @@ import pg from 'pg';
 import { createPool, type Pool } from '../index.js';
 import { postgresDriver, questionToDollar } from '../adapters/drivers/postgres/postgres.js';
 import { startPostgresServer } from '../scripts/pg-server.js';
+import { percentile } from './report.js';
 
 const BACKENDS = ['roas-pool sqlite', 'roas-pool postgres', 'pg.Pool'] as const;
 type BackendName = (typeof BACKENDS)[number];
@@ -221,9 +222,7 @@ async function sharded(
 }
 
 function pct(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+  return percentile(Float64Array.from(values).sort(), p);
 }
 
 async function main(): Promise<void> {
