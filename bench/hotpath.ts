@@ -9,7 +9,12 @@
  * place all of the issue's figures come from, so that they share one run and one load.
  *
  *   npx tsx bench/hotpath.ts [--duration 500] [--trials 5] [--threads] [--clock wall|cpu]
- *     [--rows reads,cycle,tx,memory]   (the rows to run; all by default)
+ *     [--rows reads,cycle,tx,memory,split]   (the rows to run; all but split by default)
+ *
+ * `split` parts a read's cost at 20 workers, against the shared connection in the same trials:
+ * the statement on a lease held throughout (`lease.get`, no acquire nor release), and the same
+ * lease's own better-sqlite3 statement (`lease.raw`): what the lease's statement path costs, and
+ * what acquire and release add to it.
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
@@ -207,6 +212,40 @@ function row(figure: string, num: number[], den: number[], note: string): void {
   rows.push(`| ${figure} | ${median(ratios).toFixed(2)} (${range}) | ${note} |`);
 }
 const fmt = (xs: number[], digits = 0): string => median(xs).toFixed(digits);
+
+/** The `split` rows: a read through the pool, on a lease held throughout, and raw on that lease. */
+async function split(pool: Pool, shared: Contender, file: string): Promise<void> {
+  // The held lease is another pool's: `pool` keeps the one reader the read rows find.
+  const other = createPool({ filename: file, max: MAX });
+  const lease = await other.acquire();
+  const raw = (lease.raw as Database.Database).prepare(SQL);
+  try {
+    const r = await trialsOf({
+      'read()': () => rate((id) => pool.read((db) => db.get(SQL, [id])), 20),
+      'held lease.get': () => rate((id) => lease.get(SQL, [id]), 20),
+      'held lease raw': () => rate(async (id) => raw.get(id), 20),
+      shared: () => rate(shared.read as Op, 20),
+    });
+    const ops = (name: string): number[] => r[name] as number[];
+    const note = `read() ${fmt(ops('read()'))} ops/s, lease.get ${fmt(ops('held lease.get'))}, raw ${fmt(ops('held lease raw'))}, shared ${fmt(ops('shared'))}`;
+    row(
+      'split: raw statement on a held lease / shared connection, 20 workers',
+      ops('held lease raw'),
+      ops('shared'),
+      note,
+    );
+    row('split: lease.get on a held lease / shared connection', ops('held lease.get'), ops('shared'), '');
+    row(
+      'split: read() / lease.get on a held lease (acquire+release)',
+      ops('read()'),
+      ops('held lease.get'),
+      '',
+    );
+  } finally {
+    lease.release();
+    await other.close();
+  }
+}
 let sizing = '';
 
 async function main(): Promise<void> {
@@ -232,6 +271,7 @@ async function main(): Promise<void> {
       );
       row(`read() / best peer pool, ${workers} workers`, r['roas-pool'] as number[], best, '');
     }
+    if (only.has('split')) await split(pool, by('shared connection'), file);
     const opened = pool.stats().created;
     const cycles: Record<string, () => Promise<number>> = {};
     for (const c of all) if (c.cycle) cycles[c.name] = () => cycleMicros(c.cycle as () => Promise<void>);
