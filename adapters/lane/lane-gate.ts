@@ -32,6 +32,7 @@ export class LaneGate implements WriteGate {
   private closed = false;
   private yieldListener: (() => void) | undefined;
   private queuedListener: (() => void) | undefined;
+  private leaveListener: (() => void) | undefined;
   private counts = { waits: 0, waitMs: 0, processes: 0, fallbacks: 0 };
   private asked = false;
   /** Whether the coordinator's host hangs (see lane-silence.ts). */
@@ -79,6 +80,20 @@ export class LaneGate implements WriteGate {
     this.asked = false;
     if (!this.unguarded) this.socket?.write('R');
     this.unguarded = false;
+    try {
+      this.leaveListener?.();
+    } catch {
+      // A checkpoint that failed (another process checkpoints, the connection closed): SQLite's own
+      // checkpoint at the next COMMIT past the threshold still bounds the WAL. Nothing escapes here.
+    }
+  }
+
+  /**
+   * Called each time this process hands the lane over, synchronously, while the pool lends its
+   * write connection to nobody: the driver checkpoints then (lane-checkpoints.ts).
+   */
+  onLeave(listener: () => void): void {
+    this.leaveListener = listener;
   }
 
   onYield(listener: () => void): void {

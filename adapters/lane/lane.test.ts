@@ -2,12 +2,13 @@ import test, { type ExecutionContext } from 'ava';
 import Database from 'better-sqlite3';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PoolStats } from '../../core/monitoring/stats.js';
 import { loadNodeSqlite, nodeSqliteAvailable } from '../drivers/node-sqlite/node-sqlite-module.js';
+import { laneGate } from './lane-gate.js';
 
 // Real processes on one real file: each shard is a forked process with its own pool
 // (test/fixtures/shard.ts). Every wait is for a message or an exit, never for time.
@@ -78,6 +79,7 @@ function setup(t: ExecutionContext): {
   file: string;
   shard: (mode?: string) => Promise<Shard>;
   rows: () => string[];
+  checkpointedRows: () => string[];
 } {
   const dir = mkdtempSync(join(tmpdir(), 'roas-lane-'));
   const file = join(dir, 'shards.db');
@@ -100,6 +102,15 @@ function setup(t: ExecutionContext): {
     },
     rows: () => {
       const reader = new Database(file, { readonly: true });
+      const who = reader.prepare('SELECT who FROM t ORDER BY id').pluck().all() as string[];
+      reader.close();
+      return who;
+    },
+    // The rows in the database file itself, without its WAL: what checkpoints have copied there.
+    checkpointedRows: () => {
+      const copy = join(dir, `copy-${Math.random().toString(36).slice(2)}.db`);
+      copyFileSync(file, copy);
+      const reader = new Database(copy);
       const who = reader.prepare('SELECT who FROM t ORDER BY id').pluck().all() as string[];
       reader.close();
       return who;
@@ -326,3 +337,54 @@ nodeTest(
     t.deepEqual(db.prepare('SELECT count(*) AS n FROM t').get(), { n: 4 });
   },
 );
+
+/**
+ * A holds the lane in a transaction, B queues, A commits and hands the lane over: A checkpoints as
+ * it leaves (lane-checkpoints.ts), so its row is in the database file, not only in the WAL, once
+ * A has answered a message after its hand-over (the checkpoint runs in that hand-over's tick).
+ */
+async function handOver(t: ExecutionContext, mode: string): Promise<string[]> {
+  const { shard, rows, checkpointedRows } = setup(t);
+  const a = await shard(mode);
+  a.send({ hold: 'handed-over' });
+  await a.next('holding');
+  const b = await shard(mode);
+  b.send({ write: 1 });
+  await b.queued();
+  a.send({ commit: true });
+  await a.next('committed');
+  const done = await wrote(b);
+  t.is(done.stats?.lane?.fallbacks, 0, 'the write went through the lane');
+  await a.stats();
+  t.true(rows().includes('handed-over'));
+  return checkpointedRows();
+}
+
+for (const mode of ['inline', 'hybrid', 'node-sqlite'])
+  test(`the process that hands the lane over checkpoints the WAL, off the next holder's path (${mode})`, async (t) => {
+    if (mode === 'node-sqlite' && !nodeSqliteAvailable()) return t.pass('node:sqlite needs Node 22.16+');
+    t.true((await handOver(t, mode)).includes('handed-over'));
+  });
+
+test('a wal_autocheckpoint set in pragmas is left alone: no checkpoint at the hand-over', async (t) => {
+  // Three frames in the WAL, far below the user's threshold: SQLite copies nothing yet.
+  t.false((await handOver(t, 'own-autocheckpoint')).includes('handed-over'));
+});
+
+test('a hand-over whose checkpoint throws still hands over, and nothing escapes leave()', async (t) => {
+  const { file } = setup(t);
+  const gate = laneGate(file);
+  if (gate === undefined) return t.pass('no lane on this system');
+  t.teardown(() => gate.close());
+  await gate.enter();
+  let ran = 0;
+  gate.onLeave(() => {
+    ran++;
+    throw new Error('the write connection is closed');
+  });
+  t.notThrows(() => gate.leave());
+  t.is(ran, 1);
+  // Left: a second leave() is no hand-over, and runs nothing.
+  gate.leave();
+  t.is(ran, 1);
+});

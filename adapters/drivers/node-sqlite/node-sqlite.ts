@@ -9,6 +9,7 @@ import { NodeSqliteConnection } from './node-sqlite-connection.js';
 import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sqlite-errors.js';
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
+import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
 import { laneGate } from '../../lane/lane-gate.js';
 
 /** Options of {@link nodeSqliteDriver}: those of `sqliteDriver` that node:sqlite can honour. */
@@ -139,6 +140,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
           for (const [name, value] of Object.entries(options.pragmas ?? {}))
             db.exec(`PRAGMA ${name} = ${value}`);
           if (role === 'reader') db.exec('PRAGMA query_only = ON');
+          else if (role === 'writer') checkpointOnLeave(gate, options.pragmas, (sql) => db.exec(sql));
         });
       } catch (err) {
         db.close();

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { checkSharedFilename } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
+import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
 import { laneGate } from '../../lane/lane-gate.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
@@ -272,6 +273,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
         db.pragma('busy_timeout = 0');
         for (const [name, value] of Object.entries(options.pragmas ?? {})) db.pragma(`${name} = ${value}`);
         if (role === 'reader') db.pragma('query_only = ON');
+        else if (role === 'writer') checkpointOnLeave(gate, options.pragmas, (sql) => void db.exec(sql));
         if (options.safeIntegers) db.defaultSafeIntegers(true);
       } catch (err) {
         db.close();
