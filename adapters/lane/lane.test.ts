@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PoolStats } from '../../core/monitoring/stats.js';
 import { loadNodeSqlite, nodeSqliteAvailable } from '../drivers/node-sqlite/node-sqlite-module.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { checkpointOnLeave, CONTENDED_AUTOCHECKPOINT_FRAMES } from './lane-checkpoints.js';
 import { laneGate } from './lane-gate.js';
 
 // Real processes on one real file: each shard is a forked process with its own pool
@@ -387,4 +389,23 @@ test('a hand-over whose checkpoint throws still hands over, and nothing escapes 
   // Left: a second leave() is no hand-over, and runs nothing.
   gate.leave();
   t.is(ran, 1);
+});
+
+test("a hand-over raises the writer's wal_autocheckpoint; once the hand-overs stop, SQLite's default comes back", async (t) => {
+  const { file } = setup(t);
+  const gate = laneGate(file);
+  if (gate === undefined) return t.pass('no lane on this system');
+  const db = new Database(file);
+  t.teardown(() => (gate.close(), db.close()));
+  const threshold = (): unknown => db.pragma('wal_autocheckpoint', { simple: true });
+  checkpointOnLeave(gate, undefined, { exec: (sql) => void db.exec(sql), isOpen: () => db.open }, 10);
+  await gate.enter();
+  gate.leave();
+  t.is(threshold(), CONTENDED_AUTOCHECKPOINT_FRAMES);
+  // Restored by a timer 10 ms after the last hand-over: wait for it, however long the machine takes.
+  while (threshold() !== 1000) await sleep(5);
+  t.is(threshold(), 1000);
+  await gate.enter();
+  gate.leave();
+  t.is(threshold(), CONTENDED_AUTOCHECKPOINT_FRAMES, 'raised again at the next hand-over');
 });

@@ -140,7 +140,11 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
           for (const [name, value] of Object.entries(options.pragmas ?? {}))
             db.exec(`PRAGMA ${name} = ${value}`);
           if (role === 'reader') db.exec('PRAGMA query_only = ON');
-          else if (role === 'writer') checkpointOnLeave(gate, options.pragmas, (sql) => db.exec(sql));
+          else if (role === 'writer')
+            checkpointOnLeave(gate, options.pragmas, {
+              exec: (sql) => db.exec(sql),
+              isOpen: () => db.isOpen,
+            });
         });
       } catch (err) {
         db.close();

@@ -273,7 +273,11 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
         db.pragma('busy_timeout = 0');
         for (const [name, value] of Object.entries(options.pragmas ?? {})) db.pragma(`${name} = ${value}`);
         if (role === 'reader') db.pragma('query_only = ON');
-        else if (role === 'writer') checkpointOnLeave(gate, options.pragmas, (sql) => void db.exec(sql));
+        else if (role === 'writer')
+          checkpointOnLeave(gate, options.pragmas, {
+            exec: (sql) => void db.exec(sql),
+            isOpen: () => db.open,
+          });
         if (options.safeIntegers) db.defaultSafeIntegers(true);
       } catch (err) {
         db.close();
