@@ -3,13 +3,14 @@
  * awaiting workers, against one process with P×4 workers doing the same work, in one run. A
  * worker's transaction is an UPDATE, an await, then an INSERT. Every process is a fresh fork; all
  * start together on the parent's word and run for the same wall-clock window. "lost" counts
- * acknowledged commits missing from the file afterwards. A benchmark, not a test: it asserts nothing.
+ * acknowledged commits missing from the file afterwards; "WAL" is the write-ahead log's size at the
+ * end of the window, before the pools close (checkpoints keep it bounded). A benchmark, not a test: it asserts nothing.
  *
  *   npx tsx bench/shards.ts [--duration 3000] [--procs 6,3] [--workers 4] [--options '{"crossProcessLane":false}']
  */
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -91,6 +92,8 @@ interface Row {
   lost: number;
   turns: Turns;
   fallbacks: number;
+  /** The WAL's size at the end of the window (MB). */
+  walMb: number;
   firstError?: string;
 }
 
@@ -121,6 +124,7 @@ async function run(
   const go = Date.now() + 200;
   for (const c of children) c.send({ go: go + durationMs });
   const got = await Promise.all(reports);
+  const walMb = statSync(`${file}-wal`).size / 1e6;
   const after = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
   db.close();
   await Promise.all(
@@ -143,6 +147,7 @@ async function run(
       durationMs,
     ),
     fallbacks: got.reduce((s, r) => s + r.fallbacks, 0),
+    walMb,
     firstError: got.find((r) => r.firstError !== undefined)?.firstError,
   };
 }
@@ -179,7 +184,7 @@ if (values.child !== undefined) {
     `node ${process.version}, ${durationMs} ms a run, options ${values.options}, load ${loadAverage()}`,
   );
   console.log(
-    '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost |\n| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost | WAL |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
   const turnLines: string[] = [];
@@ -194,7 +199,7 @@ if (values.child !== undefined) {
             ? '-'
             : `${(Math.min(...r.per) / Math.max(...r.per)).toFixed(2)} (${Math.round(Math.min(...r.per))} / ${Math.round(Math.max(...r.per))})`;
         console.log(
-          `| ${r.label} | ${Math.round(r.rate)} | ${(r.rate / one.rate).toFixed(2)} | ${fair} | ${ms(r.p95Ms)} | ${ms(r.slowestMs)} | ${r.errors} | ${r.lost} |`,
+          `| ${r.label} | ${Math.round(r.rate)} | ${(r.rate / one.rate).toFixed(2)} | ${fair} | ${ms(r.p95Ms)} | ${ms(r.slowestMs)} | ${r.errors} | ${r.lost} | ${r.walMb.toFixed(1)} MB |`,
         );
         if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
         turnLines.push(turnLine(r));
