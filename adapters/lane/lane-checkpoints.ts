@@ -35,10 +35,11 @@ export interface CheckpointWriter {
  * SQLite's checkpoints (and, with `synchronous = NORMAL`, its fsyncs) as often as without a lane.
  * A process alone on its file never hands over: nothing changes for it.
  *
- * The lane calls the listener as it hands over, when the pool lends the write connection to
- * nobody. A user who sets `wal_autocheckpoint` in `pragmas` keeps it: nothing is done then. A
- * failure (another process checkpoints, the connection closed) is left to SQLite's own checkpoint,
- * which still bounds the WAL. @internal
+ * The lane calls the listener as it hands over; the checkpoint runs after that turn of the event
+ * loop's work, while the pool lends the write connection to nobody (the lane is not held). A user
+ * who sets `wal_autocheckpoint` in `pragmas` keeps it: nothing is done then. A failure (another
+ * process checkpoints, the connection closed) is left to SQLite's own checkpoint, which still
+ * bounds the WAL. @internal
  *
  * @example
  * ```ts
@@ -55,6 +56,18 @@ export function checkpointOnLeave(
   if (Object.keys(pragmas ?? {}).some((name) => name.toLowerCase() === 'wal_autocheckpoint')) return;
   let leftAt = 0;
   let restore: NodeJS.Timeout | undefined;
+  let pending = false;
+  // After the hand-over's own work: the transaction whose release handed the lane over resolves
+  // first. Skipped if the lane came back meanwhile: the pool may have lent the writer again.
+  const checkpoint = (): void => {
+    pending = false;
+    if (gate.holding) return;
+    try {
+      writer.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    } catch {
+      // Another process checkpoints, or the connection closed: SQLite's own checkpoint remains.
+    }
+  };
   const restoreIfQuiet = (): void => {
     if (performance.now() - leftAt < restoreAfterMs) return;
     try {
@@ -74,6 +87,9 @@ export function checkpointOnLeave(
       restore = setInterval(restoreIfQuiet, restoreAfterMs);
       restore.unref();
     }
-    writer.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    if (!pending) {
+      pending = true;
+      setImmediate(checkpoint);
+    }
   });
 }

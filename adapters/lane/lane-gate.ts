@@ -42,6 +42,11 @@ export class LaneGate implements WriteGate {
     fallBack: () => this.fallBack(),
   });
 
+  /** Whether this process holds the lane (or writes without it): only then may the pool lend its writer. */
+  get holding(): boolean {
+    return this.state === 'held';
+  }
+
   /** Another process waits; or this process writes without the coordinator, which it can now rejoin. */
   get processes(): number {
     return this.counts.processes;
@@ -89,8 +94,8 @@ export class LaneGate implements WriteGate {
   }
 
   /**
-   * Called each time this process hands the lane over, synchronously, while the pool lends its
-   * write connection to nobody: the driver checkpoints then (lane-checkpoints.ts).
+   * Called each time this process hands the lane over, synchronously: the driver checkpoints then
+   * (lane-checkpoints.ts). The pool lends its write connection only while {@link holding}.
    */
   onLeave(listener: () => void): void {
     this.leaveListener = listener;
