@@ -22,6 +22,7 @@ import {
   unawaitedFailureInTransaction,
 } from './races.js';
 import { laneProperty } from './lane.js';
+import { gateTurnsProperty } from './gate-turns.js';
 import { threadDeathProperty } from './thread-death.js';
 import { SEED } from './seed.js';
 
@@ -77,6 +78,7 @@ const properties: [string, Check, number][] = [
     (params) => Promise.resolve(fc.check(laneProperty(), params as never) as fc.RunDetails<unknown>),
     runs,
   ],
+  ['lane turns: one turn from the first word that another process waits', checker(gateTurnsProperty()), runs],
   ['race: read loops and the event loop', checker(readLoopsLetTheEventLoopTurn()), Math.ceil(raceRuns / 20)],
 ];
 

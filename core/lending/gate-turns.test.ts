@@ -67,3 +67,19 @@ test.serial(
     t.is(await turnOf(12), GATE_TURN_MS);
   },
 );
+
+test.serial(
+  'a turn is timed from the first word that another process waits: more processes queueing later do not make it longer',
+  async (t) => {
+    clock.now = 1000;
+    const { turns, yielded } = heldTurns(6);
+    turns.ask();
+    await Promise.resolve(); // the lane is entered: held from now
+    yielded(); // a second process queues: the turn's clock starts
+    clock.now = 1003;
+    yielded(); // a third queues; the coordinator says so again
+    t.true(turns.mayGrant());
+    clock.now = 1000 + GATE_TURN_MS;
+    t.false(turns.mayGrant(), 'the turn is over 4 ms after the first word, not after the last');
+  },
+);
