@@ -26,7 +26,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 /** The turns under test: the real ones, or a broken variant. */
 export type TurnsClass = typeof GateTurns;
 
-/** Broken: every word restarts the turn's clock, the fault bench/shards.ts showed (a 1 s turn). */
+/** Broken: every word restarts the turn's clock, the fault bench/shards.ts showed (1.2 s waits). */
 export class RestartingTurns extends GateTurns {
   protected override heard(): void {
     this.timed = true;

@@ -72,8 +72,8 @@ export class GateTurns {
   /**
    * The coordinator says another process waits. The first word starts the turn's clock. Each
    * process that queues after it says so again: restarting the clock then let a holder keep the
-   * lane as long as others kept arriving (for a second, until the coordinator revoked it, in
-   * bench/shards.ts). Protected for properties/gate-turns.ts's broken variant.
+   * lane as long as others kept arriving (writers waited up to 1.2 s in bench/shards.ts). Protected
+   * for properties/gate-turns.ts's broken variant.
    */
   protected heard(): void {
     if (this.timed) return;
