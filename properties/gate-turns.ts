@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
-import type { WriteGate } from '../core/driver.js';
 import { gateTurnMs, GateTurns } from '../core/lending/gate-turns.js';
+import { standInGate } from '../test/helpers.js';
 import { InvariantError } from './invariants.js';
 
 /**
@@ -43,15 +43,7 @@ export function gateTurnsProperty(Turns: TurnsClass = GateTurns): fc.IAsyncPrope
       const realNow = performance.now.bind(performance);
       performance.now = () => clock;
       try {
-        let onYield = (): void => undefined;
-        const gate: WriteGate = {
-          enter: () => Promise.resolve(),
-          leave: () => undefined,
-          contended: false,
-          processes,
-          onYield: (listener) => (onYield = listener),
-          stats: () => ({ waits: 0, waitMs: 0, processes, fallbacks: 0, hosting: false }),
-        };
+        const { gate, yielded } = standInGate(processes);
         // The write connection is always lent to a local writer: the turn ends only by the clock.
         const turns = new Turns(
           gate,
@@ -65,9 +57,8 @@ export function gateTurnsProperty(Turns: TurnsClass = GateTurns): fc.IAsyncPrope
         for (const s of steps) {
           if (s.type === 'tick') clock += s.ms;
           else {
-            (gate as { contended: boolean }).contended = true;
             firstWord ??= clock;
-            onYield();
+            yielded();
           }
           if (firstWord !== undefined && clock - firstWord >= turn && turns.mayGrant())
             throw new InvariantError(

@@ -144,13 +144,18 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     }
   }
 
+  /** Takes a queued `entry` out of line before its turn (aborted, or refused as it arrived). */
+  function withdraw(entry: Entry<T, D>): void {
+    settle(entry);
+    dead++;
+    compact();
+  }
+
   /** Settles `entry` with ABORTED when `signal` fires first. */
   function listen(entry: Entry<T, D>, signal: AbortSignal): void {
     entry.onAbort = () => {
       if (entry.settled) return;
-      settle(entry);
-      dead++;
-      compact();
+      withdraw(entry);
       entry.reject(options.abortError(signal));
     };
     signal.addEventListener('abort', entry.onAbort, { once: true });
@@ -188,11 +193,8 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
       } catch (err) {
         // The request's promise rejects, the caller sees no throw, and the request leaves the
         // queue: a grant to it would hand a lease to nobody.
-        if (queued) {
-          settle(entry);
-          dead++;
-          compact();
-        } else if (entry.onAbort) signal?.removeEventListener('abort', entry.onAbort);
+        if (queued) withdraw(entry);
+        else if (entry.onAbort) signal?.removeEventListener('abort', entry.onAbort);
         entry.reject(err as Error);
       }
       return promise;

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPool, type Pool, type PoolOptions } from '../index.js';
+import type { WriteGate } from '../core/driver.js';
 
 /** Folders made by tempDir() and not yet cleaned up; removed when the test process exits. */
 const made = new Set<string>();
@@ -89,3 +90,27 @@ export function threadModeOptions(mode: 'all' | 'hybrid'): Partial<PoolOptions> 
  * sources as it starts, which takes seconds on a busy machine, so only a real hang fails a test.
  */
 export const SLOW_START_MS = 120_000;
+
+/**
+ * A stand-in for a driver's cross-process write gate (`WriteGate`), for the pool's turns on the
+ * lane without processes: entered at once, shared by `processes`; `yielded()` is the
+ * coordinator's word that another process waits, and makes the gate contended.
+ */
+export function standInGate(processes: number, contended = false): { gate: WriteGate; yielded: () => void } {
+  let onYield = (): void => undefined;
+  const gate = {
+    enter: () => Promise.resolve(),
+    leave: () => undefined,
+    contended,
+    processes,
+    onYield: (listener: () => void) => void (onYield = listener),
+    stats: () => ({ waits: 0, waitMs: 0, processes, fallbacks: 0, hosting: false }),
+  };
+  return {
+    gate,
+    yielded: () => {
+      gate.contended = true;
+      onYield();
+    },
+  };
+}

@@ -77,6 +77,14 @@ class Shard {
   }
 }
 
+/** The `who` column of table `t` in the database at `path`, in insertion order. */
+function whoIn(path: string, options?: Database.Options): string[] {
+  const reader = new Database(path, options);
+  const names = reader.prepare('SELECT who FROM t ORDER BY id').pluck().all() as string[];
+  reader.close();
+  return names;
+}
+
 function setup(t: ExecutionContext): {
   file: string;
   shard: (mode?: string) => Promise<Shard>;
@@ -102,20 +110,12 @@ function setup(t: ExecutionContext): {
       await s.next('ready');
       return s;
     },
-    rows: () => {
-      const reader = new Database(file, { readonly: true });
-      const who = reader.prepare('SELECT who FROM t ORDER BY id').pluck().all() as string[];
-      reader.close();
-      return who;
-    },
+    rows: () => whoIn(file, { readonly: true }),
     // The rows in the database file itself, without its WAL: what checkpoints have copied there.
     checkpointedRows: () => {
       const copy = join(dir, `copy-${Math.random().toString(36).slice(2)}.db`);
       copyFileSync(file, copy);
-      const reader = new Database(copy);
-      const who = reader.prepare('SELECT who FROM t ORDER BY id').pluck().all() as string[];
-      reader.close();
-      return who;
+      return whoIn(copy);
     },
   };
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { performance } from 'node:perf_hooks';
-import type { WriteGate } from '../driver.js';
+import { standInGate } from '../../test/helpers.js';
 import { GATE_TURN_MAX_MS, GATE_TURN_MS, gateTurnMs, GateTurns } from './gate-turns.js';
 
 // The length of a turn is the pool's own decision, made from what the gate says (another process
@@ -18,21 +18,13 @@ test.after.always(() => {
 
 /** A gate this process holds, with `processes` sharing it, and another process waiting from the start. */
 function heldTurns(processes: number): { turns: GateTurns; yielded: () => void } {
-  let onYield: () => void = () => undefined;
-  const gate: WriteGate = {
-    enter: () => Promise.resolve(),
-    leave: () => undefined,
-    contended: true,
-    processes,
-    onYield: (listener) => (onYield = listener),
-    stats: () => ({ waits: 0, waitMs: 0, processes, fallbacks: 0, hosting: false }),
-  };
+  const { gate, yielded } = standInGate(processes, true);
   const turns = new GateTurns(
     gate,
     () => undefined,
     () => false,
   );
-  return { turns, yielded: () => onYield() };
+  return { turns, yielded };
 }
 
 /** The longest a process keeps granting locally once another waits, on the stand-in clock. */
