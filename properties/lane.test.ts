@@ -31,3 +31,11 @@ test('catches a late grant kept by a process that gave up waiting while the host
   t.is((details.errorInstance as InvariantError).invariant, 'served');
   t.log(`caught after ${details.numRuns} runs: ${String(details.errorInstance)}`);
 });
+
+test('catches a refused claim kept: a process that wrote before it found the lane goes on believing it holds it', (t) => {
+  const details = fc.check(laneProperty(LaneQueue, 'return', 'keep'), { seed: 42, numRuns: 500 });
+  t.true(details.failed, 'the property passed on a broken lane');
+  t.true(details.errorInstance instanceof InvariantError, String(details.errorInstance));
+  t.is((details.errorInstance as InvariantError).invariant, 'one-writer');
+  t.log(`caught after ${details.numRuns} runs: ${String(details.errorInstance)}`);
+});

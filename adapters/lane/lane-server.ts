@@ -20,7 +20,8 @@ export interface LaneLink {
  * from a process `W` (wants the lane), `R` (releases it), `H` (holds it already: it reconnected,
  * or wrote before it found the lane), `P` (are you there? from a process that waits long); to a
  * process `G` (granted), `Y` (another process waits: hand over soon), `X` (revoked: held for
- * {@link REVOKE_AFTER_MS} while others waited), `Q` (queued behind another process), `A` (here:
+ * {@link REVOKE_AFTER_MS} while others waited), `Q` (queued behind another process; after `H`:
+ * the claim is refused, another process holds the lane), `A` (here:
  * the answer to `P`), and `N<count>;` (processes connected). A process
  * whose socket closes (it closed its pool, or died: the kernel closes a killed process's sockets)
  * is dropped and its grant passes on at once. The host's own pool talks to the queue directly,
@@ -92,8 +93,11 @@ export class LaneServer {
         if (this.queue.queue.includes(member)) member.write('Q');
         this.send(effects);
       } else if (byte === 'R') this.send(this.queue.release(member));
-      else if (byte === 'H') this.send(this.queue.claim(member));
-      else if (byte === 'P') member.write('A');
+      else if (byte === 'H') {
+        this.send(this.queue.claim(member));
+        // Refused (another process holds the lane): it waits in line, and is told so.
+        if (this.queue.queue.includes(member)) member.write('Q');
+      } else if (byte === 'P') member.write('A');
     }
   }
 

@@ -11,6 +11,7 @@ import { loadNodeSqlite, nodeSqliteAvailable } from '../drivers/node-sqlite/node
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointOnLeave, CONTENDED_AUTOCHECKPOINT_FRAMES } from './lane-checkpoints.js';
 import { laneGate, type LaneGate } from './lane-gate.js';
+import { promiseState } from '../../test/helpers.js';
 
 // Real processes on one real file: each shard is a forked process with its own pool
 // (test/fixtures/shard.ts). Every wait is for a message or an exit, never for time.
@@ -434,4 +435,42 @@ test('the checkpoint after a hand-over is skipped if the lane came back before i
   gate.listener();
   await new Promise((resolve) => setImmediate(resolve));
   t.is(ran.at(-1), 'PRAGMA wal_checkpoint(PASSIVE)');
+});
+
+test('a process that wrote before it found the lane, while another held it, is refused, hands over at once and waits in line', async (t) => {
+  // Two gates on one file in this process, each with its own socket: two processes to the coordinator.
+  const { file } = setup(t);
+  const holder = laneGate(file);
+  if (holder === undefined) return t.pass('no lane on this system');
+  t.timeout(60_000, 'the late process was never told its claim was refused'); // a hang guard, not a timing
+  // The lane's sockets never keep a process alive: this timer does, while the test waits on them.
+  const alive = setInterval(() => undefined, 1000);
+  t.teardown(() => (clearInterval(alive), holder.close()));
+  while (holder.processes < 1) await sleep(1); // linked: it hosts the coordinator
+  await holder.enter();
+  t.true(holder.holding);
+  const holderYielded = new Promise<void>((resolve) => holder.onYield(resolve));
+
+  const late = laneGate(file) as LaneGate;
+  t.teardown(() => late.close());
+  const lateYielded = new Promise<void>((resolve) => late.onYield(resolve));
+  // Its first write comes before it has connected: it writes on SQLite's lock alone, then says it
+  // holds the lane ('H') once connected. Before the fix, nobody told it the claim was refused: it
+  // went on lending its writer, never hearing that others wait, until the coordinator revoked the
+  // real holder a second later.
+  await late.enter();
+  t.is(late.stats().fallbacks, 1);
+  await lateYielded;
+  await holderYielded;
+  t.true(late.contended, 'asked to hand over');
+
+  // It hands over (nothing to release at the coordinator) and asks again: in line behind the holder.
+  late.leave();
+  const again = late.enter();
+  while (late.stats().waits < 1) await sleep(1); // the coordinator said it queued
+  t.is(await promiseState(again), 'pending');
+  holder.leave();
+  await again;
+  t.true(late.holding);
+  t.is(late.stats().fallbacks, 1, 'granted through the lane');
 });
