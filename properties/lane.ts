@@ -11,7 +11,8 @@ import { InvariantError } from './invariants.js';
  * so before the next process is granted. A process that gave up waiting while the coordinator's
  * host hung (`deaf`) gives back the grant that comes once the host runs again. A process that wrote
  * before it found the coordinator (`fallback`) and claims the lane while another holds it is
- * refused and waits in line: it does not go on believing it holds the lane. At the end, the holders release in turn until every process that asked was served (liveness).
+ * refused and waits in line: it does not go on believing it holds the lane. At the end, the
+ * holders release in turn until every process that asked was served (liveness).
  */
 
 type Step =

@@ -234,10 +234,11 @@ export class LaneGate implements WriteGate {
 
   private queued(): void {
     // Said 'H' (wrote before it found the lane, or held it when its host died), but another
-    // process holds it: the claim is refused and this process waits in line. Until it hands over,
-    // it writes on SQLite's lock alone, and hands over at once, as when asked to yield. Believing
-    // it still held the lane, it never heard that others wait (only the holder is told): it kept
-    // lending its writer until the coordinator revoked the other holder, a second later.
+    // process holds it: the claim is refused and this process waits in line. Until it hands over
+    // (as when asked to yield: at once if its writer is free, else when its turn runs out), it
+    // writes on SQLite's lock alone. Believing it still held the lane, it never heard that others
+    // wait (only the holder is told): it kept lending its writer until the coordinator revoked the
+    // other holder, a second later.
     if (this.state === 'held' && !this.unguarded) {
       this.unguarded = true;
       return this.yieldAsked();
