@@ -3,7 +3,8 @@
  * workers, uncontended acquire+release, awaiting write transactions (1 ms and microtask awaits),
  * and bytes allocated per read() (one worker, and 50, where reads queue) and retained per queued
  * waiter. The pool runs against its
- * anchors (one shared better-sqlite3 connection, the ideal one-connection mutex, tarn,
+ * anchors (one shared better-sqlite3 connection, the ideal one-connection mutex, the ideal pool of
+ * bench/ideal-pool.ts, tarn,
  * generic-pool), alternating within each trial; each ratio is the median of the trials' ratios.
  * A benchmark, not a test: it reports, it asserts nothing. Longer than most files: it is the one
  * place all of the issue's figures come from, so that they share one run and one load.
@@ -27,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPool, type Pool } from '../index.js';
 import { loadAverage, median } from './report.js';
+import { IdealPool } from './ideal-pool.js';
 import { peerPools } from './peers.js';
 import { seedFile } from './seed.js';
 
@@ -94,6 +96,7 @@ function contenders(file: string, pool: Pool): { all: Contender[]; close(): Prom
     (c) => c.db.close(),
     MAX,
   );
+  const ideal = new IdealPool(() => open(file).db, MAX - 1);
   let tail: Promise<void> = Promise.resolve();
   const all: Contender[] = [
     {
@@ -108,6 +111,8 @@ function contenders(file: string, pool: Pool): { all: Contender[]; close(): Prom
         }),
     },
     { name: 'shared connection', read: async (id) => shared.stmt.get(id) },
+    // read()'s shape and nothing else (bench/ideal-pool.ts): what any such pool costs.
+    { name: 'ideal pool', read: (id) => ideal.read((db) => db.get(SQL, [id])) },
     {
       // One connection, transactions taking turns in arrival order, nothing else.
       name: 'ideal mutex',
@@ -156,6 +161,7 @@ function contenders(file: string, pool: Pool): { all: Contender[]; close(): Prom
   const close = async (): Promise<void> => {
     await pool.close();
     shared.db.close();
+    ideal.close();
     await tarn.destroy();
     await generic.drain();
     await generic.clear();
@@ -262,7 +268,7 @@ async function main(): Promise<void> {
       const best = (r['tarn'] as number[]).map((x, i) =>
         Math.max(x, (r['generic-pool'] as number[])[i] as number),
       );
-      const note = `roas ${fmt(r['roas-pool'] as number[])} ops/s, shared ${fmt(r['shared connection'] as number[])}, tarn ${fmt(r['tarn'] as number[])}, generic-pool ${fmt(r['generic-pool'] as number[])}`;
+      const note = `roas ${fmt(r['roas-pool'] as number[])} ops/s, shared ${fmt(r['shared connection'] as number[])}, ideal pool ${fmt(r['ideal pool'] as number[])}, tarn ${fmt(r['tarn'] as number[])}, generic-pool ${fmt(r['generic-pool'] as number[])}`;
       row(
         `read() / one shared connection, ${workers} workers`,
         r['roas-pool'] as number[],
@@ -270,6 +276,18 @@ async function main(): Promise<void> {
         note,
       );
       row(`read() / best peer pool, ${workers} workers`, r['roas-pool'] as number[], best, '');
+      row(
+        `ideal pool / one shared connection, ${workers} workers`,
+        r['ideal pool'] as number[],
+        r['shared connection'] as number[],
+        '',
+      );
+      row(
+        `read() / ideal pool, ${workers} workers`,
+        r['roas-pool'] as number[],
+        r['ideal pool'] as number[],
+        '',
+      );
     }
     if (only.has('split')) await split(pool, by('shared connection'), file);
     const opened = pool.stats().created;
