@@ -6,7 +6,13 @@
  * acknowledged commits missing from the file afterwards; "WAL" is the write-ahead log's size at the
  * end of the window, before the pools close (checkpoints keep it bounded). A benchmark, not a test: it asserts nothing.
  *
- *   npx tsx bench/shards.ts [--duration 3000] [--procs 6,3] [--workers 4] [--options '{"crossProcessLane":false}']
+ * "CPU a tx" is the CPU time (user and system, all threads) every process of the run spent in the
+ * window, per transaction committed. With `--trials N` (N > 1), each process count runs N times,
+ * one process and the shards alternating which goes first, and a summary follows: the median of
+ * the per-trial figures and their range, as the figures of one run move with the machine's load.
+ *
+ *   npx tsx bench/shards.ts [--duration 3000] [--procs 6,3] [--workers 4] [--trials 1]
+ *     [--options '{"crossProcessLane":false}']
  */
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -14,7 +20,7 @@ import { rmSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadAverage } from './report.js';
+import { loadAverage, median } from './report.js';
 import { seedWriteWorkload } from './write-workload.js';
 import { clockUs, GAP_BUCKETS_US, turns, type Spans, type Turns } from './lane-turns.js';
 
@@ -29,6 +35,8 @@ interface Report {
   spans: Spans;
   /** Writes let in on SQLite's lock alone (the lane's coordinator unreachable or silent). */
   fallbacks: number;
+  /** CPU time (µs, user and system, all threads) this process spent in the window. */
+  cpuUs: number;
   firstError?: string;
 }
 
@@ -54,7 +62,8 @@ async function child(file: string, workers: number, options: Record<string, unkn
     if (m.go === undefined) return;
     const end = m.go;
     spans = [];
-    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans, fallbacks: 0 };
+    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans, fallbacks: 0, cpuUs: 0 };
+    const cpuBefore = process.cpuUsage();
     const fallbacksBefore = pool.stats().lane?.fallbacks ?? 0;
     void Promise.all(
       Array.from({ length: workers }, async (_, w) => {
@@ -76,6 +85,8 @@ async function child(file: string, workers: number, options: Record<string, unkn
       }),
     ).then(() => {
       report.fallbacks = (pool.stats().lane?.fallbacks ?? 0) - fallbacksBefore;
+      const cpu = process.cpuUsage(cpuBefore);
+      report.cpuUs = cpu.user + cpu.system;
       send({ report, stats: pool.stats() });
     });
   });
@@ -94,6 +105,8 @@ interface Row {
   fallbacks: number;
   /** The WAL's size at the end of the window (MB). */
   walMb: number;
+  /** CPU time of all the run's processes in the window, per transaction (µs). */
+  cpuUsPerTx: number;
   firstError?: string;
 }
 
@@ -148,6 +161,7 @@ async function run(
     ),
     fallbacks: got.reduce((s, r) => s + r.fallbacks, 0),
     walMb,
+    cpuUsPerTx: got.reduce((s, r) => s + r.cpuUs, 0) / Math.max(1, done),
     firstError: got.find((r) => r.firstError !== undefined)?.firstError,
   };
 }
@@ -157,6 +171,33 @@ function gapLine({ label, turns: t }: Row): string {
   const cells = t.gapHistogram.map((b) => `${b.count} (${(b.timeShare * 100).toFixed(0)} %)`);
   const ms = (us: number): string => (us / 1000).toFixed(2);
   return `| ${label} | ${cells.join(' | ')} | ${ms(t.gapP90Us)} / ${ms(t.gapP99Us)} / ${ms(t.gapMaxUs)} |`;
+}
+
+/** Min/max of the processes' rates, or '-' for one process. */
+function fairness(r: Row): string {
+  if (r.per.length === 1) return '-';
+  const min = Math.min(...r.per);
+  const max = Math.max(...r.per);
+  return `${(min / max).toFixed(2)} (${Math.round(min)} / ${Math.round(max)})`;
+}
+
+/** One process count's trials: each figure's median and range over the trials. */
+function summaryLine(pairs: { one: Row; sharded: Row }[]): string {
+  const spread = (xs: number[], digits: number): string =>
+    `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)})`;
+  const shards = pairs.map((p) => p.sharded);
+  const cpu = pairs.map((p) => p.sharded.cpuUsPerTx / p.one.cpuUsPerTx);
+  const sum = (f: (r: Row) => number): number => shards.reduce((s, r) => s + f(r), 0);
+  return `| ${shards[0]?.label ?? ''} | ${spread(
+    pairs.map((p) => p.sharded.rate / p.one.rate),
+    2,
+  )} | ${spread(
+    shards.map((r) => Math.min(...r.per) / Math.max(...r.per)),
+    2,
+  )} | ${spread(
+    shards.map((r) => r.slowestMs),
+    0,
+  )} ms | ${spread(cpu, 2)} | ${sum((r) => r.errors)} | ${sum((r) => r.lost)} | ${sum((r) => r.fallbacks)} |`;
 }
 
 function turnLine({ label, turns: t, fallbacks }: Row): string {
@@ -171,6 +212,7 @@ const { values } = parseArgs({
     procs: { type: 'string', default: '6,3' },
     workers: { type: 'string', default: '4' },
     options: { type: 'string', default: '{}' },
+    trials: { type: 'string', default: '1' },
   },
 });
 const workers = Number(values.workers);
@@ -184,27 +226,37 @@ if (values.child !== undefined) {
     `node ${process.version}, ${durationMs} ms a run, options ${values.options}, load ${loadAverage()}`,
   );
   console.log(
-    '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost | WAL |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost | WAL | CPU a tx |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
   const turnLines: string[] = [];
   const gapLines: string[] = [];
+  const trials = Math.max(1, Number(values.trials));
+  const summary: string[] = [];
   try {
     for (const procs of values.procs.split(',').map(Number)) {
-      const one = await run(file, 1, procs * workers, durationMs, values.options);
-      const sharded = await run(file, procs, workers, durationMs, values.options);
-      for (const r of [one, sharded]) {
-        const fair =
-          r.per.length === 1
-            ? '-'
-            : `${(Math.min(...r.per) / Math.max(...r.per)).toFixed(2)} (${Math.round(Math.min(...r.per))} / ${Math.round(Math.max(...r.per))})`;
-        console.log(
-          `| ${r.label} | ${Math.round(r.rate)} | ${(r.rate / one.rate).toFixed(2)} | ${fair} | ${ms(r.p95Ms)} | ${ms(r.slowestMs)} | ${r.errors} | ${r.lost} | ${r.walMb.toFixed(1)} MB |`,
-        );
-        if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
-        turnLines.push(turnLine(r));
-        gapLines.push(gapLine(r));
+      const pairs: { one: Row; sharded: Row }[] = [];
+      for (let trial = 0; trial < trials; trial++) {
+        // Alternating which goes first: neither always runs on the file the other just wrote.
+        let one: Row, sharded: Row;
+        if (trial % 2 === 0) {
+          one = await run(file, 1, procs * workers, durationMs, values.options);
+          sharded = await run(file, procs, workers, durationMs, values.options);
+        } else {
+          sharded = await run(file, procs, workers, durationMs, values.options);
+          one = await run(file, 1, procs * workers, durationMs, values.options);
+        }
+        pairs.push({ one, sharded });
+        for (const r of [one, sharded]) {
+          console.log(
+            `| ${r.label} | ${Math.round(r.rate)} | ${(r.rate / one.rate).toFixed(2)} | ${fairness(r)} | ${ms(r.p95Ms)} | ${ms(r.slowestMs)} | ${r.errors} | ${r.lost} | ${r.walMb.toFixed(1)} MB | ${r.cpuUsPerTx.toFixed(1)} µs |`,
+          );
+          if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
+          turnLines.push(turnLine(r));
+          gapLines.push(gapLine(r));
+        }
       }
+      if (trials > 1) summary.push(summaryLine(pairs));
     }
     console.log(
       `\n| run | hand-overs/s | gap at a hand-over, mean / median | share of the window | tx a turn | gap within a turn | fallbacks |\n| --- | --- | --- | --- | --- | --- | --- |\n${turnLines.join('\n')}`,
@@ -213,6 +265,10 @@ if (values.child !== undefined) {
     console.log(
       `\n| run | gaps at a hand-over: ${bounds.join(' | ')} | longer | p90 / p99 / max, ms |\n| --- |${' --- |'.repeat(bounds.length + 2)}\n${gapLines.join('\n')}`,
     );
+    if (summary.length > 0)
+      console.log(
+        `\n${trials} trials each, the median and the range:\n\n| run | tx/s vs one process | per-process min/max | slowest transaction | CPU a tx, shards / one process | errors | lost | fallbacks |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${summary.join('\n')}`,
+      );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
