@@ -2,10 +2,9 @@
  * Every figure of the hot path (issue 25) in one process: point SELECT by primary key at 20 and 50
  * workers, uncontended acquire+release, awaiting write transactions (1 ms and microtask awaits),
  * and bytes allocated per read() (one worker, and 50, where reads queue) and retained per queued
- * waiter. The pool runs against its
- * anchors (one shared better-sqlite3 connection, the ideal one-connection mutex, the ideal pool of
- * bench/ideal-pool.ts, tarn,
- * generic-pool), alternating within each trial; each ratio is the median of the trials' ratios.
+ * waiter. The pool runs against its anchors (one shared better-sqlite3 connection, the ideal
+ * one-connection mutex, the ideal pool of bench/ideal-pool.ts, tarn, generic-pool), alternating
+ * within each trial; each ratio is the median of the trials' ratios.
  * A benchmark, not a test: it reports, it asserts nothing. Longer than most files: it is the one
  * place all of the issue's figures come from, so that they share one run and one load.
  *

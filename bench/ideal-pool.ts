@@ -6,7 +6,7 @@ interface Slot {
   statements: Map<string, Database.Statement>;
 }
 
-/** The ideal pool's lease: statements from a per-connection cache, as promises; refused once released. */
+/** The ideal pool's lease: statements from its connection's cache, as promises, until released. */
 class IdealLease {
   released = false;
 
@@ -31,10 +31,10 @@ class IdealLease {
  * The least a pool with `pool.read()`'s shape can do, the hot path's floor for the benches: a free
  * list of connections opened by need (up to `max`), a lease object per grant whose `get()` returns
  * a promise from a cached statement, the lease back when the callback's promise settles, and a
- * FIFO of callers when every connection is out, each handed the next connection returned. Nothing else: no statistics, no time readings, no
- * leak watch, no turns of the event loop, no nested calls, no argument checks, no session check
- * on return. What roas-pool costs beyond it is what its guarantees and bookkeeping cost. A bench
- * anchor, not a pool to use.
+ * FIFO of callers when every connection is out, each handed the next connection returned. Nothing
+ * else: no statistics, no time readings, no leak watch, no turns of the event loop, no nested
+ * calls, no argument checks, no session check on return. What roas-pool costs beyond it is what
+ * its guarantees and bookkeeping cost. A bench anchor, not a pool to use.
  *
  * @example
  * ```ts
