@@ -57,10 +57,13 @@ async function child(file: string, workers: number, options: Record<string, unkn
     });
   for (let i = 0; i < 20; i++) await tx(i + 1); // open the connections, warm the JIT
   const send = (m: unknown): void => void process.send?.(m);
-  process.on('message', (m: { go?: number; close?: boolean }) => {
+  process.on('message', (m: { go?: number; end?: number; close?: boolean }) => {
     if (m.close === true) void pool.close().then(() => process.exit(0));
-    if (m.go === undefined) return;
-    const end = m.go;
+    if (m.go === undefined || m.end === undefined) return;
+    // Every process starts at the parent's `go` and stops at `end`: the window the rates divide by.
+    setTimeout(runWindow, Math.max(0, m.go - Date.now()), m.end);
+  });
+  const runWindow = (end: number): void => {
     spans = [];
     const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans, fallbacks: 0, cpuUs: 0 };
     const cpuBefore = process.cpuUsage();
@@ -89,7 +92,7 @@ async function child(file: string, workers: number, options: Record<string, unkn
       report.cpuUs = cpu.user + cpu.system;
       send({ report, stats: pool.stats() });
     });
-  });
+  };
   send({ ready: true });
 }
 
@@ -135,7 +138,7 @@ async function run(
   const db = new Database(file);
   const before = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
   const go = Date.now() + 200;
-  for (const c of children) c.send({ go: go + durationMs });
+  for (const c of children) c.send({ go, end: go + durationMs });
   const got = await Promise.all(reports);
   const walMb = statSync(`${file}-wal`).size / 1e6;
   const after = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
