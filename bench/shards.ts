@@ -176,12 +176,13 @@ function gapLine({ label, turns: t }: Row): string {
   return `| ${label} | ${cells.join(' | ')} | ${ms(t.gapP90Us)} / ${ms(t.gapP99Us)} / ${ms(t.gapMaxUs)} |`;
 }
 
+/** The least served process's rate over the most served one's. */
+const fairnessRatio = (r: Row): number => Math.min(...r.per) / Math.max(...r.per);
+
 /** Min/max of the processes' rates, or '-' for one process. */
 function fairness(r: Row): string {
   if (r.per.length === 1) return '-';
-  const min = Math.min(...r.per);
-  const max = Math.max(...r.per);
-  return `${(min / max).toFixed(2)} (${Math.round(min)} / ${Math.round(max)})`;
+  return `${fairnessRatio(r).toFixed(2)} (${Math.round(Math.min(...r.per))} / ${Math.round(Math.max(...r.per))})`;
 }
 
 /** One process count's trials: each figure's median and range over the trials. */
@@ -194,10 +195,7 @@ function summaryLine(pairs: { one: Row; sharded: Row }[]): string {
   return `| ${shards[0]?.label ?? ''} | ${spread(
     pairs.map((p) => p.sharded.rate / p.one.rate),
     2,
-  )} | ${spread(
-    shards.map((r) => Math.min(...r.per) / Math.max(...r.per)),
-    2,
-  )} | ${spread(
+  )} | ${spread(shards.map(fairnessRatio), 2)} | ${spread(
     shards.map((r) => r.slowestMs),
     0,
   )} ms | ${spread(cpu, 2)} | ${sum((r) => r.errors)} | ${sum((r) => r.lost)} | ${sum((r) => r.fallbacks)} |`;
@@ -241,14 +239,11 @@ if (values.child !== undefined) {
       const pairs: { one: Row; sharded: Row }[] = [];
       for (let trial = 0; trial < trials; trial++) {
         // Alternating which goes first: neither always runs on the file the other just wrote.
-        let one: Row, sharded: Row;
-        if (trial % 2 === 0) {
-          one = await run(file, 1, procs * workers, durationMs, values.options);
-          sharded = await run(file, procs, workers, durationMs, values.options);
-        } else {
-          sharded = await run(file, procs, workers, durationMs, values.options);
-          one = await run(file, 1, procs * workers, durationMs, values.options);
-        }
+        const runOne = (): Promise<Row> => run(file, 1, procs * workers, durationMs, values.options);
+        const runShards = (): Promise<Row> => run(file, procs, workers, durationMs, values.options);
+        const first = await (trial % 2 === 0 ? runOne() : runShards());
+        const second = await (trial % 2 === 0 ? runShards() : runOne());
+        const [one, sharded] = trial % 2 === 0 ? [first, second] : [second, first];
         pairs.push({ one, sharded });
         for (const r of [one, sharded]) {
           console.log(
