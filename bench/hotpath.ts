@@ -110,7 +110,7 @@ function contenders(file: string, pool: Pool): { all: Contender[]; close(): Prom
         }),
     },
     { name: 'shared connection', read: async (id) => shared.stmt.get(id) },
-    // read()'s shape and nothing else (bench/ideal-pool.ts): what any such pool costs.
+    // read()'s shape and nothing else (bench/ideal-pool.ts): the floor of any such pool's cost.
     { name: 'ideal pool', read: (id) => ideal.read((db) => db.get(SQL, [id])) },
     {
       // One connection, transactions taking turns in arrival order, nothing else.

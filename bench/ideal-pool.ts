@@ -9,6 +9,8 @@ interface Slot {
 /** The ideal pool's lease: statements from its connection's cache, as promises, until released. */
 class IdealLease {
   released = false;
+  /** The promise of this lease's last statement: resolved at once, as every statement here is. */
+  last: Promise<unknown> | undefined;
 
   constructor(readonly slot: Slot) {}
 
@@ -20,7 +22,7 @@ class IdealLease {
       this.slot.statements.set(sql, stmt);
     }
     try {
-      return Promise.resolve(stmt.get(params));
+      return (this.last = Promise.resolve(stmt.get(params)));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -30,8 +32,10 @@ class IdealLease {
 /**
  * The least a pool with `pool.read()`'s shape can do, the hot path's floor for the benches: a free
  * list of connections opened by need (up to `max`), a lease object per grant whose `get()` returns
- * a promise from a cached statement, the lease back when the callback's promise settles, and a
- * FIFO of callers when every connection is out, each handed the next connection returned. Nothing
+ * a promise from a cached statement, the lease back when the callback's promise settles (at once
+ * when that promise is the lease's last statement's, resolved already, as roas-pool's direct read
+ * does: one connection then serves a line of awaiting callers), and a FIFO of callers when every
+ * connection is out, each handed the next connection returned. Nothing
  * else: no statistics, no time readings, no leak watch, no turns of the event loop, no nested
  * calls, no argument checks, no session check on return. What roas-pool costs beyond it is what
  * its guarantees and bookkeeping cost. A bench anchor, not a pool to use.
@@ -77,6 +81,10 @@ export class IdealPool {
     } catch (err) {
       this.release(lease);
       return Promise.reject(err);
+    }
+    if (result === lease.last) {
+      this.release(lease);
+      return result as Promise<T>;
     }
     return Promise.resolve(result).then(
       (value) => {
