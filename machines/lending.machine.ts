@@ -4,6 +4,8 @@ import { setup } from 'xstate';
 export type LendingStep =
   | { type: 'acquire.free' }
   | { type: 'read.now' }
+  | { type: 'read.turn' }
+  | { type: 'turn.came' }
   | { type: 'acquire.idleTooLong' }
   | { type: 'acquire.none' }
   | { type: 'acquire.refused' }
@@ -73,10 +75,17 @@ export const lendingPath = setup({
         // pool.read with a reader free and nobody queued (Lending.grantNow): lent at once, no
         // acquire promise; a callback that returns a value is released before read() returns.
         'read.now': { target: 'lease', actions: ['takeFree', 'grant'] },
+        // pool.read while the event loop is due a turn: it waits for the turn holding nothing,
+        // with every read that waits for it, then asks again.
+        'read.turn': 'turn',
         'acquire.idleTooLong': { target: 'validate', actions: 'takeFree' },
         'acquire.none': { target: 'queue', actions: ['enqueue', 'demand'] },
         'acquire.refused': { target: 'rejected', actions: 'reject' },
       },
+    },
+    turn: {
+      meta: { step: 'Lending.grantNow' },
+      on: { 'turn.came': 'request' },
     },
     validate: {
       meta: { step: 'Housekeeping.validated' },

@@ -23,9 +23,16 @@ export class TurnBudget {
   #over = false;
   #count = 0;
   #since = 0;
+  /** What {@link nextTurn} gave out while the budget was over, resolved at the turn. */
+  #turn: Promise<void> | undefined;
+  #turnCame: (() => void) | undefined;
   readonly #turned = (): void => {
     this.#probing = false;
     this.#over = false;
+    const came = this.#turnCame;
+    if (came === undefined) return;
+    this.#turn = this.#turnCame = undefined;
+    came();
   };
 
   /** `budgetMs` 0 never defers. */
@@ -34,6 +41,17 @@ export class TurnBudget {
   /** `value` as a promise: resolved now, or after the next turn of the event loop. */
   settle<T>(value: T): Promise<T> {
     return this.due() ? afterTurn(value) : Promise.resolve(value);
+  }
+
+  /**
+   * A promise resolved at the next turn of the event loop, one for every caller while the budget is
+   * over: their callbacks then run in the order they asked, in one turn, not one turn each. Asked
+   * only after {@link due} said true (the turn is then already awaited).
+   */
+  nextTurn(): Promise<void> {
+    return (this.#turn ??= new Promise<void>((resolve) => {
+      this.#turnCame = resolve;
+    }));
   }
 
   /**

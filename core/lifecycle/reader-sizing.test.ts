@@ -1,7 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
-import { createPool, type Pool } from '../../index.js';
+import { createPool, nodeSqliteDriver, type Pool } from '../../index.js';
+import { nodeSqliteAvailable } from '../../adapters/drivers/node-sqlite/node-sqlite-module.js';
 import { postgresDriver } from '../../postgres.js';
-import { filePool, SQLITE_MODES, threadModeOptions, tick } from '../../test/helpers.js';
+import { filePool, SQLITE_MODES, tempDir, threadModeOptions, tick } from '../../test/helpers.js';
 import { withPostgres } from '../../test/pg-server.js';
 
 // Readers open by need: one at once when none is open or opening, more only for the waiters that
@@ -29,6 +30,110 @@ test('fifty reads at once open one reader, handed from each to the next (inline)
   t.is(readers(pool), 1);
   t.is(pool.stats().created, 1);
   t.is(pool.stats().acquired, 50);
+  await done();
+});
+
+/**
+ * Fifty workers each awaiting one read at a time until the event loop has turned `turns` times
+ * (counted by a chain of setImmediate, not by the clock): the turn budget is spent many times.
+ */
+async function workersAcrossTurns(pool: Pool, turns: number): Promise<number> {
+  let turned = 0;
+  const count = (): void => {
+    if (++turned < turns) setImmediate(count);
+  };
+  setImmediate(count);
+  let reads = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async (_, w) => {
+      while (turned < turns) {
+        await pool.read((db) => db.get('SELECT ? AS w', [w]));
+        reads++;
+      }
+    }),
+  );
+  return reads;
+}
+
+// Inline, a read that arrives while the event loop is due a turn waits for it holding nothing,
+// and asks again at the turn with every read that waited: no reader is held across a turn, so no
+// queue forms, and the one reader serves fifty awaiting workers. (When a reader was lent and
+// resolved after the turn, the next reads queued, opened readers, and every later read took the
+// queue: issue 25.) On worker threads and PostgreSQL a statement's reply is awaited, a reader is
+// held across it, and readers open by need: that is the test above, not this one.
+const inlineDrivers: [string, () => { pool: Pool; done: () => Promise<void> } | undefined][] = [
+  ['better-sqlite3', () => filePool({ min: 1, max: 20, eventLoopBudgetMs: 1 })],
+  [
+    'node:sqlite',
+    () => {
+      if (!nodeSqliteAvailable()) return undefined;
+      const tmp = tempDir();
+      const pool = createPool({
+        driver: nodeSqliteDriver({ filename: tmp.file() }),
+        min: 1,
+        max: 20,
+        eventLoopBudgetMs: 1,
+      });
+      return {
+        pool,
+        done: async () => {
+          await pool.close();
+          tmp.cleanup();
+        },
+      };
+    },
+  ],
+];
+for (const [name, make] of inlineDrivers) {
+  const run = name === 'node:sqlite' && !nodeSqliteAvailable() ? test.skip : test;
+  run(`fifty awaiting workers keep one reader while the event loop turns (inline, ${name})`, async (t) => {
+    const { pool, done } = make() as { pool: Pool; done: () => Promise<void> };
+    // `min: 1` opens the one reader before any read, so no read waits for it to open.
+    for (let i = 0; i < 10_000 && pool.stats().idle === 0; i++) await tick();
+    t.is(pool.stats().idle, 1);
+    const reads = await workersAcrossTurns(pool, 20);
+    const stats = pool.stats();
+    t.true(reads > 50, 'the workers read while the loop turned');
+    t.is(stats.created, 1, 'no second reader opened');
+    t.is(stats.acquireWait.count, reads);
+    t.is(stats.acquireWait.maxMs, stats.acquireWait.minMs, 'no read waited in the queue');
+    t.is(stats.released, stats.acquired);
+    await done();
+  });
+}
+
+// A read waiting for the turn holds nothing: when the pool closes meanwhile, it is refused with
+// POOL_CLOSED at the turn, as a queued read is, and leaves no lease behind.
+test('reads waiting for a turn while the pool closes are refused, and no lease is left (inline)', async (t) => {
+  const { pool, done } = filePool({ min: 1, max: 20, eventLoopBudgetMs: 1 });
+  for (let i = 0; i < 10_000 && pool.stats().idle === 0; i++) await tick();
+  let turned = 0;
+  let closing: Promise<void> | undefined;
+  const count = (): void => {
+    if (++turned === 5) closing = pool.close();
+    else setImmediate(count);
+  };
+  setImmediate(count);
+  const refused: string[] = [];
+  await Promise.all(
+    Array.from({ length: 50 }, async (_, w) => {
+      for (;;) {
+        try {
+          await pool.read((db) => db.get('SELECT ? AS w', [w]));
+        } catch (err) {
+          refused.push((err as { code?: string }).code ?? String(err));
+          return;
+        }
+      }
+    }),
+  );
+  await closing;
+  t.is(pool.stats().created, 1, 'the one reader served every read');
+  t.is(refused.length, 50, 'every worker was refused once the pool closed');
+  t.deepEqual([...new Set(refused)], ['POOL_CLOSED']);
+  const stats = pool.stats();
+  t.is(stats.leased, 0);
+  t.is(stats.released, stats.acquired);
   await done();
 });
 
