@@ -11,6 +11,7 @@ import {
   WriteHandOffNeverYieldsPool,
   UntrackedStatementsPool,
   ValidateThroughClosePool,
+  ReaderHeldAcrossTurnPool,
 } from './broken-pools.js';
 import { InvariantError } from './invariants.js';
 import { poolModelProperty } from './pool-model.js';
@@ -22,6 +23,7 @@ import {
   releaseRacingTimeout,
   releaseWithoutAwait,
   readLoopsLetTheEventLoopTurn,
+  readsWaitingForATurnHoldNoReader,
   unawaitedFailureInTransaction,
 } from './races.js';
 
@@ -84,6 +86,15 @@ const RACES: [string, () => Promise<fc.RunDetails<unknown>>, string[]][] = [
     async () =>
       (await fc.check(readLoopsLetTheEventLoopTurn(NeverYieldingPool), { seed: 42, numRuns: 5 })) as never,
     ['event-loop-turns'],
+  ],
+  [
+    'reads waiting for a turn',
+    async () =>
+      (await fc.check(readsWaitingForATurnHoldNoReader(ReaderHeldAcrossTurnPool), {
+        seed: 42,
+        numRuns: 5,
+      })) as never,
+    ['reads-hold-no-reader-across-a-turn'],
   ],
   [
     'write loops and the event loop',

@@ -230,6 +230,18 @@ class WriteHandOffNeverYieldsLending extends Lending {
 }
 export const WriteHandOffNeverYieldsPool = withParts({ lending: WriteHandOffNeverYieldsLending });
 
+/**
+ * Lending whose direct read, when the event loop is due a turn, takes the acquire path as it did
+ * before issue 25's fix: the free reader is lent at once and resolved after the turn, held across it.
+ */
+class ReaderHeldAcrossTurnLending extends Lending {
+  override grantNow(mode: LeaseMode): Lease | 'turn' | undefined {
+    const granted = super.grantNow(mode);
+    return granted === 'turn' ? undefined : granted;
+  }
+}
+export const ReaderHeldAcrossTurnPool = withParts({ lending: ReaderHeldAcrossTurnLending });
+
 /** Each broken variant and the invariant that must catch it. */
 export const BROKEN_POOLS: readonly { name: string; poolClass: PoolClass; caughtBy: readonly string[] }[] = [
   {

@@ -11,6 +11,7 @@ import {
   releaseRacingTimeout,
   releaseWithoutAwait,
   readLoopsLetTheEventLoopTurn,
+  readsWaitingForATurnHoldNoReader,
   unawaitedFailureInTransaction,
 } from './races.js';
 
@@ -62,6 +63,11 @@ test('a statement not awaited that fails keeps its transaction from committing',
 
 test('loops of awaited acquires or reads let a macrotask run while they go on', async (t) => {
   await fc.assert(readLoopsLetTheEventLoopTurn(), { seed: SEED, numRuns: 20 });
+  t.pass();
+});
+
+test('reads that arrive while a turn is due hold no reader across it, and none queues', async (t) => {
+  await fc.assert(readsWaitingForATurnHoldNoReader(), { seed: SEED, numRuns: 20 });
   t.pass();
 });
 

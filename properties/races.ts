@@ -317,3 +317,46 @@ export function readLoopsLetTheEventLoopTurn(
     },
   );
 }
+
+/**
+ * Loops of synchronous reads, `loops` at once, for `turns` turns of the event loop with a budget
+ * of a few ms: the budget is spent and a turn is due many times. A read that arrives then waits
+ * for the turn holding no reader, so the one reader stays free for the next read and no read ever
+ * waits in the queue. (When a reader was lent and resolved after the turn, the reads behind it
+ * queued, and the line, once formed, took every later read: issue 25.)
+ */
+export function readsWaitingForATurnHoldNoReader(poolClass: PoolClass = realPool) {
+  const LIMIT = 200_000;
+  return fc.asyncProperty(
+    fc.integer({ min: 2, max: 8 }),
+    fc.integer({ min: 1, max: 3 }),
+    fc.integer({ min: 1, max: 3 }),
+    async (loops, budget, turns) => {
+      const pool = poolClass({ driver: memoryDriver(), max: loops + 1, eventLoopBudgetMs: budget });
+      await pool.read(() => undefined); // the one reader, open and free
+      let turned = 0;
+      const count = (): void => {
+        if (++turned < turns) setImmediate(count);
+      };
+      setImmediate(count);
+      let rounds = 0;
+      let queued = 0;
+      await Promise.all(
+        Array.from({ length: loops }, async () => {
+          while (turned < turns && rounds < LIMIT) {
+            await pool.read(() => rounds);
+            rounds++;
+            queued = Math.max(queued, pool.stats().waiting);
+          }
+        }),
+      );
+      const { created } = pool.stats();
+      await pool.close();
+      expect(
+        queued === 0 && created === 1,
+        'reads-hold-no-reader-across-a-turn',
+        () => `${queued} reads queued at once, ${created} connections opened in ${rounds} reads`,
+      );
+    },
+  );
+}

@@ -19,6 +19,7 @@ import {
   failureRacingHandoff,
   releaseRacingTimeout,
   readLoopsLetTheEventLoopTurn,
+  readsWaitingForATurnHoldNoReader,
   unawaitedFailureInTransaction,
 } from './races.js';
 import { laneProperty } from './lane.js';
@@ -80,6 +81,11 @@ const properties: [string, Check, number][] = [
   ],
   ['lane turns: one turn from the first word that another process waits', checker(gateTurnsProperty()), runs],
   ['race: read loops and the event loop', checker(readLoopsLetTheEventLoopTurn()), Math.ceil(raceRuns / 20)],
+  [
+    'race: reads waiting for a turn hold no reader',
+    checker(readsWaitingForATurnHoldNoReader()),
+    Math.ceil(raceRuns / 20),
+  ],
 ];
 
 let failed = false;
