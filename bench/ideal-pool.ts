@@ -35,10 +35,10 @@ class IdealLease {
  * a promise from a cached statement, the lease back when the callback's promise settles (at once
  * when that promise is the lease's last statement's, resolved already, as roas-pool's direct read
  * does: one connection then serves a line of awaiting callers), and a FIFO of callers when every
- * connection is out, each handed the next connection returned. Nothing
- * else: no statistics, no time readings, no leak watch, no turns of the event loop, no nested
- * calls, no argument checks, no session check on return. What roas-pool costs beyond it is what
- * its guarantees and bookkeeping cost. A bench anchor, not a pool to use.
+ * connection is out, each handed the next connection returned. Nothing else: no statistics, no
+ * time readings, no leak watch, no turns of the event loop, no nested calls, no argument checks, no
+ * session check on return. What roas-pool costs beyond it is what its guarantees and bookkeeping
+ * cost. A bench anchor, not a pool to use.
  *
  * @example
  * ```ts

@@ -59,12 +59,10 @@ export interface LendingPart {
   /** {@link handOff} where an exception must not escape (a timer, an event listener): the connection fails instead. */
   handOffOrFail(entry: Entry, t: number): void;
   /**
-   * A free connection lent now without a promise, or undefined: then `acquire` it; `'turn'`: wait
-   * for `turns.nextTurn()`, holding nothing, and ask again.
+   * A free connection lent now without a promise, or undefined: then `acquire` it; or a promise of
+   * the event loop's next turn: wait for it, holding nothing, and ask again.
    */
-  grantNow?(mode: LeaseMode): Lease | 'turn' | undefined;
-  /** The event-loop budget that `grantNow` consults. */
-  readonly turns?: { nextTurn(): Promise<void> };
+  grantNow?(mode: LeaseMode): Lease | Promise<void> | undefined;
   /** Stops watching `lease` for leaks: the pool's own housekeeping holds it. */
   unwatch?(lease: Lease): void;
   /** Stops the leak watch's timer (the pool is closing). */

@@ -137,10 +137,10 @@ export class Pool {
   #reading<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
     const lease = options?.signal === undefined ? this.#lending.grantNow?.('read') : undefined;
     if (lease === undefined) return this.#acquiredReading(fn, options);
-    // The event loop is due a turn: wait for it holding no reader, then ask again. A reader held
-    // across the turn (granted now, resolved later) made the next callers queue, and once a queue
-    // formed every later read took it (issue 25's 50-worker line).
-    if (lease === 'turn') return this.#afterTurn(fn, options);
+    // The event loop is due a turn: wait for it holding no reader, then ask again, in one turn and
+    // in order with every read that waited. A reader held across the turn (granted now, resolved
+    // later) made the next callers queue, and once a queue formed every later read took it.
+    if (lease instanceof Promise) return lease.then(() => this.#reading(fn, options));
     // No closure here: the settled paths allocate no context (the async one's is in `releasing`).
     let result: T | PromiseLike<T>;
     let settled: boolean;
@@ -154,12 +154,6 @@ export class Pool {
       return released(lease, err, true);
     }
     return settled ? released(lease, result) : releasing(lease, result as PromiseLike<T>);
-  }
-
-  /** `#reading` at the next turn of the event loop: every read waiting for it goes in one turn, in order. */
-  #afterTurn<T>(fn: LeaseCallback<T>, options: RunOptions | undefined): Promise<T> {
-    const turns = this.#lending.turns as { nextTurn(): Promise<void> };
-    return turns.nextTurn().then(() => this.#reading(fn, options));
   }
 
   /** A queued read: one `then` on the acquire, where an async function cost an allocation per await. */

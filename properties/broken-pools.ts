@@ -235,9 +235,9 @@ export const WriteHandOffNeverYieldsPool = withParts({ lending: WriteHandOffNeve
  * before issue 25's fix: the free reader is lent at once and resolved after the turn, held across it.
  */
 class ReaderHeldAcrossTurnLending extends Lending {
-  override grantNow(mode: LeaseMode): Lease | 'turn' | undefined {
+  override grantNow(mode: LeaseMode): Lease | Promise<void> | undefined {
     const granted = super.grantNow(mode);
-    return granted === 'turn' ? undefined : granted;
+    return granted instanceof Promise ? undefined : granted;
   }
 }
 export const ReaderHeldAcrossTurnPool = withParts({ lending: ReaderHeldAcrossTurnLending });

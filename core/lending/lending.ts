@@ -133,11 +133,11 @@ export class Lending implements LeaseHost {
   /**
    * A free connection of `mode`'s lane lent now, with no promise (`pool.read`'s direct path), or
    * undefined, and then `acquire` does it: someone queues, none is free, the free one must be
-   * validated first, or the lane is shared with other processes. `'turn'` when the turn budget
-   * wants a turn of the event loop: the caller waits for it holding nothing (`turns.nextTurn()`)
-   * and asks again, so no connection is held, and no queue forms, while the loop turns.
+   * validated first, or the lane is shared with other processes. A promise when the turn budget
+   * wants a turn of the event loop: it resolves at that turn, and the caller, holding nothing
+   * meanwhile, asks again; so no connection is held, and no queue forms, while the loop turns.
    */
-  grantNow(mode: LeaseMode): Lease | 'turn' | undefined {
+  grantNow(mode: LeaseMode): Lease | Promise<void> | undefined {
     const { rt } = this;
     const lane = rt.bag.laneFor(mode);
     const free = lane.free;
@@ -148,7 +148,7 @@ export class Lending implements LeaseHost {
     const { validateAfterIdleMs } = rt.options;
     if (validateAfterIdleMs > 0 && now - (free[free.length - 1] as Entry).idleSince >= validateAfterIdleMs)
       return undefined;
-    if (this.turns.due()) return 'turn';
+    if (this.turns.due()) return this.turns.nextTurn();
     const entry = rt.bag.takeFree(lane) as Entry;
     rt.metrics.waitedNone(now);
     const stack = this.leaks ? new Error('lease acquired here').stack : undefined;
