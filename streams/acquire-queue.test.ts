@@ -1,5 +1,6 @@
 import test from 'ava';
 import { VirtualTimeScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { setFlagsFromString } from 'node:v8';
 import { acquireQueue } from './acquire-queue.js';
 
 function makeQueue() {
@@ -213,4 +214,29 @@ test('a waiter is stamped with the time its caller read, when given', (t) => {
   void queue.enqueue(100, undefined);
   t.is(queue.shift()?.enqueuedAt, 42);
   t.is(queue.shift()?.enqueuedAt, 0);
+});
+
+// Every acquire, read and release of the pool reads `size` and calls `shift` or `enqueue`. An
+// accessor per queue (a getter in the object literal, or one defined on each queue) left the
+// queues' properties in V8's dictionary mode, and those calls took the generic property lookup.
+test('every queue keeps V8 fast properties, the first and those made after it', (t) => {
+  setFlagsFromString('--allow-natives-syntax');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- V8's %-syntax parses only in code compiled after the flag
+  const hasFastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+  const queues = [makeQueue().queue, makeQueue().queue, makeQueue().queue];
+  t.true(hasFastProperties({ a: 1 }), 'the check itself works');
+  t.false(
+    hasFastProperties({
+      get a() {
+        return 1;
+      },
+    }),
+    'the check can fail: an object literal with a getter',
+  );
+  for (const [i, queue] of queues.entries()) {
+    void queue.enqueue(100, undefined).catch(() => undefined);
+    queue.shift()?.resolve('x');
+    t.is(queue.size, 0);
+    t.true(hasFastProperties(queue), `queue ${i + 1}`);
+  }
 });

