@@ -70,7 +70,6 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
   });
   let items: Entry<T, D>[] = [];
   let head = 0;
-  let live = 0;
   /** Settled (aborted) entries still in `items` past `head`: compacted away once they dominate. */
   let dead = 0;
   let timer: Subscription | undefined;
@@ -79,8 +78,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
 
   function settle(entry: Entry<T, D>): void {
     entry.settled = true;
-    queue.size = --live;
-    if (live === 0 && letGo !== undefined) {
+    if (--queue.size === 0 && letGo !== undefined) {
       letGo();
       letGo = undefined;
     }
@@ -162,10 +160,11 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
     signal.addEventListener('abort', entry.onAbort, { once: true });
   }
 
-  // `size` is a data property, set where `live` changes. A getter (in the literal, or defined on
-  // each queue with its own closure) left every queue's properties in V8's dictionary mode, and
-  // each `size`, `shift` and `enqueue` on the pool's hot path took the generic lookup: 8 % of an
-  // acquire+release cycle in a profile (Node 20, 22 and 24 alike).
+  // `size`, the live waiters, is a data property the queue counts in. A getter (in the literal, or
+  // defined on each queue with its own closure) left every queue's properties in V8's dictionary
+  // mode (Node 20, 22 and 24 alike), and each `size`, `shift` and `enqueue` on the pool's hot path
+  // took the generic lookup: an uncontended acquire+release cost about an eighth more
+  // (bench/ab-cycle.ts).
   const queue: { -readonly [K in keyof AcquireQueue<T, D>]: AcquireQueue<T, D>[K] } = {
     size: 0,
     requests$,
@@ -189,11 +188,10 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
         if (signal) listen(entry, signal);
         items.push(entry);
         queued = true;
-        queue.size = ++live;
-        if (live === 1) letGo = options.keepAlive?.();
+        if (queue.size++ === 0) letGo = options.keepAlive?.();
         if (deadline < armedFor) arm(deadline);
         const heard = listeners;
-        for (let i = 0; i < heard.length; i++) (heard[i] as Subscriber<number>).next(live);
+        for (let i = 0; i < heard.length; i++) (heard[i] as Subscriber<number>).next(queue.size);
       } catch (err) {
         // The request's promise rejects, the caller sees no throw, and the request leaves the
         // queue: a grant to it would hand a lease to nobody.
@@ -211,7 +209,7 @@ export function acquireQueue<T, D = undefined>(options: AcquireQueueOptions): Ac
           continue;
         }
         settle(entry);
-        if (live === 0) {
+        if (queue.size === 0) {
           // Everything left behind the head is settled: drop it (the timer stays, see settle).
           items = [];
           head = 0;
