@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { createPool, nodeSqliteDriver, type Pool } from '../../index.js';
+import { createPool, nodeSqliteDriver, type Pool, type PoolOptions } from '../../index.js';
 import { nodeSqliteAvailable } from '../../adapters/drivers/node-sqlite/node-sqlite-module.js';
 import { postgresDriver } from '../../postgres.js';
 import { filePool, SQLITE_MODES, tempDir, threadModeOptions, tick } from '../../test/helpers.js';
@@ -61,54 +61,51 @@ async function workersAcrossTurns(pool: Pool, turns: number): Promise<number> {
 // resolved after the turn, the next reads queued, opened readers, and every later read took the
 // queue: issue 25.) With `threads: 'all'` and on PostgreSQL a statement's reply is awaited, a
 // reader is held across it, and readers open by need: that is the test below, not this one.
-const inlineDrivers: [string, () => { pool: Pool; done: () => Promise<void> } | undefined][] = [
-  ['inline', () => filePool({ min: 1, max: 20, eventLoopBudgetMs: 1 })],
-  // The hybrid driver serves a fast statement in this thread, as inline does.
-  ['threads: true', () => filePool({ min: 1, max: 20, eventLoopBudgetMs: 1, threads: true })],
+//
+// Where each mode's pool reads: the hybrid driver serves a fast statement in this thread, as
+// inline does; node:sqlite is there from Node 22.16.
+const inlineModes: [string, boolean, (file: string) => Partial<PoolOptions>][] = [
+  ['inline', true, (file) => ({ filename: file })],
+  ['threads: true', true, (file) => ({ filename: file, threads: true })],
   [
     'inline, node:sqlite',
-    () => {
-      if (!nodeSqliteAvailable()) return undefined;
-      const tmp = tempDir();
-      const pool = createPool({
-        driver: nodeSqliteDriver({ filename: tmp.file() }),
-        min: 1,
-        max: 20,
-        eventLoopBudgetMs: 1,
-      });
-      return {
-        pool,
-        done: async () => {
-          await pool.close();
-          tmp.cleanup();
-        },
-      };
-    },
+    nodeSqliteAvailable(),
+    (file) => ({ driver: nodeSqliteDriver({ filename: file }) }),
   ],
 ];
-for (const [name, make] of inlineDrivers) {
-  const run = name.includes('node:sqlite') && !nodeSqliteAvailable() ? test.skip : test;
-  run(`fifty awaiting workers keep one reader while the event loop turns (${name})`, async (t) => {
-    const { pool, done } = make() as { pool: Pool; done: () => Promise<void> };
-    // `min: 1` opens the one reader before any read, so no read waits for it to open.
-    for (let i = 0; i < 10_000 && pool.stats().idle === 0; i++) await tick();
-    t.is(pool.stats().idle, 1);
-    const reads = await workersAcrossTurns(pool, 20);
-    const stats = pool.stats();
-    t.true(reads > 50, 'the workers read while the loop turned');
-    t.is(stats.created, 1, 'no second reader opened');
-    t.is(stats.acquireWait.count, reads);
-    t.is(stats.acquireWait.maxMs, stats.acquireWait.minMs, 'no read waited in the queue');
-    t.is(stats.released, stats.acquired);
-    await done();
-  });
+
+/** Waits (in turns, not ms) until the reader that `min: 1` opens is open and free. */
+async function readerOpen(pool: Pool): Promise<void> {
+  for (let i = 0; i < 10_000 && pool.stats().idle === 0; i++) await tick();
+}
+
+for (const [name, available, target] of inlineModes) {
+  (available ? test : test.skip)(
+    `fifty awaiting workers keep one reader while the event loop turns (${name})`,
+    async (t) => {
+      const tmp = tempDir();
+      // `min: 1` opens the one reader before any read, so no read waits for it to open.
+      const pool = createPool({ ...target(tmp.file()), min: 1, max: 20, eventLoopBudgetMs: 1 });
+      await readerOpen(pool);
+      t.is(pool.stats().idle, 1);
+      const reads = await workersAcrossTurns(pool, 20);
+      const stats = pool.stats();
+      t.true(reads > 50, 'the workers read while the loop turned');
+      t.is(stats.created, 1, 'no second reader opened');
+      t.is(stats.acquireWait.count, reads);
+      t.is(stats.acquireWait.maxMs, stats.acquireWait.minMs, 'no read waited in the queue');
+      t.is(stats.released, stats.acquired);
+      await pool.close();
+      tmp.cleanup();
+    },
+  );
 }
 
 // A read waiting for the turn holds nothing: when the pool closes meanwhile, it is refused with
 // POOL_CLOSED at the turn, as a queued read is, and leaves no lease behind.
 test('reads waiting for a turn while the pool closes are refused, and no lease is left (inline)', async (t) => {
   const { pool, done } = filePool({ min: 1, max: 20, eventLoopBudgetMs: 1 });
-  for (let i = 0; i < 10_000 && pool.stats().idle === 0; i++) await tick();
+  await readerOpen(pool);
   let turned = 0;
   let closing: Promise<void> | undefined;
   const count = (): void => {
