@@ -6,6 +6,7 @@ import type {
   SyncStatements,
 } from '../../../core/driver.js';
 import type { FileGuard } from '../sqlite/file-guard.js';
+import { allBound, getBound, runBound } from '../sqlite/bound-call.js';
 import { cappedAll, type ResultCaps } from '../sqlite/result-caps.js';
 import { sqliteCall, toSqliteError } from './node-sqlite-errors.js';
 import type { DatabaseSync, StatementSync } from './node-sqlite-module.js';
@@ -58,7 +59,7 @@ export class NodeSqliteConnection implements DriverConnection {
 
   /** `stmt.all()`, stopped with RESULT_TOO_LARGE past the caps. */
   private allOf(stmt: StatementSync, params: Params | undefined): unknown[] {
-    return this.caps === undefined ? stmt.all(...bind(params)) : cappedAll(stmt, bind(params), this.caps);
+    return this.caps === undefined ? allBound(stmt, params) : cappedAll(stmt, bind(params), this.caps);
   }
 
   onLost(listener: (cause: Error) => void): void {
@@ -97,11 +98,11 @@ export class NodeSqliteConnection implements DriverConnection {
   readonly sync: SyncStatements = {
     run: (sql, params) =>
       sqliteCall(() => {
-        const r = this.prepare(sql).run(...bind(params));
+        const r = runBound(this.prepare(sql), params) as ReturnType<StatementSync['run']>;
         return { changes: Number(r.changes), lastInsertRowid: r.lastInsertRowid };
       }),
     get: <T>(sql: string, params?: Params) =>
-      sqliteCall(() => this.prepare(sql).get(...bind(params)) as T | undefined),
+      sqliteCall(() => getBound(this.prepare(sql), params) as T | undefined),
     all: <T>(sql: string, params?: Params) => sqliteCall(() => this.allOf(this.prepare(sql), params) as T[]),
   };
 
@@ -133,7 +134,7 @@ export class NodeSqliteConnection implements DriverConnection {
   getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
     return settle(() => {
       const stmt = this.prepare(sql);
-      return paramsList.map((params) => stmt.get(...bind(params)) as T | undefined);
+      return paramsList.map((params) => getBound(stmt, params) as T | undefined);
     });
   }
 

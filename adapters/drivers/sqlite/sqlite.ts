@@ -7,6 +7,7 @@ import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
 import { laneGate } from '../../lane/lane-gate.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
+import { allBound, getBound, runBound } from './bound-call.js';
 import { cappedAll, resultCaps, type ResultCaps } from './result-caps.js';
 import type {
   ConnectionRole,
@@ -135,13 +136,13 @@ class SqliteConnection implements DriverConnection {
   /** The statements run synchronously, in this thread: the lease calls these without a promise hop. */
   readonly sync: SyncStatements = {
     run: (sql, params) => {
-      const r = this.prepare(sql).run(...bind(params));
+      const r = runBound(this.prepare(sql), params) as Database.RunResult;
       return { changes: r.changes, lastInsertRowid: r.lastInsertRowid };
     },
-    get: <T>(sql: string, params?: Params) => this.prepare(sql).get(...bind(params)) as T | undefined,
+    get: <T>(sql: string, params?: Params) => getBound(this.prepare(sql), params) as T | undefined,
     all: <T>(sql: string, params?: Params) =>
       (this.caps === undefined
-        ? this.prepare(sql).all(...bind(params))
+        ? allBound(this.prepare(sql), params)
         : cappedAll(this.prepare(sql), bind(params), this.caps)) as T[],
     exec: (sql: string) => void this.raw.exec(sql),
   };
@@ -164,7 +165,7 @@ class SqliteConnection implements DriverConnection {
       const stmt = this.prepare(sql).raw(true);
       try {
         return (
-          this.caps === undefined ? stmt.all(...bind(params)) : cappedAll(stmt, bind(params), this.caps)
+          this.caps === undefined ? allBound(stmt, params) : cappedAll(stmt, bind(params), this.caps)
         ) as unknown[][];
       } finally {
         stmt.raw(false);
@@ -175,7 +176,7 @@ class SqliteConnection implements DriverConnection {
   getMany<T>(sql: string, paramsList: readonly Params[]): Promise<(T | undefined)[]> {
     return settle(() => {
       const stmt = this.prepare(sql);
-      return paramsList.map((params) => stmt.get(...bind(params)) as T | undefined);
+      return paramsList.map((params) => getBound(stmt, params) as T | undefined);
     });
   }
 
