@@ -63,6 +63,8 @@ export interface LendingPart {
    * the event loop's next turn: wait for it, holding nothing, and ask again.
    */
   grantNow?(mode: LeaseMode): Lease | Promise<void> | undefined;
+  /** Reads that {@link grantNow} told to wait for the event loop's next turn, waiting now. */
+  turnWaits?(): number;
   /** Stops watching `lease` for leaks: the pool's own housekeeping holds it. */
   unwatch?(lease: Lease): void;
   /** Stops the leak watch's timer (the pool is closing). */

@@ -335,7 +335,10 @@ export function readsWaitingForATurnHoldNoReader(poolClass: PoolClass = realPool
       const pool = poolClass({ driver: memoryDriver(), max: loops + 1, eventLoopBudgetMs: budget });
       await pool.read(() => undefined); // the one reader, open and free
       let turned = 0;
+      // Reads waiting for a turn, as stats() counts them at each turn: never more than the loops.
+      let parked = 0;
       const count = (): void => {
+        parked = Math.max(parked, pool.stats().waitingForTurn);
         if (++turned < turns) setImmediate(count);
       };
       setImmediate(count);
@@ -350,12 +353,14 @@ export function readsWaitingForATurnHoldNoReader(poolClass: PoolClass = realPool
           }
         }),
       );
-      const { created } = pool.stats();
+      const { created, waitingForTurn } = pool.stats();
       await pool.close();
       expect(
-        queued === 0 && created === 1,
+        queued === 0 && created === 1 && parked <= loops && waitingForTurn === 0,
         'reads-hold-no-reader-across-a-turn',
-        () => `${queued} reads queued at once, ${created} connections opened in ${rounds} reads`,
+        () =>
+          `${queued} reads queued at once, ${created} connections opened in ${rounds} reads, ` +
+          `${parked} counted waiting for a turn at most, ${waitingForTurn} at the end`,
       );
     },
   );

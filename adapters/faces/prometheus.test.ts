@@ -65,3 +65,50 @@ test('exposes the pool in Prometheus text: connections by state, waits, errors b
   await pool.close();
   tmp.cleanup();
 });
+
+test('reads waiting for the event loop’s turn are a gauge, as stats() counts them', async (t) => {
+  const tmp = tempDir();
+  const pool = createPool({ filename: tmp.file(), min: 1, max: 4, eventLoopBudgetMs: 1 });
+  const registry = new Registry();
+  const stop = collectPoolMetrics(pool, registry);
+  // The reader open and free first: reads that find it go straight to it (or wait for a turn);
+  // reads queued for a reader still opening would take the queue instead.
+  await pool.read((db) => db.get('SELECT 1'));
+  const read = pool.stats.bind(pool);
+  let seen: number[] = [];
+  // A spy, not a mock: it records what the scrape read and returns the real stats.
+  pool.stats = () => {
+    const stats = read();
+    seen.push(stats.waitingForTurn);
+    return stats;
+  };
+  const scraped: [gauge: number | undefined, stats: number | undefined][] = [];
+  let turned = 0;
+  let scraping = Promise.resolve();
+  // At each turn the workers that ran out the budget wait for the next one: scrape then.
+  const count = (): void => {
+    seen = [];
+    const scrape = registry.metrics();
+    const stats = seen;
+    scraping = scraping.then(async () => {
+      scraped.push([parse(await scrape).values.get('roas_pool_reads_waiting_for_turn'), stats[0]]);
+    });
+    if (++turned < 10) setImmediate(count);
+  };
+  setImmediate(count);
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, w) => {
+      while (turned < 10) await pool.read((db) => db.get('SELECT ? AS w', [w]));
+    }),
+  );
+  await scraping;
+  t.is(scraped.length, 10);
+  for (const [gauge, stats] of scraped) t.is(gauge, stats, 'the gauge is what stats() said');
+  t.true(
+    scraped.some(([gauge]) => (gauge ?? 0) > 0),
+    'some scrape found reads waiting for the turn',
+  );
+  stop();
+  await pool.close();
+  tmp.cleanup();
+});

@@ -99,6 +99,11 @@ export function collectPoolMetrics(
         this.set(read(stats()));
       },
     });
+  gauge(
+    'reads_waiting_for_turn',
+    "read() calls waiting, holding no connection, for the event loop's next turn.",
+    (s) => s.waitingForTurn,
+  );
   gauge('max_connections', 'The most connections the pool may open.', (s) => s.max);
   gauge('min_connections', 'Connections kept open even when idle.', (s) => s.min);
   gauge('uptime_seconds', 'Time since the pool was created.', (s) => s.uptimeMs / 1000);

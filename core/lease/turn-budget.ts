@@ -26,14 +26,21 @@ export class TurnBudget {
   /** What {@link nextTurn} gave out while the budget was over, resolved at the turn. */
   #turn: Promise<void> | undefined;
   #turnCame: (() => void) | undefined;
+  #waiting = 0;
   readonly #turned = (): void => {
     this.#probing = false;
     this.#over = false;
     const came = this.#turnCame;
     if (came === undefined) return;
     this.#turn = this.#turnCame = undefined;
+    this.#waiting = 0;
     came();
   };
+
+  /** Callers given {@link nextTurn}'s promise since the last turn: they wait for the next one. */
+  get waiting(): number {
+    return this.#waiting;
+  }
 
   /** `budgetMs` 0 never defers. */
   constructor(private readonly budgetMs: number) {}
@@ -49,6 +56,7 @@ export class TurnBudget {
    * only after {@link due} said true (the turn is then already awaited).
    */
   nextTurn(): Promise<void> {
+    this.#waiting++;
     return (this.#turn ??= new Promise<void>((resolve) => {
       this.#turnCame = resolve;
     }));

@@ -155,6 +155,11 @@ export class Lending implements LeaseHost {
     return this.grant(entry, mode, now, t, stack);
   }
 
+  /** Reads waiting, holding nothing, for the turn {@link grantNow} gave them. */
+  turnWaits(): number {
+    return this.turns.waiting;
+  }
+
   /** The pool clock at `t`, a performance.now() reading: on the default clock, no second reading. */
   private nowAt(t: number): number {
     const { scheduler } = this.rt.options;

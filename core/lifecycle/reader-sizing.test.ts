@@ -37,9 +37,15 @@ test('fifty reads at once open one reader, handed from each to the next (inline)
  * Fifty workers each awaiting one read at a time until the event loop has turned `turns` times
  * (counted by a chain of setImmediate, not by the clock): the turn budget is spent many times.
  */
-async function workersAcrossTurns(pool: Pool, turns: number): Promise<number> {
+async function workersAcrossTurns(
+  pool: Pool,
+  turns: number,
+): Promise<{ reads: number; waitingForTurn: number[] }> {
   let turned = 0;
+  // What stats() says at each turn, after the reads that ran out the budget have parked.
+  const waitingForTurn: number[] = [];
   const count = (): void => {
+    waitingForTurn.push(pool.stats().waitingForTurn);
     if (++turned < turns) setImmediate(count);
   };
   setImmediate(count);
@@ -52,7 +58,7 @@ async function workersAcrossTurns(pool: Pool, turns: number): Promise<number> {
       }
     }),
   );
-  return reads;
+  return { reads, waitingForTurn };
 }
 
 // Inline, a read that arrives while the event loop is due a turn waits for it holding nothing,
@@ -88,9 +94,14 @@ for (const [name, available, target] of inlineModes) {
       const pool = createPool({ ...target(tmp.file()), min: 1, max: 20, eventLoopBudgetMs: 1 });
       await readerOpen(pool);
       t.is(pool.stats().idle, 1);
-      const reads = await workersAcrossTurns(pool, 20);
+      const { reads, waitingForTurn } = await workersAcrossTurns(pool, 20);
       const stats = pool.stats();
       t.true(reads > 50, 'the workers read while the loop turned');
+      // The workers that ran out the budget wait for the turn, and stats() counts them there.
+      t.true(Math.max(...waitingForTurn) > 0, 'reads waiting for a turn are counted');
+      t.true(Math.max(...waitingForTurn) <= 50);
+      t.is(stats.waitingForTurn, 0, 'none once every read has settled');
+      t.is(stats.waiting, 0);
       t.is(stats.created, 1, 'no second reader opened');
       t.is(stats.acquireWait.count, reads);
       t.is(stats.acquireWait.maxMs, stats.acquireWait.minMs, 'no read waited in the queue');
@@ -132,6 +143,7 @@ test('reads waiting for a turn while the pool closes are refused, and no lease i
   t.deepEqual([...new Set(refused)], ['POOL_CLOSED']);
   const stats = pool.stats();
   t.is(stats.leased, 0);
+  t.is(stats.waitingForTurn, 0);
   t.is(stats.released, stats.acquired);
   await done();
 });

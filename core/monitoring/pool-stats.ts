@@ -1,7 +1,7 @@
 import type { Driver } from '../driver.js';
 import type { Bag } from '../lending/bag.js';
 import type { ResolvedOptions } from '../options/options.js';
-import type { LifecyclePart } from '../pool-runtime.js';
+import type { LendingPart, LifecyclePart } from '../pool-runtime.js';
 import type { PoolMetrics } from './metrics.js';
 import type { PoolCounters, PoolStats } from './stats.js';
 
@@ -11,6 +11,7 @@ export interface StatsHost {
   readonly driver: Pick<Driver, 'writeGate'>;
   readonly bag: Pick<Bag, 'entries' | 'readLane' | 'summary' | 'writeLane'>;
   readonly lifecycle: Pick<LifecyclePart, 'bounds' | 'opening'>;
+  readonly lending: Pick<LendingPart, 'turnWaits'>;
   readonly counters: PoolCounters;
   readonly metrics: Pick<PoolMetrics, 'stats'>;
   readonly closing: boolean;
@@ -39,6 +40,7 @@ export function poolStats(rt: StatsHost): PoolStats {
     leasedWrite,
     waitingRead: bag.readLane.queue.size,
     waitingWrite: split ? bag.writeLane.queue.size : 0,
+    waitingForTurn: rt.lending.turnWaits?.() ?? 0,
     max,
     min,
     state: rt.closing ? 'closed' : 'open',

@@ -40,6 +40,12 @@ export interface PoolStats extends PoolStateSummary, PoolCounters, MonitoringSta
   waitingRead: number;
   /** Requests waiting for the write lane. */
   waitingWrite: number;
+  /**
+   * `read()` calls waiting for the event loop's next turn, holding no connection: the pool's work
+   * ran `eventLoopBudgetMs` without one. They run in that turn, in the order they came. Not in
+   * `waiting`, which counts the queue.
+   */
+  waitingForTurn: number;
   max: number;
   min: number;
   state: 'open' | 'closed';
