@@ -30,6 +30,7 @@ const { values } = parseArgs({
     ms: { type: 'string', default: '300' },
   },
 });
+if (values.op !== 'cycle' && values.op !== 'read') throw new Error(`--op is cycle or read, not ${values.op}`);
 const cycles = Number(values.cycles);
 const ROWS = 1000;
 const SQL = 'SELECT * FROM t WHERE id = ?';

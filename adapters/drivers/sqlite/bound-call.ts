@@ -12,7 +12,7 @@ interface BoundStatement {
 // A call with a spread reaches the library's native function through V8's generic API call path;
 // a call with a fixed count of arguments takes the fast one. A profile of point reads put the
 // spread at about 80 ns a statement (docs/figures.md, eighth round). Four and more parameters
-// still spread: those calls are rarer, and a switch per count would not end.
+// still spread: such statements are rarer, and the cases have to stop somewhere.
 
 /** `stmt.get` with `params` bound. */
 export function getBound(stmt: BoundStatement, params: Params | undefined): unknown {
