@@ -11,8 +11,15 @@
  * one process and the shards alternating which goes first, and a summary follows: the median of
  * the per-trial figures and their range, as the figures of one run move with the machine's load.
  *
+ * `--warmup MS` (default 0) runs the workers for MS before the window, counted for "lost" only:
+ * fresh processes run V8's unoptimized code until their functions are hot, and each of P shards
+ * runs 1/P of the transactions, so it takes them longer; with 0, the window begins 200 ms after
+ * the processes are ready, as a freshly started set of shards does. The last table gives every
+ * run's transactions a second by half second of the window, and when its slowest transaction
+ * began: where the window is still warming up.
+ *
  *   npx tsx bench/shards.ts [--duration 3000] [--procs 6,3] [--workers 4] [--trials 1]
- *     [--options '{"crossProcessLane":false}']
+ *     [--warmup 0] [--options '{"crossProcessLane":false}']
  */
 import Database from 'better-sqlite3';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -29,6 +36,12 @@ const INSERT = 'INSERT INTO log (user, at) VALUES (?, ?)';
 
 interface Report {
   done: number;
+  /** Transactions committed in the warm-up before the window (`--warmup`): counted for "lost" only. */
+  warmDone: number;
+  /** The window's transactions by the half second in which they ended. */
+  byHalfSecond: number[];
+  /** When the slowest transaction began, in ms from the window's start. */
+  slowestAtMs: number;
   errors: number;
   slowestMs: number;
   latencies: number[];
@@ -57,33 +70,65 @@ async function child(file: string, workers: number, options: Record<string, unkn
     });
   for (let i = 0; i < 20; i++) await tx(i + 1); // open the connections, warm the JIT
   const send = (m: unknown): void => void process.send?.(m);
-  process.on('message', (m: { go?: number; end?: number; close?: boolean }) => {
+  process.on('message', (m: { start?: number; go?: number; end?: number; close?: boolean }) => {
     if (m.close === true) void pool.close().then(() => process.exit(0));
-    if (m.go === undefined || m.end === undefined) return;
-    // Every process starts at the parent's `go` and stops at `end`: the window the rates divide by.
-    setTimeout(runWindow, Math.max(0, m.go - Date.now()), m.end);
+    if (m.start === undefined || m.go === undefined || m.end === undefined) return;
+    // Every process starts its workers at the parent's `start`, counts from `go` and stops at
+    // `end`: [go, end) is the window the rates divide by; [start, go) the warm-up (`--warmup`).
+    setTimeout(runWindow, Math.max(0, m.start - Date.now()), m.go, m.end);
   });
-  const runWindow = (end: number): void => {
+  const runWindow = (go: number, end: number): void => {
     spans = [];
-    const report: Report = { done: 0, errors: 0, slowestMs: 0, latencies: [], spans, fallbacks: 0, cpuUs: 0 };
-    const cpuBefore = process.cpuUsage();
-    const fallbacksBefore = pool.stats().lane?.fallbacks ?? 0;
+    const report: Report = {
+      done: 0,
+      warmDone: 0,
+      byHalfSecond: [],
+      slowestAtMs: 0,
+      errors: 0,
+      slowestMs: 0,
+      latencies: [],
+      spans,
+      fallbacks: 0,
+      cpuUs: 0,
+    };
+    let cpuBefore = process.cpuUsage();
+    let fallbacksBefore = pool.stats().lane?.fallbacks ?? 0;
+    // A transaction counts in the window when it starts in it.
+    let counting = Date.now() >= go;
+    if (!counting)
+      setTimeout(
+        () => {
+          counting = true;
+          spans = report.spans = [];
+          cpuBefore = process.cpuUsage();
+          fallbacksBefore = pool.stats().lane?.fallbacks ?? 0;
+        },
+        Math.max(0, go - Date.now()),
+      );
     void Promise.all(
       Array.from({ length: workers }, async (_, w) => {
         let id = w + process.pid;
         while (Date.now() < end) {
           id = (id * 7919 + 1) % 1000;
+          const counted = counting;
           const t = performance.now();
           try {
             await tx(id + 1);
-            report.done++;
+            if (counted) report.done++;
+            else report.warmDone++;
           } catch (err) {
             report.errors++;
             report.firstError ??= String(err);
           }
+          if (!counted) continue;
           const ms = performance.now() - t;
           report.latencies.push(ms);
-          if (ms > report.slowestMs) report.slowestMs = ms;
+          const half = Math.floor((Date.now() - go) / 500);
+          report.byHalfSecond[half] = (report.byHalfSecond[half] ?? 0) + 1;
+          if (ms > report.slowestMs) {
+            report.slowestMs = ms;
+            report.slowestAtMs = Date.now() - ms - go;
+          }
         }
       }),
     ).then(() => {
@@ -110,6 +155,10 @@ interface Row {
   walMb: number;
   /** CPU time of all the run's processes in the window, per transaction (µs). */
   cpuUsPerTx: number;
+  /** All processes' transactions a second, by half second of the window. */
+  ramp: number[];
+  /** When the slowest transaction began, in ms from the window's start. */
+  slowestAtMs: number;
   firstError?: string;
 }
 
@@ -119,6 +168,7 @@ async function run(
   workers: number,
   durationMs: number,
   options: string,
+  warmupMs: number,
 ): Promise<Row> {
   const self = fileURLToPath(import.meta.url);
   const children: ChildProcess[] = [];
@@ -137,8 +187,9 @@ async function run(
   await Promise.all(ready);
   const db = new Database(file);
   const before = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
-  const go = Date.now() + 200;
-  for (const c of children) c.send({ go, end: go + durationMs });
+  const start = Date.now() + 200;
+  const go = start + warmupMs;
+  for (const c of children) c.send({ start, go, end: go + durationMs });
   const got = await Promise.all(reports);
   const walMb = statSync(`${file}-wal`).size / 1e6;
   const after = (db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
@@ -157,7 +208,7 @@ async function run(
     slowestMs: Math.max(...got.map((r) => r.slowestMs)),
     p95Ms: all[Math.floor(all.length * 0.95)] ?? 0,
     errors: got.reduce((s, r) => s + r.errors, 0),
-    lost: done - (after - before),
+    lost: done + got.reduce((s, r) => s + r.warmDone, 0) - (after - before),
     turns: turns(
       got.map((r) => r.spans),
       durationMs,
@@ -165,6 +216,11 @@ async function run(
     fallbacks: got.reduce((s, r) => s + r.fallbacks, 0),
     walMb,
     cpuUsPerTx: got.reduce((s, r) => s + r.cpuUs, 0) / Math.max(1, done),
+    ramp: Array.from(
+      { length: Math.ceil(durationMs / 500) },
+      (_, i) => got.reduce((s, r) => s + (r.byHalfSecond[i] ?? 0), 0) * 2,
+    ),
+    slowestAtMs: got.reduce((a, r) => (r.slowestMs > a.slowestMs ? r : a)).slowestAtMs,
     firstError: got.find((r) => r.firstError !== undefined)?.firstError,
   };
 }
@@ -214,6 +270,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '4' },
     options: { type: 'string', default: '{}' },
     trials: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '0' },
   },
 });
 const workers = Number(values.workers);
@@ -222,9 +279,10 @@ if (values.child !== undefined) {
   await child(values.child, workers, JSON.parse(values.options) as Record<string, unknown>);
 } else {
   const durationMs = Number(values.duration);
+  const warmupMs = Number(values.warmup);
   const { dir, file } = seedWriteWorkload('roas-bench-shards-');
   console.log(
-    `node ${process.version}, ${durationMs} ms a run, options ${values.options}, load ${loadAverage()}`,
+    `node ${process.version}, ${durationMs} ms a run${warmupMs > 0 ? ` after ${warmupMs} ms of warm-up` : ''}, options ${values.options}, load ${loadAverage()}`,
   );
   console.log(
     '| run | tx/s | vs one process | per-process tx/s, min/max | p95 | slowest transaction | errors | lost | WAL | CPU a tx |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -232,6 +290,7 @@ if (values.child !== undefined) {
   const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
   const turnLines: string[] = [];
   const gapLines: string[] = [];
+  const rampLines: string[] = [];
   const trials = Math.max(1, Number(values.trials));
   const summary: string[] = [];
   try {
@@ -239,8 +298,9 @@ if (values.child !== undefined) {
       const pairs: { one: Row; sharded: Row }[] = [];
       for (let trial = 0; trial < trials; trial++) {
         // Alternating which goes first: neither always runs on the file the other just wrote.
-        const runOne = (): Promise<Row> => run(file, 1, procs * workers, durationMs, values.options);
-        const runShards = (): Promise<Row> => run(file, procs, workers, durationMs, values.options);
+        const runOne = (): Promise<Row> =>
+          run(file, 1, procs * workers, durationMs, values.options, warmupMs);
+        const runShards = (): Promise<Row> => run(file, procs, workers, durationMs, values.options, warmupMs);
         const first = await (trial % 2 === 0 ? runOne() : runShards());
         const second = await (trial % 2 === 0 ? runShards() : runOne());
         const [one, sharded] = trial % 2 === 0 ? [first, second] : [second, first];
@@ -252,6 +312,9 @@ if (values.child !== undefined) {
           if (r.firstError !== undefined) console.log(`  first error: ${r.firstError}`);
           turnLines.push(turnLine(r));
           gapLines.push(gapLine(r));
+          rampLines.push(
+            `| ${r.label} | ${r.ramp.map((n) => `${(n / 1000).toFixed(1)}k`).join(' ')} | ${Math.round(r.slowestAtMs)} ms |`,
+          );
         }
       }
       if (trials > 1) summary.push(summaryLine(pairs));
@@ -262,6 +325,9 @@ if (values.child !== undefined) {
     const bounds = GAP_BUCKETS_US.map((b) => `< ${b / 1000} ms`);
     console.log(
       `\n| run | gaps at a hand-over: ${bounds.join(' | ')} | longer | p90 / p99 / max, ms |\n| --- |${' --- |'.repeat(bounds.length + 2)}\n${gapLines.join('\n')}`,
+    );
+    console.log(
+      `\n| run | tx/s by half second of the window | the slowest transaction began at |\n| --- | --- | --- |\n${rampLines.join('\n')}`,
     );
     if (summary.length > 0)
       console.log(
