@@ -6,6 +6,7 @@ import { diagnoseSqliteError } from './adapters/drivers/sqlite/diagnose-sqlite.j
 import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
 import { checkPragmas, checkSharedFilename } from './adapters/drivers/sqlite/sqlite-options.js';
 import { hybridDriver } from './adapters/drivers/threads/hybrid-driver.js';
+import { checkLaneOption } from './adapters/drivers/sqlite/sqlite-options.js';
 import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
 import { statsTableWriter } from './adapters/faces/stats-table.js';
 import { diagnoseWith, type Diagnosis } from './core/errors/diagnose.js';
@@ -24,7 +25,9 @@ const wiring: PoolWiring = {
       statementCacheSize: o.statementCacheSize,
       maxResultRows: o.maxResultRows,
       maxResultBytes: o.maxResultBytes,
-      lane: o.crossProcessLane,
+      // Asked for by name, the lane was checked with the options (checks.lane); the driver is
+      // given it as unset, so a system without one leaves it out rather than refusing it twice.
+      lane: o.crossProcessLane ? undefined : false,
     };
     if (o.threads === 'all') return threadDriver({ ...sqlite, readerThreads: o.readerThreads });
     if (o.threads === 'hybrid')
@@ -41,6 +44,7 @@ const wiring: PoolWiring = {
     threadMode,
     offloadThreshold,
     pragmas: checkPragmas,
+    lane: (requested) => checkLaneOption(requested, 'option "crossProcessLane"'),
   },
 };
 Object.freeze(wiring.checks);

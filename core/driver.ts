@@ -289,4 +289,6 @@ export interface BuiltInOptionChecks {
   offloadThreshold(value: unknown, mode: ThreadMode): number;
   /** The `pragmas` option. */
   pragmas(value: unknown): void;
+  /** The `crossProcessLane` option when given: refused where the driver keeps no lane. */
+  lane?(requested: unknown): void;
 }

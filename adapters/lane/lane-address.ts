@@ -3,6 +3,11 @@ import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 
+/** The systems the lane runs on: it needs Unix-domain sockets (Linux's abstract ones, or files). */
+export function laneRunsOn(platform: NodeJS.Platform): boolean {
+  return platform === 'linux' || platform === 'darwin';
+}
+
 /**
  * Where the processes that share `filename` meet: a socket named after a hash of the file's real
  * path, so every process that opens the file through any relative path or symlinked folder finds
@@ -13,7 +18,7 @@ import { basename, dirname, join, resolve } from 'node:path';
  */
 export function laneAddress(filename: string, platform = process.platform): string | undefined {
   if (filename === '' || filename === ':memory:' || filename.startsWith('file:')) return undefined;
-  if (platform !== 'linux' && platform !== 'darwin') return undefined;
+  if (!laneRunsOn(platform)) return undefined;
   const absolute = resolve(filename);
   let real: string;
   try {

@@ -53,7 +53,8 @@ export interface PoolOptions extends MonitorOptions {
   /**
    * Share one fair write lane with the other processes that open the same file on this machine
    * (sharded bots; see docs/shards.md): writers of every process take turns instead of racing for
-   * SQLite's lock. Built-in driver, every mode; Linux and macOS. Default `true`.
+   * SQLite's lock. Built-in driver, every mode; Linux and macOS. Default `true` where it runs;
+   * unset elsewhere it is left out, and `true` given there throws INVALID_OPTION.
    */
   crossProcessLane?: boolean;
   /** Extra `PRAGMA name = value` for every SQLite connection (built-in driver, both modes). */
@@ -275,6 +276,7 @@ export function resolveOptions(options: PoolOptions, checks: BuiltInOptionChecks
     throw invalid(
       'option "crossProcessLane" applies to the built-in driver ("filename"); with "driver", pass the driver\'s own option, as in sqliteDriver({ filename, lane: false })',
     );
+  checks.lane?.(options.crossProcessLane);
   return {
     filename: options.filename,
     driver: options.driver,

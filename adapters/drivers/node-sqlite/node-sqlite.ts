@@ -10,7 +10,7 @@ import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sql
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
-import { laneGate } from '../../lane/lane-gate.js';
+import { driverLane } from '../sqlite/sqlite-options.js';
 
 /** Options of {@link nodeSqliteDriver}: those of `sqliteDriver` that node:sqlite can honour. */
 export interface NodeSqliteDriverOptions {
@@ -40,8 +40,9 @@ export interface NodeSqliteDriverOptions {
   maxResultBytes?: number;
   /**
    * Share one fair write lane with the other processes that open the same file on this machine
-   * (sharded bots; docs/shards.md), whichever of the two SQLite drivers they use. Linux and macOS;
-   * elsewhere the file lock alone, as with `false`. Default `true`.
+   * (sharded bots; docs/shards.md), whichever of the two SQLite drivers they use. Linux and macOS.
+   * Unset (the default), it is kept there and left out elsewhere (the file lock alone, as with
+   * `false`); `true` elsewhere throws INVALID_OPTION.
    */
   lane?: boolean;
 }
@@ -117,7 +118,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
-  const gate = options.lane === false || !onDisk ? undefined : laneGate(options.filename);
+  const gate = driverLane(options.filename, options.lane, onDisk, 'nodeSqliteDriver option "lane"');
   return {
     name: 'node:sqlite',
     writeGate: gate,

@@ -1,5 +1,7 @@
 import { PoolError } from '../../../core/errors/errors.js';
 import { showValue } from '../../../core/errors/show-value.js';
+import { laneRunsOn } from '../../lane/lane-address.js';
+import { laneGate, type LaneGate } from '../../lane/lane-gate.js';
 
 function invalid(detail: string): PoolError {
   return new PoolError('INVALID_OPTION', detail);
@@ -56,4 +58,31 @@ export function checkPragmas(pragmas: unknown): void {
         `option "pragmas.journal_mode" must stay WAL (the pool needs readers alongside the writer), got ${showValue(value)}`,
       );
   }
+}
+
+/**
+ * Throws INVALID_OPTION when `requested` is an explicit `true` on a system the lane does not run
+ * on: asked for by name, it is refused, not left out in silence. Unset, the lane is kept where it
+ * runs and left out elsewhere (docs/shards.md). `option` names the option as the caller gave it.
+ */
+export function checkLaneOption(requested: unknown, option: string, platform = process.platform): void {
+  if (requested !== true || laneRunsOn(platform)) return;
+  throw new PoolError(
+    'INVALID_OPTION',
+    `${option}: true asks for the cross-process write lane, which runs on Linux and macOS (it needs Unix-domain sockets), not on ${platform}; leave it unset, and processes sharing the file take SQLite's write lock in turn as they do without a lane, or set it to false`,
+  );
+}
+
+/**
+ * A driver's lane for `filename`: none with `lane: false` or for a database that is not a file,
+ * the refusal of {@link checkLaneOption} for an explicit `true` where the lane does not run.
+ */
+export function driverLane(
+  filename: string,
+  lane: boolean | undefined,
+  onDisk: boolean,
+  option: string,
+): LaneGate | undefined {
+  checkLaneOption(lane, option);
+  return lane === false || !onDisk ? undefined : laneGate(filename);
 }

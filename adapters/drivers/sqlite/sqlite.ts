@@ -4,7 +4,7 @@ import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { checkSharedFilename } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
-import { laneGate } from '../../lane/lane-gate.js';
+import { driverLane } from './sqlite-options.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
 import { allBound, getBound, runBound } from './bound-call.js';
@@ -46,8 +46,9 @@ export interface SqliteDriverOptions {
   maxResultBytes?: number;
   /**
    * Share one fair write lane with the other processes that open the same file on this machine
-   * (sharded bots; docs/shards.md). Linux and macOS; elsewhere the file lock alone, as with `false`.
-   * Default `true`.
+   * (sharded bots; docs/shards.md). Linux and macOS. Unset (the default), it is kept there and
+   * left out elsewhere (the file lock alone, as with `false`); `true` elsewhere throws
+   * INVALID_OPTION.
    */
   lane?: boolean;
 }
@@ -252,7 +253,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
-  const gate = options.lane === false || !onDisk ? undefined : laneGate(options.filename);
+  const gate = driverLane(options.filename, options.lane, onDisk, 'sqliteDriver option "lane"');
   return {
     name: 'better-sqlite3',
     writeGate: gate,

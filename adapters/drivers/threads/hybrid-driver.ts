@@ -1,3 +1,4 @@
+import { checkLaneOption } from '../sqlite/sqlite-options.js';
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import type Database from 'better-sqlite3';
 import type {
@@ -243,6 +244,7 @@ export function hybridDriver(options: HybridDriverOptions): HybridDriver {
       `hybridDriver option "offloadThresholdMs" must be a number from 0 to 3600000, got ${String(threshold)}`,
     );
   const readers = readerThreads(options.readerThreads, 'hybridDriver option "readerThreads"');
+  checkLaneOption(options.lane, 'hybridDriver option "lane"');
   const inline = sqliteDriver(options);
   // The host calls back only once a thread starts, long after `shared` is set.
   const host = new ThreadHost(workerInput(options), readers, (link, slot) => shared.attach(link, slot));

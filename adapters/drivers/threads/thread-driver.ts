@@ -1,5 +1,5 @@
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
-import { laneGate } from '../../lane/lane-gate.js';
+import { driverLane } from '../sqlite/sqlite-options.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { checkSharedFilename } from '../sqlite/sqlite-options.js';
@@ -94,7 +94,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
   };
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
-  const gate = options.lane === false || !onDisk ? undefined : laneGate(options.filename);
+  const gate = driverLane(options.filename, options.lane, onDisk, 'threadDriver option "lane"');
   return {
     name: 'better-sqlite3-threads',
     writeGate: gate,
