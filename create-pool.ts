@@ -4,9 +4,12 @@ import { checkSqliteBinding } from './adapters/drivers/sqlite/native-binding.js'
 import { diagnosePostgresError } from './adapters/drivers/postgres/pg-codes.js';
 import { diagnoseSqliteError } from './adapters/drivers/sqlite/diagnose-sqlite.js';
 import { sqliteDriver } from './adapters/drivers/sqlite/sqlite.js';
-import { checkPragmas, checkSharedFilename } from './adapters/drivers/sqlite/sqlite-options.js';
+import {
+  checkLaneOption,
+  checkPragmas,
+  checkSharedFilename,
+} from './adapters/drivers/sqlite/sqlite-options.js';
 import { hybridDriver } from './adapters/drivers/threads/hybrid-driver.js';
-import { checkLaneOption } from './adapters/drivers/sqlite/sqlite-options.js';
 import { threadDriver } from './adapters/drivers/threads/thread-driver.js';
 import { statsTableWriter } from './adapters/faces/stats-table.js';
 import { diagnoseWith, type Diagnosis } from './core/errors/diagnose.js';

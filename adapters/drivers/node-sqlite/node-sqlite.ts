@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PoolError } from '../../../core/errors/errors.js';
-import { checkSharedFilename } from '../sqlite/sqlite-options.js';
+import { checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
 import { claimSqliteFile } from '../sqlite/library-claim.js';
@@ -10,7 +10,6 @@ import { classifyNodeSqliteError, NodeSqliteError, sqliteCall } from './node-sql
 import { loadNodeSqlite, type DatabaseSync } from './node-sqlite-module.js';
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
-import { driverLane } from '../sqlite/sqlite-options.js';
 
 /** Options of {@link nodeSqliteDriver}: those of `sqliteDriver` that node:sqlite can honour. */
 export interface NodeSqliteDriverOptions {

@@ -1,10 +1,9 @@
 import { sqliteMaintenance } from './maintenance.js';
 import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
-import { checkSharedFilename } from './sqlite-options.js';
+import { checkSharedFilename, driverLane } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
-import { driverLane } from './sqlite-options.js';
 import { claimSqliteFile } from './library-claim.js';
 import { checkSqliteBinding, loadBetterSqlite3 } from './native-binding.js';
 import { allBound, getBound, runBound } from './bound-call.js';

@@ -1,4 +1,3 @@
-import { checkLaneOption } from '../sqlite/sqlite-options.js';
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import type Database from 'better-sqlite3';
 import type {
@@ -12,7 +11,7 @@ import type {
   SyncStatements,
 } from '../../../core/driver.js';
 import { PoolError } from '../../../core/errors/errors.js';
-import { checkSharedFilename } from '../sqlite/sqlite-options.js';
+import { checkLaneOption, checkSharedFilename } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, sqliteDriver } from '../sqlite/sqlite.js';
 import { OffloadRouter, type OffloadKind } from './offload-router.js';
 import { ThreadHost } from './thread-host.js';

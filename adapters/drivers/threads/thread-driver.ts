@@ -1,8 +1,7 @@
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
-import { driverLane } from '../sqlite/sqlite-options.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
-import { checkSharedFilename } from '../sqlite/sqlite-options.js';
+import { checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import { ThreadConnection } from './thread-connection.js';
