@@ -117,7 +117,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
-  const gate = driverLane(options.filename, options.lane, onDisk, 'nodeSqliteDriver option "lane"');
+  const gate = driverLane(options.filename, options.lane, 'nodeSqliteDriver option "lane"');
   return {
     name: 'node:sqlite',
     writeGate: gate,

@@ -74,15 +74,15 @@ export function checkLaneOption(requested: unknown, option: string, platform = p
 }
 
 /**
- * A driver's lane for `filename`: none with `lane: false` or for a database that is not a file,
- * the refusal of {@link checkLaneOption} for an explicit `true` where the lane does not run.
+ * A driver's lane for `filename`: none with `lane: false`, nor for a database that is not a file
+ * (`laneGate` keeps none there); the refusal of {@link checkLaneOption} for an explicit `true`
+ * where the lane does not run.
  */
 export function driverLane(
   filename: string,
   lane: boolean | undefined,
-  onDisk: boolean,
   option: string,
 ): LaneGate | undefined {
   checkLaneOption(lane, option);
-  return lane === false || !onDisk ? undefined : laneGate(filename);
+  return lane === false ? undefined : laneGate(filename);
 }

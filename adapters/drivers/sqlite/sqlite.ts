@@ -252,7 +252,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
-  const gate = driverLane(options.filename, options.lane, onDisk, 'sqliteDriver option "lane"');
+  const gate = driverLane(options.filename, options.lane, 'sqliteDriver option "lane"');
   return {
     name: 'better-sqlite3',
     writeGate: gate,

@@ -91,9 +91,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
       if (host.link(slot).hosted.size < host.link(best).hosted.size) best = slot;
     return best;
   };
-  const onDisk =
-    options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
-  const gate = driverLane(options.filename, options.lane, onDisk, 'threadDriver option "lane"');
+  const gate = driverLane(options.filename, options.lane, 'threadDriver option "lane"');
   return {
     name: 'better-sqlite3-threads',
     writeGate: gate,
