@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { PoolError } from '../../../core/errors/errors.js';
-import { checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
+import { checkLaneOption, checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
 import { claimSqliteFile } from '../sqlite/library-claim.js';
@@ -107,6 +107,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   checkOptions(options);
   const Database = loadNodeSqlite();
   checkSharedFilename(options.filename, 'nodeSqliteDriver option "filename"');
+  checkLaneOption(options.lane, 'nodeSqliteDriver option "lane"');
   const release = claimSqliteFile(options.filename, 'node:sqlite', 'nodeSqliteDriver option "filename"');
   const cacheSize = options.statementCacheSize ?? 256;
   const caps = resultCaps(options);
@@ -117,7 +118,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
-  const gate = driverLane(options.filename, options.lane, 'nodeSqliteDriver option "lane"');
+  const gate = driverLane(options.filename, options.lane);
   return {
     name: 'node:sqlite',
     writeGate: gate,

@@ -1,4 +1,7 @@
 import test from 'ava';
+import { readdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   createPool,
   hybridDriver,
@@ -11,6 +14,7 @@ import type { Driver } from '../../../core/driver.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type { PoolOptions } from '../../../core/options/options.js';
 import { tempDir } from '../../../test/helpers.js';
+import { claimSqliteFile } from './library-claim.js';
 import { checkLaneOption } from './sqlite-options.js';
 
 // The lane runs on Linux and macOS. Asked for by name where it does not run, it is refused with
@@ -121,3 +125,30 @@ for (const [mode, options] of modes) {
     },
   );
 }
+
+/** The threads of this process (Linux): a worker thread is one more. */
+function threads(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+test.serial(
+  'a lane option refused on win32 leaves nothing behind: the file is not claimed, no thread is started',
+  async (t) => {
+    const file = tempDir().file();
+    // The libuv pool's threads start at the first asynchronous file call: start them before counting.
+    await stat(file).catch(() => undefined);
+    await delay(200);
+    const before = threads();
+    for (const [name, make] of drivers) {
+      const err = as('win32', () => t.throws(() => make(file, true), { instanceOf: PoolError }));
+      t.is(err.code, 'INVALID_OPTION', name);
+      // Claimed for one SQLite library and never released, the file would refuse the other one.
+      const release = claimSqliteFile(file, 'node:sqlite', 'the test');
+      release();
+      t.pass(`${name}: not claimed`);
+    }
+    // A thread booting takes tens of milliseconds: give the threadDriver's time to show.
+    await delay(500);
+    t.true(threads() <= before, `threads: ${before} before, ${threads()} after`);
+  },
+);

@@ -75,14 +75,10 @@ export function checkLaneOption(requested: unknown, option: string, platform = p
 
 /**
  * A driver's lane for `filename`: none with `lane: false`, nor for a database that is not a file
- * (`laneGate` keeps none there); the refusal of {@link checkLaneOption} for an explicit `true`
- * where the lane does not run.
+ * or on a system where the lane does not run (`laneGate` keeps none there). The driver calls
+ * {@link checkLaneOption} first, before it claims the file or starts a thread: a refused option
+ * leaves nothing behind.
  */
-export function driverLane(
-  filename: string,
-  lane: boolean | undefined,
-  option: string,
-): LaneGate | undefined {
-  checkLaneOption(lane, option);
+export function driverLane(filename: string, lane: boolean | undefined): LaneGate | undefined {
   return lane === false ? undefined : laneGate(filename);
 }

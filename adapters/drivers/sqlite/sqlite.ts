@@ -1,7 +1,7 @@
 import { sqliteMaintenance } from './maintenance.js';
 import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
-import { checkSharedFilename, driverLane } from './sqlite-options.js';
+import { checkLaneOption, checkSharedFilename, driverLane } from './sqlite-options.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
 import { claimSqliteFile } from './library-claim.js';
@@ -242,6 +242,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   checkSqliteBinding();
   const Sqlite = loadBetterSqlite3();
   checkSharedFilename(options.filename, 'sqliteDriver option "filename"');
+  checkLaneOption(options.lane, 'sqliteDriver option "lane"');
   const release = claimSqliteFile(options.filename, 'better-sqlite3', 'sqliteDriver option "filename"');
   const caps = resultCaps(options);
   const cacheSize = options.statementCacheSize ?? 256;
@@ -252,7 +253,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const onDisk =
     options.filename !== ':memory:' && options.filename !== '' && !options.filename.startsWith('file:');
   let opened = false;
-  const gate = driverLane(options.filename, options.lane, 'sqliteDriver option "lane"');
+  const gate = driverLane(options.filename, options.lane);
   return {
     name: 'better-sqlite3',
     writeGate: gate,

@@ -1,7 +1,7 @@
 import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
-import { checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
+import { checkLaneOption, checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
 import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import { ThreadConnection } from './thread-connection.js';
@@ -79,6 +79,7 @@ export function readerThreads(count: number | undefined, where: string): number 
 export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
   checkSharedFilename(options.filename, 'threadDriver option "filename"');
   const readers = readerThreads(options.readerThreads, 'threadDriver option "readerThreads"');
+  checkLaneOption(options.lane, 'threadDriver option "lane"');
   // Slot 0 is the writer's: a heavy read never delays a write.
   const host = new ThreadHost(workerInput(options), 1 + readers);
   // Readers first: most of a bot's first statements are reads, and a write asked for before the
@@ -91,7 +92,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
       if (host.link(slot).hosted.size < host.link(best).hosted.size) best = slot;
     return best;
   };
-  const gate = driverLane(options.filename, options.lane, 'threadDriver option "lane"');
+  const gate = driverLane(options.filename, options.lane);
   return {
     name: 'better-sqlite3-threads',
     writeGate: gate,
