@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { PoolError } from '../../../core/errors/errors.js';
 import { checkLaneOption, checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
+import { warnNetworkFilesystem } from '../sqlite/network-filesystem.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { fileGuard } from '../sqlite/file-guard.js';
 import { claimSqliteFile } from '../sqlite/library-claim.js';
@@ -108,6 +109,7 @@ export function nodeSqliteDriver(options: NodeSqliteDriverOptions): Driver {
   const Database = loadNodeSqlite();
   checkSharedFilename(options.filename, 'nodeSqliteDriver option "filename"');
   checkLaneOption(options.lane, 'nodeSqliteDriver option "lane"');
+  warnNetworkFilesystem(options.filename);
   const release = claimSqliteFile(options.filename, 'node:sqlite', 'nodeSqliteDriver option "filename"');
   const cacheSize = options.statementCacheSize ?? 256;
   const caps = resultCaps(options);

@@ -2,6 +2,7 @@ import { sqliteMaintenance } from './maintenance.js';
 import type Database from 'better-sqlite3';
 import { diagnoseSqliteCode } from './diagnose-sqlite.js';
 import { checkLaneOption, checkSharedFilename, driverLane } from './sqlite-options.js';
+import { warnNetworkFilesystem } from './network-filesystem.js';
 import { fileGuard, type FileGuard } from './file-guard.js';
 import { checkpointOnLeave } from '../../lane/lane-checkpoints.js';
 import { claimSqliteFile } from './library-claim.js';
@@ -243,6 +244,7 @@ export function sqliteDriver(options: SqliteDriverOptions): Driver {
   const Sqlite = loadBetterSqlite3();
   checkSharedFilename(options.filename, 'sqliteDriver option "filename"');
   checkLaneOption(options.lane, 'sqliteDriver option "lane"');
+  warnNetworkFilesystem(options.filename);
   const release = claimSqliteFile(options.filename, 'better-sqlite3', 'sqliteDriver option "filename"');
   const caps = resultCaps(options);
   const cacheSize = options.statementCacheSize ?? 256;

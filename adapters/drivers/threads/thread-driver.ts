@@ -2,6 +2,7 @@ import { sqliteMaintenance } from '../sqlite/maintenance.js';
 import { PoolError } from '../../../core/errors/errors.js';
 import type { ConnectionRole, Driver, DriverConnection } from '../../../core/driver.js';
 import { checkLaneOption, checkSharedFilename, driverLane } from '../sqlite/sqlite-options.js';
+import { warnNetworkFilesystem } from '../sqlite/network-filesystem.js';
 import { classifySqliteError, type SqliteDriverOptions } from '../sqlite/sqlite.js';
 import { defaultReaderThreads, ThreadHost } from './thread-host.js';
 import { ThreadConnection } from './thread-connection.js';
@@ -80,6 +81,7 @@ export function threadDriver(options: ThreadDriverOptions): ThreadDriver {
   checkSharedFilename(options.filename, 'threadDriver option "filename"');
   const readers = readerThreads(options.readerThreads, 'threadDriver option "readerThreads"');
   checkLaneOption(options.lane, 'threadDriver option "lane"');
+  warnNetworkFilesystem(options.filename);
   // Slot 0 is the writer's: a heavy read never delays a write.
   const host = new ThreadHost(workerInput(options), 1 + readers);
   // Readers first: most of a bot's first statements are reads, and a write asked for before the
