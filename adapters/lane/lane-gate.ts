@@ -1,8 +1,8 @@
-import { unlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { WriteGate, WriteGateStats } from '../../core/driver.js';
 import { laneAddress } from './lane-address.js';
+import { clearStale, fileIdentity } from './lane-file.js';
 import { LaneServer, type LaneLink } from './lane-server.js';
 import { SilenceWatch } from './lane-silence.js';
 
@@ -167,12 +167,15 @@ export class LaneGate implements WriteGate {
             return undefined;
           }
           this.server = server;
+          server.onOrphaned(() => this.stepDown(server));
           this.socket = server.local((message) => this.receive(message));
           return this.socket;
         } catch {
-          // EADDRINUSE: another process hosts it. Anything else shows at connect below.
+          // EADDRINUSE or EEXIST: another process hosts it. Anything else shows at connect below.
         }
       }
+      // The socket file's identity before connecting (macOS; Linux's abstract names have none).
+      const file = this.address.startsWith('\0') ? undefined : fileIdentity(this.address);
       try {
         const socket = await connectTo(this.address);
         if (this.closed) {
@@ -182,11 +185,9 @@ export class LaneGate implements WriteGate {
         this.attach(socket);
         return socket;
       } catch (err) {
-        // A socket file whose host died (macOS; Linux's abstract names vanish with their owner).
-        // Two processes may both unlink and bind: two coordinators then, and the database's lock
-        // still serializes their writers, as without a lane.
-        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED' && !this.address.startsWith('\0'))
-          tryUnlink(this.address);
+        // A socket file whose host died (Linux's abstract names vanish with their owner): removed
+        // if it is still the file that refused, and the next attempt binds the name.
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') clearStale(this.address, file);
       }
     }
     return undefined;
@@ -261,12 +262,24 @@ export class LaneGate implements WriteGate {
     }
   }
 
+  /**
+   * The coordinator this process hosted stepped down: its socket file was removed or replaced, and
+   * the processes still to come find another host, or none. Find it, or host it, at once: a
+   * process that knows it hosts nobody's lane does not wait for its next write to look.
+   */
+  private stepDown(server: LaneServer): void {
+    if (this.server !== server) return;
+    this.server = undefined;
+    if (this.socket !== undefined) this.lost(this.socket, true);
+  }
+
   /** The coordinator went away (its host closed or died): find or become the next one. */
-  private lost(socket: LaneLink): void {
+  private lost(socket: LaneLink, eager = false): void {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.silence.forget();
-    if (this.closed || this.state === 'idle') return;
+    if (this.closed) return;
+    if (this.state === 'idle') return void (eager && this.link());
     // Writing on SQLite's lock alone (its host hung, then died): rejoin at the next host, where
     // link says this process holds the lane ('H').
     if (this.unguarded) return void this.link();
@@ -291,14 +304,6 @@ function connectTo(address: string): Promise<Socket> {
       resolve(socket);
     });
   });
-}
-
-function tryUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Gone already, or taken over by another process.
-  }
 }
 
 /** The lane for `filename`, or `undefined` where none is kept (see {@link laneAddress}). */

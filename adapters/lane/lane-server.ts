@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { bindFile, fileIdentity, tryUnlink } from './lane-file.js';
 import { LaneQueue, type LaneEffect } from './lane-queue.js';
 
 /**
@@ -8,6 +9,13 @@ import { LaneQueue, type LaneEffect } from './lane-queue.js';
  * bound as a dead host's: others wait about a second at most.
  */
 export const REVOKE_AFTER_MS = 1000;
+
+/**
+ * How often a host on a socket file (macOS) checks that the file is still its own: removed (a
+ * temp-folder cleaner) or replaced (another process took it for stale), nobody can reach this host
+ * any more, and it steps down within about this long.
+ */
+export const FILE_CHECK_MS = 1000;
 
 /** One process at the coordinator: a socket, or the host's own pool, which needs none. */
 export interface LaneLink {
@@ -33,14 +41,34 @@ export class LaneServer {
   /** The holder the revocation timer runs for: the lane is held and someone waits. */
   private watched: LaneLink | undefined;
   private revocation: NodeJS.Timeout | undefined;
+  private fileCheck: NodeJS.Timeout | undefined;
+  private closed = false;
+  private orphanedListener: (() => void) | undefined;
 
-  private constructor(private readonly server: Server) {
+  private constructor(
+    private readonly server: Server,
+    /** The socket file and its identity (macOS); `undefined` for an abstract name (Linux). */
+    private readonly file?: { path: string; identity: string },
+  ) {
     server.on('connection', (socket) => this.accept(socket));
     server.unref();
+    if (file !== undefined) {
+      this.fileCheck = setInterval(() => {
+        if (fileIdentity(file.path) !== file.identity) this.stepDown();
+      }, FILE_CHECK_MS);
+      this.fileCheck.unref();
+    }
   }
 
-  /** Binds `address`; rejects with the listen error (EADDRINUSE: another process hosts it). */
-  static listen(address: string): Promise<LaneServer> {
+  /**
+   * Binds `address`; rejects with the bind's error (EADDRINUSE on an abstract name, EEXIST on a
+   * socket file: another process hosts it, or its file is stale).
+   */
+  static async listen(address: string): Promise<LaneServer> {
+    if (!address.startsWith('\0')) {
+      const { server, identity } = await bindFile(address);
+      return new LaneServer(server, { path: address, identity });
+    }
     return new Promise((resolve, reject) => {
       const server = createServer();
       server.once('error', reject);
@@ -51,6 +79,21 @@ export class LaneServer {
         resolve(new LaneServer(server));
       });
     });
+  }
+
+  /** Called once if this host steps down: its socket file is no longer its own (see {@link FILE_CHECK_MS}). */
+  onOrphaned(listener: () => void): void {
+    this.orphanedListener = listener;
+  }
+
+  /** Its file removed or replaced: closes, leaving the file to whoever has it, and says so. */
+  private stepDown(): void {
+    this.close();
+    try {
+      this.orphanedListener?.();
+    } catch {
+      // The gate's listener does not throw; nothing escapes a timer here.
+    }
   }
 
   /** The host's own pool as a member: `receive` gets the coordinator's messages synchronously. */
@@ -130,7 +173,13 @@ export class LaneServer {
 
   /** Stops hosting: every process connected sees its socket close and finds a new host. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     clearTimeout(this.revocation);
+    clearInterval(this.fileCheck);
+    // Its own file only: one that another host bound since is that host's.
+    if (this.file !== undefined && fileIdentity(this.file.path) === this.file.identity)
+      tryUnlink(this.file.path);
     for (const member of [...this.members]) member.destroy();
     this.server.close();
   }
