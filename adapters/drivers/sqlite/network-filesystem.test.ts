@@ -1,6 +1,8 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createPool,
   hybridDriver,
@@ -156,3 +158,31 @@ test.serial('a database on a local disk opens without the warning', async (t) =>
     [],
   );
 });
+
+const preload = fileURLToPath(new URL('../../../test/fixtures/network-statfs.mjs', import.meta.url));
+const entry = new URL('../../../index.ts', import.meta.url).href;
+
+// Worker threads run a driver of their own on the same file. In a child whose every thread sees
+// NFS (the preload above, inherited by its threads), the warning is still told once a process.
+for (const [mode, options] of [
+  ['inline', '{}'],
+  ['threads: true', '{ threads: true, offloadThresholdMs: 0 }'],
+  ["threads: 'all'", "{ threads: 'all' }"],
+] as const) {
+  test(`${mode}: told once in a process whose worker threads see NFS too`, (t) => {
+    const dir = tempDir();
+    const script = `
+import { createPool } from '${entry}';
+const pool = createPool({ filename: ${JSON.stringify(dir.file())}, ...${options} });
+await pool.write((db) => db.run('CREATE TABLE t (x)'));
+await Promise.all(Array.from({ length: 8 }, () => pool.read((db) => db.all('SELECT * FROM t'))));
+await pool.close();`;
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--import', preload, '--input-type=module', '-e', script],
+      { encoding: 'utf8', env: { ...process.env, ROAS_TEST_NFS_DIR: dir.dir }, timeout: 120_000 },
+    );
+    t.is(r.status, 0, r.stderr);
+    t.is(r.stderr.match(/\[ROAS_POOL_NETWORK_FILESYSTEM\]/g)?.length, 1, r.stderr);
+  });
+}

@@ -48,6 +48,14 @@ export function networkFilesystem(filename: string, platform = process.platform)
 const told = new Set<string>();
 
 /**
+ * Marks `filename` as told in this thread: a worker thread's own driver (threads: true and 'all')
+ * opens the file its main thread's driver has told of already.
+ */
+export function toldNetworkFilesystem(filename: string): void {
+  told.add(resolve(filename));
+}
+
+/**
  * Tells once a process, as a Node warning (`ROAS_POOL_NETWORK_FILESYSTEM`), that the database is
  * on a network filesystem: SQLite's WAL mode and the cross-process lane coordinate the processes
  * of this machine only (docs/shards.md). The pool opens it as on a local disk.

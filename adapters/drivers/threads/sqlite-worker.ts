@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DriverConnection, Params } from '../../../core/driver.js';
 import { sqliteDriver } from '../sqlite/sqlite.js';
+import { toldNetworkFilesystem } from '../sqlite/network-filesystem.js';
 import {
   toWire,
   type Batch,
@@ -85,6 +86,8 @@ function call(
  */
 const CHUNK = 32;
 
+// The main thread's driver told of a network filesystem already: not once more a thread.
+toldNetworkFilesystem(input.options.filename);
 const driver = sqliteDriver(input.options);
 /** This worker's connections, by the number the main thread gave them. */
 const conns = new Map<number, DriverConnection>();
