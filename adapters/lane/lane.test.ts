@@ -302,29 +302,31 @@ const hungHost = test.macro({
 
 for (const mode of ['inline', 'hybrid', 'all']) test(hungHost, mode);
 
-test('the stopped host then killed: the process that fell back rejoins the lane at the next host and queues through it again', async (t) => {
-  const { shard, rows } = setup(t);
-  const host = await shard();
-  host.send({ write: 1 });
-  await wrote(host);
-  const waiter = await shard();
-  host.child.kill('SIGSTOP');
-  waiter.send({ write: 3 });
-  t.true(((await wrote(waiter)).stats?.lane?.fallbacks ?? 0) >= 1);
-  await host.kill();
-  const late = await shard();
-  late.send({ hold: 'late-held' });
-  await late.next('holding');
-  // Still writing on SQLite's lock alone, the waiter would wait out the holder's open transaction
-  // (SQLITE_BUSY after busyTimeoutMs) instead of queueing behind it.
-  waiter.send({ write: 1 });
-  const queued = await waiter.next('queued');
-  t.is(queued.failed, undefined);
-  late.send({ commit: true });
-  await late.next('committed');
-  await wrote(waiter);
-  t.is(rows().length, 6);
-});
+for (const [addressing, mode] of addressings)
+  test(`the stopped host then killed: the process that fell back rejoins the lane at the next host and queues through it again (${addressing})`, async (t) => {
+    const { file, shard, rows } = setup(t);
+    if (mode === 'darwin') socketFile(t, file);
+    const host = await shard(mode);
+    host.send({ write: 1 });
+    await wrote(host);
+    const waiter = await shard(mode);
+    host.child.kill('SIGSTOP');
+    waiter.send({ write: 3 });
+    t.true(((await wrote(waiter)).stats?.lane?.fallbacks ?? 0) >= 1);
+    await host.kill();
+    const late = await shard(mode);
+    late.send({ hold: 'late-held' });
+    await late.next('holding');
+    // Still writing on SQLite's lock alone, the waiter would wait out the holder's open transaction
+    // (SQLITE_BUSY after busyTimeoutMs) instead of queueing behind it.
+    waiter.send({ write: 1 });
+    const queued = await waiter.next('queued');
+    t.is(queued.failed, undefined);
+    late.send({ commit: true });
+    await late.next('committed');
+    await wrote(waiter);
+    t.is(rows().length, 6);
+  });
 
 const nodeTest = nodeSqliteAvailable() ? test : test.skip;
 
