@@ -23,6 +23,7 @@ import {
   unawaitedFailureInTransaction,
 } from './races.js';
 import { laneProperty } from './lane.js';
+import { laneFileProperty } from './lane-file.js';
 import { gateTurnsProperty } from './gate-turns.js';
 import { threadDeathProperty } from './thread-death.js';
 import { SEED } from './seed.js';
@@ -80,6 +81,11 @@ const properties: [string, Check, number][] = [
     runs,
   ],
   ['lane turns: one turn from the first word that another process waits', checker(gateTurnsProperty()), runs],
+  [
+    "lane's socket file (macOS): one host at the name",
+    (params) => Promise.resolve(fc.check(laneFileProperty(), params as never) as fc.RunDetails<unknown>),
+    runs,
+  ],
   ['race: read loops and the event loop', checker(readLoopsLetTheEventLoopTurn()), Math.ceil(raceRuns / 20)],
   [
     'race: reads waiting for a turn hold no reader',

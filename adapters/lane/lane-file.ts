@@ -77,11 +77,31 @@ export async function bindFile(address: string): Promise<{ server: Server; ident
   return { server, identity };
 }
 
+/** What the lane does to its socket file: the real file system's, or a model's (properties/lane-file.ts). */
+export interface LaneFiles {
+  /** See {@link fileIdentity}. */
+  identity(path: string): string | undefined;
+  /** Removes the name; nothing if it is gone. */
+  unlink(path: string): void;
+}
+
+const realFiles: LaneFiles = { identity: fileIdentity, unlink: tryUnlink };
+
 /**
  * After a connection to `address` was refused: removes the file if it is still the one that
  * refused it (`refused`, its identity read just before connecting), a file whose host died. A file
  * bound since by a new host is left alone.
  */
-export function clearStale(address: string, refused: string | undefined): void {
-  if (refused !== undefined && fileIdentity(address) === refused) tryUnlink(address);
+export function clearStale(address: string, refused: string | undefined, files = realFiles): void {
+  if (refused !== undefined && files.identity(address) === refused) files.unlink(address);
+}
+
+/** Whether the host whose file had `identity` still has it: not removed, not replaced. */
+export function ownsFile(path: string, identity: string, files = realFiles): boolean {
+  return files.identity(path) === identity;
+}
+
+/** A host that closes removes its file, and only its own: one bound since is another host's. */
+export function releaseFile(path: string, identity: string, files = realFiles): void {
+  if (ownsFile(path, identity, files)) files.unlink(path);
 }

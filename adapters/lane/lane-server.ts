@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { bindFile, fileIdentity, tryUnlink } from './lane-file.js';
+import { bindFile, ownsFile, releaseFile } from './lane-file.js';
 import { LaneQueue, type LaneEffect } from './lane-queue.js';
 
 /**
@@ -54,7 +54,7 @@ export class LaneServer {
     server.unref();
     if (file !== undefined) {
       this.fileCheck = setInterval(() => {
-        if (fileIdentity(file.path) !== file.identity) this.stepDown();
+        if (!ownsFile(file.path, file.identity)) this.stepDown();
       }, FILE_CHECK_MS);
       this.fileCheck.unref();
     }
@@ -177,9 +177,7 @@ export class LaneServer {
     this.closed = true;
     clearTimeout(this.revocation);
     clearInterval(this.fileCheck);
-    // Its own file only: one that another host bound since is that host's.
-    if (this.file !== undefined && fileIdentity(this.file.path) === this.file.identity)
-      tryUnlink(this.file.path);
+    if (this.file !== undefined) releaseFile(this.file.path, this.file.identity);
     for (const member of [...this.members]) member.destroy();
     this.server.close();
   }
