@@ -1,5 +1,14 @@
 import test from 'ava';
-import { createPool, PoolError, sqliteDriver, threadDriver } from '../../index.js';
+import { join } from 'node:path';
+import {
+  createPool,
+  hybridDriver,
+  nodeSqliteAvailable,
+  nodeSqliteDriver,
+  PoolError,
+  sqliteDriver,
+  threadDriver,
+} from '../../index.js';
 import { tempDir } from '../../test/helpers.js';
 import { ERROR_INFO } from '../errors/errors.js';
 import { aliasNames, aliasOf } from '../options/option-aliases.js';
@@ -93,6 +102,34 @@ test("per-connection databases (':memory:', '', file::memory:) are refused with 
       );
     }
   }
+});
+
+test('a folder, or a path under an unexpanded "~", is refused at once in every mode, with the file to name instead', (t) => {
+  const dir = tempDir();
+  for (const make of [
+    (filename: string) => createPool({ filename }),
+    (filename: string) => createPool({ filename, threads: true }),
+    (filename: string) => createPool({ filename, threads: 'all' }),
+    (filename: string) => sqliteDriver({ filename }),
+    (filename: string) => threadDriver({ filename }),
+    (filename: string) => hybridDriver({ filename }),
+    ...(nodeSqliteAvailable() ? [(filename: string) => nodeSqliteDriver({ filename })] : []),
+  ]) {
+    const folder = thrown(() => make(dir.dir));
+    t.is(folder.code, 'INVALID_OPTION');
+    t.true(
+      folder.message.includes(
+        `a folder: SQLite opens a file. Name a file in it, such as '${join(dir.dir, 'bot.db')}'`,
+      ),
+      folder.message,
+    );
+    const home = thrown(() => make('~/data/bot.db'));
+    t.is(home.code, 'INVALID_OPTION');
+    t.true(home.message.includes(`which Node does not expand`), home.message);
+    t.true(home.message.includes(`join(homedir(), 'data/bot.db')`), home.message);
+  }
+  // A file in the folder, and a file not made yet, are taken.
+  t.notThrows(() => sqliteDriver({ filename: dir.file() }).dispose?.());
 });
 
 test("scheduler: 'x', a driver without open() and unsafe pragmas are typed errors", (t) => {

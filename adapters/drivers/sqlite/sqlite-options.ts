@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { PoolError } from '../../../core/errors/errors.js';
 import { showValue } from '../../../core/errors/show-value.js';
 import { laneRunsOn } from '../../lane/lane-address.js';
@@ -24,7 +26,29 @@ export function privateDatabase(filename: string): string | undefined {
   return undefined;
 }
 
-/** Throws INVALID_OPTION when `filename` names a per-connection database; see {@link privateDatabase}. */
+/**
+ * Why `filename` cannot be a database file, for two paths a new bot gets wrong, or `undefined`:
+ * a folder (SQLite opens files), and a path under `~` (Node does not expand it, so SQLite would
+ * look for a folder named `~` in the working directory). A path under a real folder named `~` is
+ * taken as given.
+ */
+export function misnamedFile(filename: string): string | undefined {
+  if (filename.startsWith('file:')) return undefined;
+  try {
+    if (statSync(filename).isDirectory())
+      return `a folder: SQLite opens a file. Name a file in it, such as '${join(filename, 'bot.db')}'`;
+  } catch {
+    // Not there yet: SQLite creates it.
+  }
+  if ((filename === '~' || filename.startsWith('~/')) && !existsSync('~'))
+    return `under "~", which Node does not expand: SQLite would look for a folder named "~" in ${process.cwd()}. Use join(homedir(), '${filename.slice(2) || 'bot.db'}') (homedir from node:os)`;
+  return undefined;
+}
+
+/**
+ * Throws INVALID_OPTION when `filename` names a per-connection database (see
+ * {@link privateDatabase}), a folder, or a path under an unexpanded `~` (see {@link misnamedFile}).
+ */
 export function checkSharedFilename(filename: unknown, where = 'option "filename"'): void {
   if (typeof filename !== 'string')
     throw new PoolError('INVALID_OPTION', `${where} must be a path (string), got ${showValue(filename)}`);
@@ -34,6 +58,8 @@ export function checkSharedFilename(filename: unknown, where = 'option "filename
       'INVALID_OPTION',
       `${where} is ${showValue(filename)}: ${why}. Use a file on disk; for a test, one in a temporary folder (join(mkdtempSync(join(tmpdir(), 'bot-')), 'bot.db'))`,
     );
+  const misnamed = misnamedFile(filename);
+  if (misnamed) throw new PoolError('INVALID_OPTION', `${where} is ${showValue(filename)}, ${misnamed}`);
 }
 
 /** The `pragmas` option of createPool: names and plain values only, and WAL stays on. */
