@@ -53,6 +53,16 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await sleep(10);
 }
 
+/** Host `a`, its file then removed (as a temp-folder cleaner does), and `b` hosting at the name. */
+async function replacedHost(gate: () => LaneGate, address: string): Promise<[LaneGate, LaneGate]> {
+  const a = gate();
+  await until(() => a.stats().hosting);
+  unlinkSync(address);
+  const b = gate();
+  await until(() => b.stats().hosting);
+  return [a, b];
+}
+
 const linked = (g: LaneGate): boolean => g.stats().processes >= 1;
 
 test("two processes that find a dead host's file at once: one removes it and hosts, the other joins it", async (t) => {
@@ -67,11 +77,7 @@ test("two processes that find a dead host's file at once: one removes it and hos
 
 test('a host whose file was removed (a temp-folder cleaner) steps down and joins the host that took the name', async (t) => {
   const { address, gate } = setup(t);
-  const a = gate();
-  await until(() => a.stats().hosting);
-  unlinkSync(address);
-  const b = gate();
-  await until(() => b.stats().hosting);
+  const [a, b] = await replacedHost(gate, address);
   // Unreachable at the address, a would lead a lane of its own: it finds that out and joins b's.
   await until(() => !a.stats().hosting && a.stats().processes === 2 && b.stats().processes === 2);
   t.true(b.stats().hosting);
@@ -83,11 +89,7 @@ test('a host whose file was removed (a temp-folder cleaner) steps down and joins
 
 test("a host that closes after another took its file's name leaves that file: the processes to come find the live host", async (t) => {
   const { address, gate } = setup(t);
-  const a = gate();
-  await until(() => a.stats().hosting);
-  unlinkSync(address);
-  const b = gate();
-  await until(() => b.stats().hosting);
+  const [a, b] = await replacedHost(gate, address);
   a.close();
   t.true(existsSync(address), "b's file is still there");
   const c = gate();

@@ -33,7 +33,8 @@ export function tryUnlink(path: string): void {
   }
 }
 
-function bind(path: string): Promise<Server> {
+/** A server listening at `path` (an abstract name or a file); rejects with the bind's error. */
+export function bind(path: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,5 +1,5 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { bindFile, ownsFile, releaseFile } from './lane-file.js';
+import type { Server, Socket } from 'node:net';
+import { bind, bindFile, ownsFile, releaseFile } from './lane-file.js';
 import { LaneQueue, type LaneEffect } from './lane-queue.js';
 
 /**
@@ -69,16 +69,7 @@ export class LaneServer {
       const { server, identity } = await bindFile(address);
       return new LaneServer(server, { path: address, identity });
     }
-    return new Promise((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(address, () => {
-        server.off('error', reject);
-        // A late error on a bound server (none is expected) must not escape as an exception.
-        server.on('error', () => undefined);
-        resolve(new LaneServer(server));
-      });
-    });
+    return new LaneServer(await bind(address));
   }
 
   /** Called once if this host steps down: its socket file is no longer its own (see {@link FILE_CHECK_MS}). */
